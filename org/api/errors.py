@@ -1,0 +1,52 @@
+"""Consistent error bodies for every API answer:
+
+{"error": {"code": "invalid", "message": "中文说明", "fields": {"mobile": ["…"]}}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from org.errors import ApplicationError
+
+MESSAGES = {
+    "not_found": "未找到，或不在您的管理范围内",
+    "not_authenticated": "请先登录",
+    "authentication_failed": "认证失败",
+    "permission_denied": "无权执行此操作",
+    "throttled": "请求过于频繁，请稍后再试",
+    "method_not_allowed": "不支持该请求方法",
+    "parse_error": "请求内容格式错误",
+}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        body = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    fields = {}
+    if isinstance(exc, exceptions.ValidationError):
+        message = "提交的数据有误"
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+            first = next(iter(fields.values()), [message])
+            message = first[0] if first else message
+        elif isinstance(detail, list) and detail:
+            message = str(detail[0])
+    else:
+        message = MESSAGES.get(code) or str(getattr(exc, "detail", "")) or "请求失败"
+        if code == "throttled" and getattr(exc, "wait", None):
+            message = f"请求过于频繁，请 {int(exc.wait) + 1} 秒后再试"
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response

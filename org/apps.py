@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "org"
+    verbose_name = "机构与人员"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401
+        from .importing import kinds  # noqa: F401  (registers institutions, staff, customers)

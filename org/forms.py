@@ -1,0 +1,31 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .auth import login_throttle
+from .errors import ApplicationError
+
+
+class LoginForm(AuthenticationForm):
+    """Session sign-in with failures limited per account and per client."""
+
+    error_messages = {
+        "invalid_login": "员工号或密码错误，请重新输入。",
+        "inactive": "该账号已停用。",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        client = login_throttle.client_key(self.request)
+        try:
+            login_throttle.check(username=username, client=client)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code="throttled") from exc
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            login_throttle.record_failure(username=username, client=client)
+            raise
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        login_throttle.reset(username=user.get_username())

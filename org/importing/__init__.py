@@ -1,0 +1,1 @@
+"""Importer framework (INTERFACES.md "Files"). See `base.py`; kinds register in `registry`."""

@@ -1,0 +1,1 @@
+"""The organisation's import kinds: institutions, staff, customers."""

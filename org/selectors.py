@@ -1,0 +1,84 @@
+"""Reads of the organisation. Everything staff-level starts from a scoped queryset."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from .models import CalendarDay, Institution, InstitutionKind, Staff, StaffAssignment
+from .scoping import scope_filter, user_staff
+
+
+def institution_subtree(*, institution: Institution) -> QuerySet[Institution]:
+    """The institution and everything below it: one indexed prefix query."""
+    return Institution.objects.filter(path__startswith=institution.path)
+
+
+def institutions_in_scope(*, user) -> QuerySet[Institution]:
+    qs = scope_filter(Institution.objects.all(), user=user)
+    if user_staff(user) is not None and getattr(user, "scope_institution", None) is None and not user.is_superuser:
+        # A plain employee "sees" only their own institution (for breadcrumbs and labels).
+        return Institution.objects.filter(pk=user.staff.institution_id)
+    return qs
+
+
+def staff_in_scope(*, user) -> QuerySet[Staff]:
+    return scope_filter(Staff.objects.select_related("institution"), user=user)
+
+
+def institution_path_names(*, institution: Institution) -> list[Institution]:
+    """The chain head office → … → institution (for breadcrumbs), in one query."""
+    return list(Institution.objects.filter(path__in=institution.ancestors_paths()).order_by("depth"))
+
+
+def branch_of(*, institution: Institution) -> Institution | None:
+    paths = institution.ancestors_paths()
+    return Institution.objects.filter(path__in=paths, kind=InstitutionKind.BRANCH).first()
+
+
+def staff_institution_on(*, staff: Staff, day: dt.date) -> Institution:
+    """Which institution the person belonged to on `day` (the transfer history)."""
+    assignment = (
+        StaffAssignment.objects.filter(staff=staff, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("institution")
+        .order_by("-valid_from")
+        .first()
+    )
+    if assignment is None:  # before the first record: the earliest known institution
+        assignment = StaffAssignment.objects.filter(staff=staff).select_related("institution").order_by("valid_from").first()
+    return assignment.institution if assignment else staff.institution
+
+
+def staff_institution_ids_on(*, staff_ids, day: dt.date) -> dict[int, int]:
+    """Bulk form of `staff_institution_on`: {staff_id: institution_id} in one query."""
+    rows = (
+        StaffAssignment.objects.filter(staff_id__in=staff_ids, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .values_list("staff_id", "institution_id")
+    )
+    return dict(rows)
+
+
+def is_working_day(day: dt.date, overrides: dict[dt.date, bool] | None = None) -> bool:
+    if overrides is None:
+        overrides = dict(CalendarDay.objects.filter(date=day).values_list("date", "is_working"))
+    if day in overrides:
+        return overrides[day]
+    return day.weekday() < 5
+
+
+def working_days(*, start: dt.date, end: dt.date) -> list[dt.date]:
+    overrides = dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_working"))
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return [d for d in days if is_working_day(d, overrides)]
+
+
+def time_progress(*, start: dt.date, end: dt.date, today: dt.date) -> float:
+    """序时进度: the share of the period's working days elapsed by `today` (inclusive)."""
+    all_days = working_days(start=start, end=end)
+    if not all_days:
+        return 1.0
+    elapsed = sum(1 for d in all_days if d <= today)
+    return elapsed / len(all_days)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WealthConfig(AppConfig):
+    name = "wealth"
+    verbose_name = "财富2053"
