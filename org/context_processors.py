@@ -1,6 +1,6 @@
 from django.urls import NoReverseMatch, reverse
 
-from . import navigation
+from . import navigation as nav_registry
 from .scoping import user_scope_path, user_staff
 from .selectors import institution_path_names
 
@@ -12,7 +12,7 @@ def navigation_context(user) -> dict:
     is_head_office = path == ""
     is_mgr = path is not None
     menu = []
-    for item in navigation.items():
+    for item in nav_registry.items():
         if item.audience == "manager" and not is_mgr:
             continue
         if item.audience == "head_office" and not is_head_office:
