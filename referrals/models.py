@@ -1,0 +1,375 @@
+"""Referral programme (全员转介, SPEC §3): codes, scans, leads, applications, campaigns, earnings.
+
+Personal information follows SPEC §8: ID numbers only as keyed hash + masked form; names and
+mobiles are kept for the responsible employee and shown masked to everyone else.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from org.models import Institution, Staff, User
+
+
+class ReferralRule(models.Model):
+    """Programme-wide rules, versioned and effective-dated (a computation names the version)."""
+
+    version = models.PositiveIntegerField("版本", unique=True)
+    effective_from = models.DateField("生效日期")
+    attribution_window_days = models.PositiveIntegerField("首触归属窗口(天)", default=30)
+    clawback_days = models.PositiveIntegerField("追回窗口(天)", default=90)
+    burst_limit = models.PositiveIntegerField("同一推荐码单位时间进件上限", default=10)
+    burst_window_minutes = models.PositiveIntegerField("进件频率统计窗口(分钟)", default=60)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转介规则版本"
+        ordering = ["-effective_from", "-version"]
+
+    def __str__(self) -> str:
+        return f"转介规则 v{self.version}（{self.effective_from:%Y-%m-%d} 起）"
+
+
+class ReferralProduct(models.Model):
+    code = models.CharField("产品代码", max_length=32, unique=True)
+    name = models.CharField("产品名称", max_length=50)
+    description = models.CharField("产品亮点", max_length=200, blank=True)
+    is_active = models.BooleanField("在售", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转介产品"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    code = models.CharField("活动编号", max_length=32, unique=True)
+    name = models.CharField("活动名称", max_length=100)
+    tagline = models.CharField("海报标语", max_length=100, blank=True)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    products = models.ManyToManyField(ReferralProduct, verbose_name="活动产品", related_name="campaigns")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转介活动"
+        ordering = ["-start_date"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IncentiveRule(models.Model):
+    """A campaign's incentive, versioned: rate of the disbursed amount capped per loan, plus an
+    optional flat bonus per approved application. Earnings record the version they used."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="incentive_rules")
+    version = models.PositiveIntegerField("版本")
+    effective_from = models.DateField("生效日期")
+    rate = models.DecimalField("放款金额比例", max_digits=7, decimal_places=5, default=Decimal("0.003"))
+    cap_per_loan = models.DecimalField("单笔上限(元)", max_digits=12, decimal_places=2, default=Decimal("300"))
+    flat_bonus_per_approved = models.DecimalField("审批通过奖励(元/笔)", max_digits=12, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "激励规则版本"
+        ordering = ["campaign_id", "-effective_from", "-version"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "version"], name="ref_incentive_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} 激励 v{self.version}"
+
+
+class CampaignTarget(models.Model):
+    """Weekly target of one institution in a campaign (week_start is the ISO week's Monday)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField("周一日期")
+    applications = models.PositiveIntegerField("进件目标", default=0)
+    disbursed_amount = models.DecimalField("放款目标(元)", max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    scope_path_field = "institution__path"
+    scope_staff_field = None
+
+    class Meta:
+        verbose_name = verbose_name_plural = "活动周目标"
+        constraints = [models.UniqueConstraint(fields=["campaign", "institution", "week_start"], name="ref_target_unique")]
+
+
+class ResponsiblePerson(models.Model):
+    """包保责任人 of an institution for a campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="responsible_people")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+
+    scope_path_field = "institution__path"
+    scope_staff_field = "staff"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "包保责任人"
+        constraints = [models.UniqueConstraint(fields=["campaign", "institution"], name="ref_responsible_unique")]
+
+
+class CodeKind(models.TextChoices):
+    PERSONAL = "personal", "个人推荐码"
+    MGM = "mgm", "二级码(MGM)"
+
+
+class IntermediaryKind(models.TextChoices):
+    ESTATE_AGENCY = "estate_agency", "房产中介"
+    MERCHANT = "merchant", "商户"
+    PROPERTY_PROJECT = "property_project", "楼盘项目"
+    KEY_PERSON = "key_person", "关键人"
+
+
+class ReferralCode(models.Model):
+    """An unguessable token (≥128 bits) whose QR encodes `/r/<token>`. Revoked codes never resolve."""
+
+    token = models.CharField(max_length=64, unique=True)
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="referral_codes")
+    kind = models.CharField("类型", max_length=16, choices=CodeKind.choices, default=CodeKind.PERSONAL)
+    intermediary_kind = models.CharField("中介类型", max_length=32, choices=IntermediaryKind.choices, blank=True)
+    intermediary_name = models.CharField("中介名称", max_length=100, blank=True)
+    intermediary_contact = models.CharField("中介联系人", max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path_field = "staff__institution__path"
+    scope_staff_field = "staff"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "推荐码"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff"], condition=Q(kind="personal", revoked_at__isnull=True), name="ref_one_active_personal_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.staff.employee_no}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ScanEvent(models.Model):
+    """One counted scan: a flood from one client within the dedupe window is counted once.
+    `client_hash` is a keyed hash of address and user agent, never the raw IP."""
+
+    code = models.ForeignKey(ReferralCode, on_delete=models.CASCADE, related_name="scans")
+    at = models.DateTimeField()
+    client_type = models.CharField(max_length=16)
+    client_hash = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["code", "at"], name="ref_scan_code_at_idx"), models.Index(fields=["at"], name="ref_scan_at_idx")]
+
+
+class Lead(models.Model):
+    """A customer's details left on the scan page, with recorded consent."""
+
+    code = models.ForeignKey(ReferralCode, on_delete=models.PROTECT, related_name="leads")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="referral_leads")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    product = models.ForeignKey(ReferralProduct, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("姓名", max_length=50)
+    mobile = models.CharField("手机号", max_length=20)
+    amount = models.DecimalField("意向金额(元)", max_digits=14, decimal_places=2, null=True, blank=True)
+    consent_at = models.DateTimeField("同意隐私声明时间")
+    consent_version = models.CharField("隐私声明版本", max_length=16)
+    created_at = models.DateTimeField(db_index=True)
+    client_hash = models.CharField(max_length=32, blank=True)
+
+    scope_path_field = "institution__path"
+    scope_staff_field = "staff"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "线索"
+        indexes = [models.Index(fields=["staff", "created_at"], name="ref_lead_staff_at_idx")]
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", "已进件"
+    APPROVED = "approved", "审批通过"
+    REJECTED = "rejected", "已拒绝"
+    DISBURSED = "disbursed", "已放款"
+    WITHDRAWN = "withdrawn", "已撤销"
+
+
+# Precedence when two events carry the same time: later stages win (order-independence).
+STATUS_ORDER = {"submitted": 0, "approved": 1, "rejected": 1, "disbursed": 2, "withdrawn": 3}
+
+
+class FlagKind(models.TextChoices):
+    SELF_REFERRAL = "self_referral", "自我推荐"
+    STAFF_MOBILE = "staff_mobile", "员工代客操作"
+    BURST = "burst", "推荐码进件异常集中"
+
+
+class FlagStatus(models.TextChoices):
+    NONE = "", "无"
+    PENDING = "pending", "待核查"
+    CLEARED = "cleared", "已核查放行"
+    CONFIRMED = "confirmed", "确认违规"
+
+
+class Application(models.Model):
+    """An application (进件) from the loan system, in the state folded from all its events."""
+
+    application_id = models.CharField("进件编号", max_length=64, unique=True)
+    product = models.CharField("产品", max_length=32)
+    referral_token = models.CharField("推荐码", max_length=64, blank=True)
+    code = models.ForeignKey(ReferralCode, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    # Credited employee and institution (at submission time), after first-touch attribution.
+    staff = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="referral_applications")
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
+    rule = models.ForeignKey(ReferralRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    attribution_note = models.CharField("归属说明", max_length=200, blank=True)
+    first_touch = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A customer managed by another employee: credited to the referrer but shown to both.
+    relationship_manager = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    customer_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    customer_id_masked = models.CharField(max_length=32, blank=True)
+    customer_name = models.CharField(max_length=50, blank=True)
+    customer_mobile = models.CharField(max_length=20, blank=True, db_index=True)
+
+    status = models.CharField("状态", max_length=16, choices=ApplicationStatus.choices)
+    status_at = models.DateTimeField("状态时间")
+    submitted_at = models.DateTimeField("进件时间", null=True, blank=True, db_index=True)
+    approved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField("拒绝原因", max_length=200, blank=True)
+    disbursed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    disbursed_amount = models.DecimalField("放款金额(元)", max_digits=16, decimal_places=2, null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.CharField(max_length=200, blank=True)
+
+    flag = models.CharField("风险标记", max_length=16, choices=FlagKind.choices, blank=True)
+    flag_status = models.CharField("核查状态", max_length=16, choices=FlagStatus.choices, blank=True, default="")
+    flag_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    flag_reviewed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_path_field = "institution__path"
+    scope_staff_field = "staff"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "进件"
+        indexes = [
+            models.Index(fields=["staff", "submitted_at"], name="ref_app_staff_sub_idx"),
+            models.Index(fields=["institution", "submitted_at"], name="ref_app_inst_sub_idx"),
+            models.Index(fields=["code", "submitted_at"], name="ref_app_code_sub_idx"),
+        ]
+
+    @property
+    def counts(self) -> bool:
+        """Flagged applications count in no table until a manager clears them."""
+        return self.flag_status in ("", FlagStatus.CLEARED)
+
+
+class ApplicationEvent(models.Model):
+    """Every accepted event, unique by the loan system's event id (idempotency), stored without
+    the clear ID number. The application's state is a fold over its events sorted by their own
+    time and the status order, so the final state never depends on arrival order."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16, choices=ApplicationStatus.choices)
+    occurred_at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    payload = models.JSONField(default=dict)
+    source = models.CharField(max_length=16)  # webhook | file
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["application", "occurred_at"], name="ref_event_app_at_idx")]
+
+
+class EarningStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    PAID = "paid", "已发放"
+    REVERSED = "reversed", "已冲回"
+    NONE = "none", "无收益"
+
+
+class PayoutSheet(models.Model):
+    """A branch's monthly payout sheet (.xlsx) for payroll; an uploaded confirmation marks it paid."""
+
+    branch = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    month = models.CharField("月份", max_length=7)
+    generated_at = models.DateTimeField()
+    generated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to="payouts/", blank=True)
+    total = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    paid_at = models.DateTimeField(null=True, blank=True)
+    confirmation_file = models.FileField(upload_to="payouts/confirmations/", blank=True)
+
+    scope_path_field = "branch__path"
+    scope_staff_field = None
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转介收益发放表"
+        constraints = [models.UniqueConstraint(fields=["branch", "month"], name="ref_payout_unique")]
+
+
+class Earning(models.Model):
+    """What one application earns its credited employee, with the incentive version used."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="earning")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="referral_earnings")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    incentive = models.ForeignKey(IncentiveRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField("收益(元)", max_digits=12, decimal_places=2, default=Decimal("0"))
+    status = models.CharField("状态", max_length=16, choices=EarningStatus.choices)
+    explanation = models.CharField("计算说明", max_length=300, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paid_in = models.ForeignKey(PayoutSheet, null=True, blank=True, on_delete=models.SET_NULL, related_name="paid_earnings")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    deducted_in = models.ForeignKey(PayoutSheet, null=True, blank=True, on_delete=models.SET_NULL, related_name="deducted_earnings")
+
+    scope_path_field = "institution__path"
+    scope_staff_field = "staff"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转介收益"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    UPHELD = "upheld", "申诉成立"
+    DISMISSED = "dismissed", "申诉驳回"
+
+
+class Dispute(models.Model):
+    """An employee disputes an attribution; a manager in scope resolves it. Both steps logged."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="disputes")
+    raised_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("申诉理由", max_length=500)
+    raised_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=500, blank=True)
+
+    scope_path_field = "application__institution__path"
+    scope_staff_field = "raised_by"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "归属申诉"
