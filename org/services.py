@@ -82,3 +82,23 @@ def audit(*, user, action: str, obj=None, **detail) -> AuditLog:
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail,
     )
+
+
+# The Cybersecurity Law (art. 21) requires network logs to be kept for at least six months.
+AUDIT_LOG_MIN_RETENTION_DAYS = 180
+
+
+@transaction.atomic
+def audit_log_purge(*, older_than_days: int) -> int:
+    """Delete audit rows older than the retention period; returns how many went.
+
+    Personal-information law says keep records no longer than needed, so old rows are purged
+    nightly; a period shorter than the legal minimum for logs is refused rather than obeyed."""
+    if older_than_days < AUDIT_LOG_MIN_RETENTION_DAYS:
+        raise ApplicationError(
+            f"审计日志至少保留 {AUDIT_LOG_MIN_RETENTION_DAYS} 天，不能只保留 {older_than_days} 天",
+            code="audit_retention_too_short",
+        )
+    cutoff = clock.now() - dt.timedelta(days=older_than_days)
+    deleted, _ = AuditLog.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -127,6 +127,10 @@ LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
 # Personal information: the key of the keyed hash (HMAC-SHA256) for ID and card numbers.
 PII_HASH_KEY = env.str("PII_HASH_KEY", default="dev-only-pii-key-change-me")
 
+# Audit rows are kept this long, then purged nightly (PIPL: no longer than needed; the
+# Cybersecurity Law asks for at least 180 days of logs, so less is refused).
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=3 * 365)
+
 # Public base URL used in QR codes and circular links.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -190,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-circulars": {
         "task": "reporting.tasks.build_monthly_circulars",
         "schedule": crontab(hour=8, minute=0, day_of_month="1"),
+    },
+    "audit-log-purge": {
+        "task": "org.tasks.audit_log_purge",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 if not CELERY_BROKER_URL:
