@@ -64,6 +64,7 @@ class CeleryWorker:
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real `celery worker` on the test database, or None when tasks run in-process (SQLite).
 
+    .ci/run starts one and names it in CELERY_TEST_WORKER_NODENAME/_QUEUE; otherwise this starts it.
     Started after pytest-django has created the test database and pointed at that database, so the
     worker sees what `transaction=True` tests commit; stopped before the database is dropped. It
     consumes a queue of its own so two runs sharing one Redis never take each other's tasks."""
@@ -74,6 +75,13 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
 
     from config.celery_app import app
 
+    if os.environ.get("CELERY_TEST_WORKER_NODENAME"):
+        # .ci/run started the worker itself (on TEST_DATABASE_NAME): use it, never a stand-in.
+        worker = CeleryWorker(os.environ["CELERY_TEST_WORKER_NODENAME"], os.environ["CELERY_TEST_WORKER_QUEUE"])
+        if not app.control.ping(destination=[worker.nodename], timeout=10):
+            pytest.fail(f"Celery worker {worker.nodename} does not answer on {app.conf.broker_url}")
+        yield worker
+        return
     tag = uuid.uuid4().hex[:8]
     worker = CeleryWorker(nodename=f"pytest-{tag}@{socket.gethostname()}", queue=f"pytest-{tag}")
     db_url = urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + connection.settings_dict["NAME"]).geturl()
