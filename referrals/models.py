@@ -241,6 +241,10 @@ class Application(models.Model):
     first_touch = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # A customer managed by another employee: credited to the referrer but shown to both.
     relationship_manager = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when a manager upholds a dispute and re-credits the application: survives every recompute.
+    credit_override = models.ForeignKey(
+        Staff, verbose_name="申诉改判归属", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     customer_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
     customer_id_masked = models.CharField(max_length=32, blank=True)
