@@ -1,0 +1,395 @@
+"""Referral figures that reporting and the manager dashboard read (SPEC §3, §6; INTERFACES 转介).
+
+Every figure counts what happened in the period (Asia/Shanghai) and is credited by the attribution
+rule: `Application.staff` / `Application.institution` are the credited employee and the institution
+they belonged to at submission, so a later transfer never moves history. Applications flagged for
+abuse count only once a manager clears them (`flag_status in ("", "cleared")`).
+
+The database does the counting: conditional aggregation (`Count`/`Sum` with `filter=Q(...)`),
+`RANK()` window functions (ties share a rank, the next one skips: 1, 2, 2, 4), and roll-ups of a
+subtree by grouping on the path prefix of the scope node's child (`child_path()`), so a table of
+the children of any node is one query per source table whatever the tree's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import ExpressionWrapper, Window
+from django.db.models.functions import Coalesce, Rank, StrIndex, Substr
+
+from org.models import Institution, Staff
+from org.periods import Period
+
+from ..models import (
+    Application,
+    ApplicationStatus,
+    Campaign,
+    CampaignTarget,
+    CodeKind,
+    FlagStatus,
+    Lead,
+    ReferralCode,
+    ReferralRule,
+    ScanEvent,
+)
+
+COUNTED_FLAG_STATUSES = ("", FlagStatus.CLEARED)
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+ZERO = Decimal("0")
+
+
+def counted() -> Q:
+    """Applications that count in tables: unflagged, or flagged and cleared by a manager."""
+    return Q(flag_status__in=COUNTED_FLAG_STATUSES)
+
+
+def within(field_name: str, period: Period, prefix: str = "") -> Q:
+    lo, hi = period.bounds()
+    return Q(**{f"{prefix}{field_name}__gte": lo, f"{prefix}{field_name}__lt": hi})
+
+
+def child_path(path_field: str, scope_path: str):
+    """Expression: the path of the child of the scope node under which `path_field` lies.
+
+    `/HO/BR1/SB1/OUT1/` under scope `/HO/` gives `/HO/BR1/`; a row on the scope node itself gives
+    the scope's own path (StrIndex finds no "/" in the empty rest, so the prefix is the scope)."""
+    n = len(scope_path)
+    rest = Substr(path_field, n + 1)
+    length = ExpressionWrapper(Value(n) + StrIndex(rest, Value("/")), output_field=IntegerField())
+    return Substr(path_field, 1, length)
+
+
+def referral_rule_for(*, period: Period) -> ReferralRule | None:
+    """The attribution rule version in force at the period's end (what a figure names)."""
+    return ReferralRule.objects.filter(effective_from__lte=period.end).order_by("-effective_from", "-version").first()
+
+
+def referral_rule_label(*, period: Period) -> str:
+    rule = referral_rule_for(period=period)
+    if rule is None:
+        return "转介规则 默认（首触归属 30 天，未配置版本）"
+    return f"转介规则 v{rule.version}（{rule.effective_from:%Y-%m-%d} 起，首触归属 {rule.attribution_window_days} 天）"
+
+
+# --- Per person ------------------------------------------------------------------------------------
+
+
+def referral_person_figures(*, scope: Institution, period: Period, campaign: Campaign | None = None, with_funnel: bool = False) -> QuerySet:
+    """One row per person for the 转介 sheet and league tables, ranked by 进件数 with RANK().
+
+    Who is listed: everyone credited with an application in the scope during the period, plus every
+    employee now in the scope, active during the period, who holds an active personal code (they
+    can refer, so a zero is information). Figures count only applications credited to an
+    institution inside the scope, so a person who moved keeps their old branch's figures there.
+    Rows are Staff objects annotated with submitted, approved, rejected, disbursed_count,
+    disbursed_amount, rank (and scans, leads with `with_funnel`)."""
+    apps = "referral_applications__"
+    in_scope = Q(**{f"{apps}institution__path__startswith": scope.path}) & Q(**{f"{apps}flag_status__in": COUNTED_FLAG_STATUSES})
+    if campaign is not None:
+        in_scope &= Q(**{f"{apps}campaign": campaign})
+    credited_here = Application.objects.filter(
+        counted(),
+        staff=OuterRef("pk"),
+        institution__path__startswith=scope.path,
+    ).filter(within("submitted_at", period) | within("approved_at", period) | within("disbursed_at", period))
+    if campaign is not None:
+        credited_here = credited_here.filter(campaign=campaign)
+    has_code = ReferralCode.objects.filter(staff=OuterRef("pk"), kind=CodeKind.PERSONAL, revoked_at__isnull=True)
+    active = Q(active_from__lte=period.end) & (Q(active_to__isnull=True) | Q(active_to__gte=period.start))
+    qs = (
+        Staff.objects.filter(Exists(credited_here) | (Q(institution__path__startswith=scope.path) & active & Exists(has_code)))
+        .select_related("institution")
+        .annotate(
+            submitted=Count("referral_applications", filter=in_scope & within("submitted_at", period, apps)),
+            approved=Count("referral_applications", filter=in_scope & within("approved_at", period, apps)),
+            rejected=Count("referral_applications", filter=in_scope & within("rejected_at", period, apps)),
+            disbursed_count=Count("referral_applications", filter=in_scope & within("disbursed_at", period, apps)),
+            disbursed_amount=Coalesce(
+                Sum(f"{apps}disbursed_amount", filter=in_scope & within("disbursed_at", period, apps)), Value(ZERO), output_field=MONEY
+            ),
+        )
+    )
+    if with_funnel:
+        lo, hi = period.bounds()
+        scans = (
+            ScanEvent.objects.filter(code__staff=OuterRef("pk"), at__gte=lo, at__lt=hi)
+            .order_by()
+            .values("code__staff")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        leads = (
+            Lead.objects.filter(staff=OuterRef("pk"), institution__path__startswith=scope.path, created_at__gte=lo, created_at__lt=hi)
+            .order_by()
+            .values("staff")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        qs = qs.annotate(
+            scans=Coalesce(Subquery(scans, output_field=IntegerField()), 0),
+            leads=Coalesce(Subquery(leads, output_field=IntegerField()), 0),
+        )
+    return qs.annotate(rank=Window(Rank(), order_by=F("submitted").desc())).order_by("rank", "-disbursed_amount", "employee_no")
+
+
+def referral_people_without_applications(*, scope: Institution, period: Period, campaign: Campaign | None = None) -> QuerySet[Staff]:
+    """Employees now in the scope, active through the period, with no counted application submitted
+    in it (the people half of the 约谈 list)."""
+    apps = Application.objects.filter(counted(), staff=OuterRef("pk"), institution__path__startswith=scope.path).filter(
+        within("submitted_at", period)
+    )
+    if campaign is not None:
+        apps = apps.filter(campaign=campaign)
+    return (
+        Staff.objects.filter(institution__path__startswith=scope.path, active_from__lte=period.end)
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=period.end))
+        .filter(~Exists(apps))
+        .select_related("institution")
+        .order_by("institution__path", "employee_no")
+    )
+
+
+# --- Per institution (children of a node) -------------------------------------------------------------
+
+
+@dataclass
+class InstitutionFigures:
+    institution: Institution
+    is_self: bool = False  # figures booked on the scope node itself (e.g. staff of a sub-branch office)
+    scans: int = 0
+    leads: int = 0
+    submitted: int = 0
+    approved: int = 0
+    rejected: int = 0
+    disbursed_count: int = 0
+    disbursed_amount: Decimal = ZERO
+    target_applications: int | None = None
+    target_amount: Decimal | None = None
+    children: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def approval_rate(self) -> float | None:
+        decided = self.approved + self.rejected
+        return self.approved / decided if decided else None
+
+    @property
+    def attainment(self) -> float | None:
+        if not self.target_applications:
+            return None
+        return self.submitted / self.target_applications
+
+    @property
+    def amount_attainment(self) -> float | None:
+        if not self.target_amount:
+            return None
+        return float(self.disbursed_amount / self.target_amount)
+
+    @property
+    def behind(self) -> bool:
+        return (self.target_applications is not None and self.submitted < self.target_applications) or self.submitted == 0
+
+
+def _week_starts(period: Period) -> list[dt.date]:
+    first = period.start - dt.timedelta(days=period.start.weekday())
+    out, day = [], first
+    while day <= period.end:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def referral_institution_figures(*, scope: Institution, period: Period, campaign: Campaign | None = None) -> list[InstitutionFigures]:
+    """The funnel and campaign progress of each child of `scope` (and of the scope node itself when
+    something is booked there), in five queries: children, applications, scans, leads, targets.
+
+    A child's target is the target set on the child itself; when it has none, the sum of the
+    targets set below it (so a branch target is not double-counted with its outlets' targets)."""
+    sp = scope.path
+    children = {i.path: i for i in Institution.objects.filter(parent=scope).annotate(n_children=Count("children")).order_by("path")}
+    rows: dict[str, InstitutionFigures] = {p: InstitutionFigures(institution=i, children=i.n_children) for p, i in children.items()}
+
+    def row(path: str) -> InstitutionFigures:
+        if path not in rows:
+            rows[path] = InstitutionFigures(institution=scope, is_self=True)
+        return rows[path]
+
+    apps = Application.objects.filter(counted(), institution__path__startswith=sp).filter(
+        within("submitted_at", period) | within("approved_at", period) | within("rejected_at", period) | within("disbursed_at", period)
+    )
+    if campaign is not None:
+        apps = apps.filter(campaign=campaign)
+    for r in (
+        apps.annotate(child=child_path("institution__path", sp))
+        .values("child")
+        .annotate(
+            submitted=Count("pk", filter=within("submitted_at", period)),
+            approved=Count("pk", filter=within("approved_at", period)),
+            rejected=Count("pk", filter=within("rejected_at", period)),
+            disbursed_count=Count("pk", filter=within("disbursed_at", period)),
+            disbursed_amount=Coalesce(Sum("disbursed_amount", filter=within("disbursed_at", period)), Value(ZERO), output_field=MONEY),
+        )
+        .order_by()
+    ):
+        f = row(r["child"])
+        f.submitted, f.approved, f.rejected = r["submitted"], r["approved"], r["rejected"]
+        f.disbursed_count, f.disbursed_amount = r["disbursed_count"], r["disbursed_amount"]
+
+    lo, hi = period.bounds()
+    # A scan is booked where its code's holder works now (scans carry no institution of their own).
+    for r in (
+        ScanEvent.objects.filter(at__gte=lo, at__lt=hi, code__staff__institution__path__startswith=sp)
+        .annotate(child=child_path("code__staff__institution__path", sp))
+        .values("child")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        row(r["child"]).scans = r["n"]
+    leads = Lead.objects.filter(created_at__gte=lo, created_at__lt=hi, institution__path__startswith=sp)
+    if campaign is not None:
+        leads = leads.filter(campaign=campaign)
+    for r in leads.annotate(child=child_path("institution__path", sp)).values("child").annotate(n=Count("pk")).order_by():
+        row(r["child"]).leads = r["n"]
+
+    if campaign is not None:
+        targets = CampaignTarget.objects.filter(campaign=campaign, week_start__in=_week_starts(period), institution__path__startswith=sp)
+        for r in (
+            targets.annotate(child=child_path("institution__path", sp))
+            .values("child")
+            .annotate(
+                own_apps=Sum("applications", filter=Q(institution__path=F("child"))),
+                own_amount=Sum("disbursed_amount", filter=Q(institution__path=F("child"))),
+                below_apps=Sum("applications", filter=~Q(institution__path=F("child"))),
+                below_amount=Sum("disbursed_amount", filter=~Q(institution__path=F("child"))),
+            )
+            .order_by()
+        ):
+            f = rows.get(r["child"])
+            if f is None or f.is_self:
+                continue
+            if r["own_apps"] is not None:
+                f.target_applications, f.target_amount = r["own_apps"], r["own_amount"]
+            else:
+                f.target_applications, f.target_amount = r["below_apps"], r["below_amount"]
+    return sorted(rows.values(), key=lambda f: (f.is_self, f.institution.path))
+
+
+def referral_rejection_reasons(*, scope: Institution, period: Period, limit: int = 5) -> list[dict]:
+    """Top rejection reasons of applications rejected in the period: [{reason, n}], most frequent first."""
+    return list(
+        Application.objects.filter(counted(), institution__path__startswith=scope.path, status=ApplicationStatus.REJECTED)
+        .filter(within("rejected_at", period))
+        .annotate(reason=Coalesce("reject_reason", Value("")))
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason")[:limit]
+    )
+
+
+def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign) -> QuerySet[CampaignTarget]:
+    """Institutions in scope whose target for the week(s) of the period is not met (the institution
+    half of the 约谈 list): each target row annotated with the applications counted in its subtree.
+    One query (a correlated count per target row)."""
+    actual = (
+        Application.objects.filter(counted(), campaign=campaign, institution__path__startswith=OuterRef("institution__path"))
+        .filter(within("submitted_at", period))
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    amount = (
+        Application.objects.filter(counted(), campaign=campaign, institution__path__startswith=OuterRef("institution__path"))
+        .filter(within("disbursed_at", period))
+        .order_by()
+        .values("campaign")
+        .annotate(s=Sum("disbursed_amount"))
+        .values("s")
+    )
+    return (
+        CampaignTarget.objects.filter(campaign=campaign, week_start__in=_week_starts(period), institution__path__startswith=scope.path)
+        .select_related("institution")
+        .annotate(
+            actual=Coalesce(Subquery(actual, output_field=IntegerField()), 0),
+            actual_amount=Coalesce(Subquery(amount, output_field=MONEY), Value(ZERO), output_field=MONEY),
+        )
+        .filter(Q(actual__lt=F("applications")) | Q(actual=0))
+        .order_by("institution__path")
+    )
+
+
+# --- Honours (monthly, SPEC §3) ---------------------------------------------------------------------
+
+
+def _honour_rows(
+    *, root: Institution, period: Period, by: str, top: int, per_branch: bool, branch: Institution | None = None
+) -> list[dict]:
+    base = Application.objects.filter(counted(), staff__isnull=False, institution__path__startswith=(branch or root).path)
+    if by == "applications":
+        base, value = base.filter(within("submitted_at", period)), Count("pk")
+    else:
+        base, value = base.filter(within("disbursed_at", period)), Sum("disbursed_amount")
+    grouping = {"branch": child_path("institution__path", root.path)} if per_branch else {}
+    qs = (
+        base.annotate(**grouping)
+        .values("staff_id", "staff__employee_no", "staff__name", "staff__institution__name", *grouping)
+        .annotate(value=value)
+        .filter(value__gt=0)
+        .annotate(
+            rank=Window(Rank(), partition_by=[F("branch")] if per_branch else None, order_by=F("value").desc()),
+        )
+        .filter(rank__lte=top)
+        .order_by(*(["branch"] if per_branch else []), "rank", "staff__employee_no")
+    )
+    return list(qs)
+
+
+@dataclass
+class Honours:
+    period: Period
+    top_applications: list[dict]
+    top_amount: list[dict]
+    branch_applications: list[dict]
+    branch_amount: list[dict]
+    branches: dict[str, Institution]
+
+
+def head_office() -> Institution | None:
+    return Institution.objects.filter(parent__isnull=True).order_by("path").first()
+
+
+def referral_honours(*, period: Period, branch: Institution | None = None, top: int = 10, top_per_branch: int = 3) -> Honours:
+    """转介进件营销明星 (top by applications) and 月投放营销能手 (top by disbursed amount), bank-wide,
+    and the top of each branch (of `branch` only when given). Honours are bank-wide whoever looks:
+    a branch sees the same top 10 as the head office. Ties share a rank, so a list may be longer.
+    Five queries whatever the bank's size."""
+    root = head_office()
+    if root is None:
+        return Honours(period, [], [], [], [], {})
+    branches = {i.path: i for i in Institution.objects.filter(parent=root)}
+    if branch is not None:
+        branches = {branch.path: branch}
+    return Honours(
+        period=period,
+        top_applications=_honour_rows(root=root, period=period, by="applications", top=top, per_branch=False),
+        top_amount=_honour_rows(root=root, period=period, by="amount", top=top, per_branch=False),
+        branch_applications=_honour_rows(root=root, period=period, by="applications", top=top_per_branch, per_branch=True, branch=branch),
+        branch_amount=_honour_rows(root=root, period=period, by="amount", top=top_per_branch, per_branch=True, branch=branch),
+        branches=branches,
+    )
