@@ -1,12 +1,15 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from .auth import login_throttle
+from .auth import login_throttle, refuse_departed
 from .errors import ApplicationError
 
 
 class LoginForm(AuthenticationForm):
-    """Session sign-in with failures limited per account and per client."""
+    """Session sign-in with failures limited per account and per client.
+
+    The limit is checked before the password, so once an account is locked even the right password
+    is refused until the window passes (otherwise guessing could simply continue)."""
 
     error_messages = {
         "invalid_login": "员工号或密码错误，请重新输入。",
@@ -14,7 +17,7 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
+        username = (self.cleaned_data.get("username") or "").strip()
         client = login_throttle.client_key(self.request)
         try:
             login_throttle.check(username=username, client=client)
@@ -22,10 +25,15 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(exc.message, code="throttled") from exc
         try:
             return super().clean()
-        except forms.ValidationError:
-            login_throttle.record_failure(username=username, client=client)
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) == "invalid_login":
+                login_throttle.record_failure(username=username, client=client)
             raise
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        try:
+            refuse_departed(user)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code="departed") from exc
         login_throttle.reset(username=user.get_username())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 
 from .models import CalendarDay, Institution, InstitutionKind, Staff, StaffAssignment
 from .scoping import scope_filter, user_staff
@@ -82,3 +82,29 @@ def time_progress(*, start: dt.date, end: dt.date, today: dt.date) -> float:
         return 1.0
     elapsed = sum(1 for d in all_days if d <= today)
     return elapsed / len(all_days)
+
+
+def active_staff_count_subquery(*, day: dt.date, outer_path: str = "path"):
+    """Active staff whose institution lies under the outer institution's path, as a correlated
+    subquery: annotating a page of institutions with it costs one query, whatever the tree size."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    counted = (
+        Staff.objects.active_on(day)
+        .filter(institution__path__startswith=OuterRef(outer_path))
+        .order_by()
+        .values(one=Value(1))
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def institutions_with_staff_counts(*, queryset: QuerySet[Institution], day: dt.date) -> QuerySet[Institution]:
+    return queryset.annotate(staff_count=active_staff_count_subquery(day=day))
+
+
+def staff_history(*, staff: Staff) -> QuerySet[StaffAssignment]:
+    """Where the person belonged over time, newest first (the transfer history of SPEC §2)."""
+    return StaffAssignment.objects.filter(staff=staff).select_related("institution").order_by("-valid_from")

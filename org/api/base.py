@@ -5,10 +5,10 @@ escape hatch for the rare endpoint that must read outside the caller's scope."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from rest_framework import generics, permissions, viewsets
+from rest_framework import exceptions, generics, permissions, viewsets
 from rest_framework.views import APIView
 
-from org.scoping import scope_filter, user_staff
+from org.scoping import is_manager, scope_filter, user_staff
 
 
 class ScopedMixin:
@@ -22,6 +22,16 @@ class ScopedMixin:
 
     def dangerously_unscoped_queryset(self) -> QuerySet:
         return super().get_queryset()
+
+
+class ManagerOnlyMixin:
+    """Endpoints for managers (users with a scope). Anyone else gets 404 — there is nothing for
+    them here, and "forbidden" would confirm that the object exists (SPEC §2)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and permissions first: 401 stays 401
+        if not is_manager(request.user):
+            raise exceptions.NotFound()
 
 
 class ScopedAPIView(APIView):

@@ -21,11 +21,20 @@ MESSAGES = {
     "parse_error": "请求内容格式错误",
 }
 
+# An ApplicationError answers 400 unless its code says otherwise: throttled sign-ins are 429,
+# refused credentials 401, an unavailable upstream (WeChat) 503 — decided here, in one place.
+STATUS_BY_CODE = {
+    "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+    "authentication_failed": status.HTTP_401_UNAUTHORIZED,
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "upstream_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         body = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=STATUS_BY_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

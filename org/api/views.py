@@ -1,15 +1,193 @@
-from drf_spectacular.utils import extend_schema
+"""The organisation's API: sign-in (password and WeChat), the caller, staff and institutions.
+
+Views are thin: they validate input with a serializer, call a service in `org.auth`/`org.wechat`
+and read through the scoped querysets of `org.api.base`."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from org.selectors import institution_path_names
+from org import clock, wechat
+from org.auth import login_throttle, token_login
+from org.models import Institution, Staff, StaffAssignment, WeChatBinding
+from org.scoping import institution_in_scope, is_manager
+from org.selectors import institution_path_names, institutions_with_staff_counts
+from org.services import audit
 
-from .base import StaffAPIView
-from .serializers import MeSerializer
+from .base import ManagerOnlyMixin, ScopedAPIView, ScopedMixin, StaffAPIView
+from .filters import InstitutionFilter, StaffFilter
+from .serializers import (
+    BindCodeSerializer,
+    ErrorSerializer,
+    InstitutionDetailSerializer,
+    InstitutionSerializer,
+    MeSerializer,
+    StaffDetailSerializer,
+    StaffSerializer,
+    TokenLoginSerializer,
+    TokenSerializer,
+    WeChatLoginResultSerializer,
+    WeChatLoginSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="提交的数据有误"),
+    401: OpenApiResponse(ErrorSerializer, description="未登录或认证失败"),
+    404: OpenApiResponse(ErrorSerializer, description="未找到，或不在您的管理范围内"),
+    429: OpenApiResponse(ErrorSerializer, description="登录失败次数过多"),
+    503: OpenApiResponse(ErrorSerializer, description="微信服务器暂时不可用"),
+}
+
+
+def errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+class PublicAPIView(APIView):
+    """Sign-in endpoints: open to anyone, and no session authentication, so a stale dashboard
+    cookie cannot trigger a CSRF refusal on a login request."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+
+class TokenLoginView(PublicAPIView):
+    @extend_schema(
+        tags=["认证"],
+        summary="员工号+密码登录，换取 Token",
+        request=TokenLoginSerializer,
+        responses={200: TokenSerializer, **errors(400, 401, 429)},
+    )
+    def post(self, request):
+        data = TokenLoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = token_login(employee_no=data.validated_data["employee_no"], password=data.validated_data["password"], request=request)
+        return Response({"token": token.key})
+
+
+class WeChatLoginView(PublicAPIView):
+    @extend_schema(
+        tags=["认证"],
+        summary="小程序微信登录（首次需主管提供的绑定码）",
+        request=WeChatLoginSerializer,
+        responses={200: WeChatLoginResultSerializer, **errors(400, 401, 429, 503)},
+    )
+    def post(self, request):
+        data = WeChatLoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, staff, newly_bound = wechat.wechat_login(
+            code=data.validated_data["code"],
+            bind_code=data.validated_data.get("bind_code", ""),
+            client_key=login_throttle.client_key(request),
+        )
+        return Response({"token": token.key, "employee_no": staff.employee_no, "newly_bound": newly_bound})
 
 
 class MeView(StaffAPIView):
-    @extend_schema(responses=MeSerializer, summary="当前员工：机构路径与岗位")
+    @extend_schema(tags=["我的"], summary="当前员工：机构路径与岗位", responses={200: MeSerializer, **errors(401)})
     def get(self, request):
         staff = self.staff
         path = institution_path_names(institution=staff.institution)
         return Response(MeSerializer(staff, context={"institution_path": path}).data)
+
+
+def staff_queryset():
+    return Staff.objects.select_related("institution").annotate(wechat_bound=Exists(WeChatBinding.objects.filter(staff=OuterRef("pk"))))
+
+
+class StaffPIIMixin:
+    """Mobiles in full only for a manager whose scope holds the person (SPEC §8); masked otherwise."""
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        user = self.request.user
+        manager = is_manager(user)
+        ctx["pii_visible"] = lambda staff: manager and institution_in_scope(staff.institution, user=user)
+        return ctx
+
+
+@extend_schema(tags=["员工"])
+class StaffListView(StaffPIIMixin, ScopedMixin, generics.ListAPIView):
+    """Staff in the caller's scope (an employee without a scope sees only themselves)."""
+
+    serializer_class = StaffSerializer
+    filterset_class = StaffFilter
+
+    def get_queryset(self):
+        return self.scoped(staff_queryset()).order_by("employee_no")
+
+    @extend_schema(
+        summary="管理范围内的员工（可按机构、岗位、用工类型筛选）", responses={200: StaffSerializer(many=True), **errors(400, 401)}
+    )
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if is_manager(request.user):
+            # A page of full mobiles is a view of personal information: one audit row per page.
+            rows = response.data.get("results", []) if isinstance(response.data, dict) else response.data
+            audit(user=request.user, action="staff.list", employee_nos=[r["employee_no"] for r in rows])
+        return response
+
+
+@extend_schema(tags=["员工"])
+class StaffDetailView(StaffPIIMixin, ScopedMixin, generics.RetrieveAPIView):
+    serializer_class = StaffDetailSerializer
+    lookup_field = "employee_no"
+
+    def get_queryset(self):
+        history = Prefetch("assignments", queryset=StaffAssignment.objects.select_related("institution").order_by("-valid_from"))
+        return self.scoped(staff_queryset()).prefetch_related(history)
+
+    @extend_schema(summary="员工详情与调岗历史（管理人员查看时记录审计日志）", responses={200: StaffDetailSerializer, **errors(401, 404)})
+    def get(self, request, *args, **kwargs):
+        staff = self.get_object()
+        if is_manager(request.user):
+            audit(user=request.user, action="staff.view", obj=staff)
+        return Response(self.get_serializer(staff).data)
+
+
+class StaffBindCodeView(ManagerOnlyMixin, ScopedAPIView):
+    @extend_schema(
+        tags=["员工"],
+        summary="为管理范围内的员工生成一次性微信绑定码",
+        request=None,
+        responses={201: BindCodeSerializer, **errors(400, 401, 404)},
+    )
+    def post(self, request, employee_no: str):
+        staff = get_object_or_404(self.scoped(Staff.objects.all()), employee_no=employee_no)
+        row, raw = wechat.wechat_bind_code_issue(staff=staff, issued_by=request.user)
+        audit(user=request.user, action="wechat.bind_code_issue", obj=staff)
+        return Response({"bind_code": raw, "expires_at": row.expires_at}, status=status.HTTP_201_CREATED)
+
+
+class InstitutionQuerysetMixin(ManagerOnlyMixin, ScopedMixin):
+    def get_queryset(self):
+        qs = Institution.objects.select_related("parent")
+        return institutions_with_staff_counts(queryset=self.scoped(qs), day=clock.today())
+
+
+@extend_schema(tags=["机构"])
+class InstitutionListView(InstitutionQuerysetMixin, generics.ListAPIView):
+    serializer_class = InstitutionSerializer
+    filterset_class = InstitutionFilter
+
+    @extend_schema(summary="管理范围内的机构（含辖内在职人数）", responses={200: InstitutionSerializer(many=True), **errors(400, 401, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema(tags=["机构"])
+class InstitutionDetailView(InstitutionQuerysetMixin, generics.RetrieveAPIView):
+    serializer_class = InstitutionDetailSerializer
+    lookup_field = "code"
+
+    @extend_schema(summary="机构详情、上级路径与下级机构（含人数）", responses={200: InstitutionDetailSerializer, **errors(401, 404)})
+    def get(self, request, *args, **kwargs):
+        institution = self.get_object()
+        children = self.get_queryset().filter(parent=institution).order_by("code")
+        context = {**self.get_serializer_context(), "path": institution_path_names(institution=institution), "children": children}
+        return Response(InstitutionDetailSerializer(institution, context=context).data)
