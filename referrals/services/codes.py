@@ -1,0 +1,144 @@
+"""Referral codes (SPEC §3 "Codes"): personal codes and second-level (MGM) codes.
+
+A token is `secrets.token_urlsafe(24)`: 192 random bits, far beyond the 128 the spec asks, so a
+code cannot be guessed by scanning URLs. Revocation is final: a revoked code never resolves again,
+and re-issuing a personal code revokes the previous one in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+
+from org import clock
+from org.errors import ApplicationError
+from org.models import Staff, User
+
+from ..models import CodeKind, IntermediaryKind, ReferralCode
+
+TOKEN_BYTES = 24
+BULK_BATCH = 1000  # rows per INSERT: below SQLite's variable limit, few round trips
+
+
+def referral_token_new() -> str:
+    """A fresh token. One starting with "-" is drawn again: spreadsheets read a leading "-" as a
+    formula and command lines as an option, and the redraw costs less than a bit of entropy."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if token[0].isalnum():
+            return token
+
+
+def _ensure_active(staff: Staff) -> None:
+    if not staff.is_active_on(clock.today()):
+        raise ApplicationError(
+            f"员工 {staff.name}（{staff.employee_no}）不在职，不能生成推荐码",
+            code="staff_inactive",
+        )
+
+
+def _user_or_none(user) -> User | None:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def referral_code_issue(*, staff: Staff, issued_by: User | None) -> ReferralCode:
+    """Issue a new personal code; the employee's previous active personal code is revoked."""
+    _ensure_active(staff)
+    now = clock.now()
+    # Lock the staff row so two concurrent re-issues queue instead of tripping the unique index.
+    Staff.objects.select_for_update().filter(pk=staff.pk).first()
+    ReferralCode.objects.filter(staff=staff, kind=CodeKind.PERSONAL, revoked_at__isnull=True).update(revoked_at=now)
+    return ReferralCode.objects.create(
+        token=referral_token_new(), staff=staff, kind=CodeKind.PERSONAL, created_at=now, created_by=_user_or_none(issued_by)
+    )
+
+
+def referral_code_get_or_issue(*, staff: Staff, issued_by: User | None = None) -> ReferralCode:
+    """The employee's active personal code, issued on first use (the mini-program's first call)."""
+    code = ReferralCode.objects.filter(staff=staff, kind=CodeKind.PERSONAL, revoked_at__isnull=True).first()
+    if code is not None:
+        return code
+    _ensure_active(staff)
+    try:
+        with transaction.atomic():
+            return ReferralCode.objects.create(
+                token=referral_token_new(),
+                staff=staff,
+                kind=CodeKind.PERSONAL,
+                created_at=clock.now(),
+                created_by=_user_or_none(issued_by),
+            )
+    except IntegrityError:
+        # Two first calls at once: the other one won the unique index; use its code.
+        return ReferralCode.objects.get(staff=staff, kind=CodeKind.PERSONAL, revoked_at__isnull=True)
+
+
+@transaction.atomic
+def referral_code_revoke(*, code: ReferralCode, by: User | None) -> ReferralCode:
+    """Revoke a personal or MGM code. Revoking twice keeps the first revocation time."""
+    if code.revoked_at is None:
+        now = clock.now()
+        ReferralCode.objects.filter(pk=code.pk, revoked_at__isnull=True).update(revoked_at=now)
+        code.refresh_from_db(fields=["revoked_at"])
+    return code
+
+
+def referral_codes_issue_missing(*, staff_qs: QuerySet[Staff], issued_by: User | None = None) -> int:
+    """Give every active employee of `staff_qs` without an active personal code a new one.
+
+    One query finds who lacks a code and one bulk INSERT creates them, so a whole bank is a
+    handful of statements. A code issued concurrently for the same person wins: the conflicting
+    row is skipped by the partial unique index. Returns how many codes were created."""
+    today = clock.today()
+    has_code = ReferralCode.objects.filter(staff=OuterRef("pk"), kind=CodeKind.PERSONAL, revoked_at__isnull=True)
+    missing = list(staff_qs.active_on(today).filter(~Exists(has_code)).values_list("pk", flat=True))
+    if not missing:
+        return 0
+    now = clock.now()
+    by = _user_or_none(issued_by)
+    created = 0
+    for start in range(0, len(missing), BULK_BATCH):
+        rows = [
+            ReferralCode(token=referral_token_new(), staff_id=pk, kind=CodeKind.PERSONAL, created_at=now, created_by=by)
+            for pk in missing[start : start + BULK_BATCH]
+        ]
+        ReferralCode.objects.bulk_create(rows, ignore_conflicts=True)
+        # ignore_conflicts leaves no primary keys behind, so count what actually landed.
+        created += ReferralCode.objects.filter(token__in=[r.token for r in rows]).count()
+    return created
+
+
+@transaction.atomic
+def mgm_code_create(
+    *, staff: Staff, intermediary_kind: str, intermediary_name: str, intermediary_contact: str = "", by: User | None
+) -> ReferralCode:
+    """A second-level code for an intermediary (estate agency, merchant, property project, key
+    person): scans and applications through it are credited to `staff`."""
+    _ensure_active(staff)
+    fields: dict[str, list[str]] = {}
+    if intermediary_kind not in IntermediaryKind.values:
+        choices = "、".join(label for _, label in IntermediaryKind.choices)
+        fields["intermediary_kind"] = [f"中介类型无效，请从{choices}中选择"]
+    name = (intermediary_name or "").strip()
+    if not name:
+        fields["intermediary_name"] = ["请填写中介名称"]
+    elif len(name) > 100:
+        fields["intermediary_name"] = ["中介名称不能超过 100 个字"]
+    contact = (intermediary_contact or "").strip()
+    if len(contact) > 100:
+        fields["intermediary_contact"] = ["中介联系人不能超过 100 个字"]
+    if fields:
+        raise ApplicationError(next(iter(fields.values()))[0], code="invalid", fields=fields)
+    return ReferralCode.objects.create(
+        token=referral_token_new(),
+        staff=staff,
+        kind=CodeKind.MGM,
+        intermediary_kind=intermediary_kind,
+        intermediary_name=name,
+        intermediary_contact=contact,
+        created_at=clock.now(),
+        created_by=_user_or_none(by),
+    )
