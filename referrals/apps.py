@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "全员转介"
+
+    def ready(self) -> None:
+        from org import circular_sheets, navigation
+
+        from .selectors import reporting
+
+        # The circular's sheets are read by `reporting` through the registry (nothing imports reporting).
+        circular_sheets.register(
+            name="转介", order=10, build=reporting.referral_circular_sheet, rule_version=reporting.referral_circular_rule_version
+        )
+        circular_sheets.register(
+            name="荣誉榜", order=90, build=reporting.referral_honours_sheet, rule_version=reporting.referral_circular_rule_version
+        )
+        navigation.register(label="转介看板", url_name="referrals:dashboard", audience="manager", order=20)

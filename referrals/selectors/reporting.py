@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce, Rank, StrIndex, Substr
 
 from org.models import Institution, Staff
 from org.periods import Period
+from org.selectors import branch_of
 
 from ..models import (
     Application,
@@ -393,3 +394,94 @@ def referral_honours(*, period: Period, branch: Institution | None = None, top: 
         branch_amount=_honour_rows(root=root, period=period, by="amount", top=top_per_branch, per_branch=True, branch=branch),
         branches=branches,
     )
+
+
+# --- Circular sheets (registered with org.circular_sheets from ReferralsConfig.ready) ----------------
+
+WAN = Decimal("10000")
+
+
+def referral_circular_rule_version(period: Period) -> str:
+    return referral_rule_label(period=period)
+
+
+def referral_circular_sheet(*, period: Period, scope: Institution):
+    """The 转介 sheet of INTERFACES.md: one row per person (see referral_person_figures for who)."""
+    from org.circular_sheets import Column, SheetData
+
+    rule = referral_rule_label(period=period)
+    columns = [
+        Column(
+            "员工号",
+            "员工号。列出本期在本机构范围内有计入业绩的进件（进件、批准或放款）的员工，以及现属本机构、期内在职且持有有效个人推荐码的员工（其业绩为 0）",
+            width=12,
+        ),
+        Column("姓名", "员工姓名", width=10),
+        Column("机构", "员工当前所在机构；业绩按进件时员工所属机构归属，调岗不改历史", width=20),
+        Column(
+            "进件数",
+            f"期内（北京时间）提交、按首触归属规则计入该员工的进件笔数；被标记为自荐/代客操作等异常的进件经管理人员核查放行后才计入（{rule}）",
+            "int",
+            9,
+        ),
+        Column("批准数", "期内审批通过的计入进件笔数（按审批时间）", "int", 9),
+        Column("放款笔数", "期内放款的计入进件笔数（按放款时间，不论何时进件）", "int", 9),
+        Column("放款金额(万元)", "期内放款的计入进件放款金额合计，单位万元（元 ÷ 10000），显示两位小数", "wan", 14),
+        Column("排名", "按进件数排名；并列同名次，下一名次跳过（1、2、2、4）", "int", 7),
+    ]
+    rows = [
+        [s.employee_no, s.name, s.institution.name, s.submitted, s.approved, s.disbursed_count, s.disbursed_amount / WAN, s.rank]
+        for s in referral_person_figures(scope=scope, period=period)
+    ]
+    return SheetData(columns=columns, rows=rows)
+
+
+def honours_period(period: Period) -> Period:
+    """Honours are monthly: a week shows the month it ends in, up to the week's end."""
+    if period.kind != "week":
+        return period
+    month = Period.containing(period.end, "month")
+    return Period(month.start, period.end, "month", f"{month.code}（截至 {period.end:%m-%d}）")
+
+
+def referral_honours_sheet(*, period: Period, scope: Institution):
+    """荣誉榜: bank-wide top 10 by applications and by disbursed amount, and each branch's top 3
+    (a branch's circular shows its own top 3)."""
+    from org.circular_sheets import Column, SheetData
+
+    hp = honours_period(period)
+    branch = None if scope.parent_id is None else branch_of(institution=scope)
+    h = referral_honours(period=hp, branch=branch)
+    columns = [
+        Column("榜单", f"转介进件营销明星：按进件数；月投放营销能手：按放款金额（统计期间 {hp.code}）", width=20),
+        Column("范围", "全行，或所在分行", width=14),
+        Column("排名", "并列同名次，下一名次跳过；进件数或放款金额为 0 者不上榜", "int", 7),
+        Column("员工号", "员工号", width=12),
+        Column("姓名", "员工姓名", width=10),
+        Column("机构", "员工当前所在机构", width=20),
+        Column("进件数", "统计期间内计入的进件笔数（进件榜）", "int", 9),
+        Column("放款金额(万元)", "统计期间内计入的放款金额（投放榜），单位万元", "wan", 14),
+    ]
+    rows = []
+
+    def add(title, scope_name, items, by):
+        for r in items:
+            rows.append(
+                [
+                    title,
+                    scope_name,
+                    r["rank"],
+                    r["staff__employee_no"],
+                    r["staff__name"],
+                    r["staff__institution__name"],
+                    r["value"] if by == "applications" else None,
+                    r["value"] / WAN if by == "amount" else None,
+                ]
+            )
+
+    add("转介进件营销明星", "全行", h.top_applications, "applications")
+    add("月投放营销能手", "全行", h.top_amount, "amount")
+    for path, inst in sorted(h.branches.items()):
+        add("转介进件营销明星", inst.name, [r for r in h.branch_applications if r["branch"] == path], "applications")
+        add("月投放营销能手", inst.name, [r for r in h.branch_amount if r["branch"] == path], "amount")
+    return SheetData(columns=columns, rows=rows)

@@ -1,0 +1,174 @@
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from org.periods import Period
+from referrals.tests.reporting_data import known_week
+from reporting import services, tasks
+from reporting.models import Circular
+
+pytestmark = pytest.mark.django_db
+W45 = Period.parse("2024-W45")
+HEADERS = ["员工号", "姓名", "机构", "进件数", "批准数", "放款笔数", "放款金额(万元)", "排名"]
+
+
+def read(circular):
+    with circular.file.open("rb") as fh:
+        return load_workbook(io.BytesIO(fh.read()))
+
+
+def values(ws):
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_referral_sheet_reads_back_with_exact_headers_figures_and_ranks():
+    data = known_week()
+    c = services.circular_build(period=W45, scope=data["tree"]["BR1"])
+    wb = read(c)
+    assert wb.sheetnames[0] == "转介" and wb.sheetnames[-1] == "说明"
+    ws = wb["转介"]
+    assert "长春分行" in ws["A1"].value and "2024-W45" in ws["A1"].value  # title row above the header
+    assert [cell.value for cell in ws[2]] == HEADERS
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref == "A2:H7"
+    rows = {r[0]: r for r in values(ws)[2:]}
+    assert set(rows) == {"A001", "B001", "C001", "D001", "F001"}
+    # A: the pending flagged application is not counted, the cleared one is.
+    assert rows["A001"][3:] == [3, 2, 1, pytest.approx(15.0), 1]
+    assert rows["D001"][3:] == [1, 0, 1, pytest.approx(1.234567), 4]
+    assert [rows[k][7] for k in ("A001", "B001", "C001", "D001", "F001")] == [1, 2, 2, 4, 5]
+    assert ws["G3"].number_format == "#,##0.00"
+    assert ws.column_dimensions["C"].width == 20
+    # formula injection: the name "=HYPERLINK(...)" reads back as text, never a formula.
+    b_row = next(row for row in ws.iter_rows(min_row=3) if row[0].value == "B001")
+    assert b_row[1].value == '=HYPERLINK("http://x")' and b_row[1].data_type == "s" and b_row[1].quotePrefix
+
+
+def test_notes_sheet_defines_every_column_with_rule_version():
+    data = known_week()
+    wb = read(services.circular_build(period=W45, scope=data["tree"]["HO"]))
+    notes = values(wb["说明"])
+    assert notes[1] == ["工作表", "列名", "定义", "规则版本"]
+    referral_notes = [r for r in notes[2:] if r[0] == "转介"]
+    assert [r[1] for r in referral_notes] == HEADERS
+    assert all(r[2] and "转介规则 v1" in r[3] for r in referral_notes)
+
+
+def test_head_office_circular_counts_every_branch_and_honours_sheet():
+    data = known_week()
+    wb = read(services.circular_build(period=W45, scope=data["tree"]["HO"]))
+    rows = {r[0]: r for r in values(wb["转介"])[2:]}
+    assert rows["E001"][3] == 1 and rows["F001"][7] == 6
+    honours = values(wb["荣誉榜"])[2:]
+    assert ["转介进件营销明星", "全行", 1, "A001", "张三", "人民广场网点", 3, None] in honours
+    assert [r[3] for r in honours if r[0] == "月投放营销能手" and r[1] == "全行"] == ["A001", "D001"]
+    assert [r[3] for r in honours if r[0] == "转介进件营销明星" and r[1] == "吉林分行"] == ["E001"]
+
+
+def test_building_twice_stores_one_circular_and_regenerating_gives_the_same_figures():
+    data = known_week()
+    scope = data["tree"]["BR1"]
+    first = services.circular_build(period=W45, scope=scope)
+    again = services.circular_build(period=W45, scope=scope)
+    assert again.pk == first.pk and Circular.objects.count() == 1 and again.file.name == first.file.name
+    # Regenerating from the same data (a fresh workbook) gives identical cell values.
+    content, _ = services.circular_workbook(period=W45, scope=scope)
+    fresh = load_workbook(io.BytesIO(content))
+    stored = read(first)
+    assert fresh.sheetnames == stored.sheetnames
+    for name in stored.sheetnames:
+        assert values(fresh[name]) == values(stored[name])
+
+
+def test_a_racing_worker_that_loses_the_insert_returns_the_winner(monkeypatch, settings):
+    data = known_week()
+    scope = data["tree"]["BR1"]
+    winner = services.circular_build(period=W45, scope=scope)
+    # The race: the loser's existence check ran before the winner's insert, so its own insert
+    # hits the unique constraint; it must hand back the winner's row and leave no second file.
+    calls = {"n": 0}
+
+    def first_none(**kw):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else Circular.objects.get(pk=winner.pk)
+
+    monkeypatch.setattr(services, "_stored", first_none)
+    loser = services.circular_build(period=W45, scope=scope)
+    assert loser.pk == winner.pk and Circular.objects.count() == 1
+    files = list((Path(settings.MEDIA_ROOT) / "circulars").rglob("*.xlsx"))
+    assert files == [Path(winner.file.path)]
+
+
+def test_a_new_rule_version_makes_a_new_circular_and_keeps_the_old():
+    from referrals.models import ReferralRule
+
+    data = known_week()
+    scope = data["tree"]["BR1"]
+    old = services.circular_build(period=W45, scope=scope)
+    ReferralRule.objects.create(version=2, effective_from=W45.start, attribution_window_days=15)
+    new = services.circular_build(period=W45, scope=scope)
+    assert new.pk != old.pk and "v2" in new.rule_versions and Circular.objects.count() == 2
+
+
+def test_command_without_scope_writes_head_office_and_each_branch(tmp_path):
+    known_week()
+    out = io.StringIO()
+    call_command("build_circular", "2024-W45", "--out", str(tmp_path), stdout=out)
+    paths = out.getvalue().split()
+    assert sorted(p.rsplit("/", 1)[-1] for p in paths) == [
+        "BR1-2024-W45-weekly.xlsx",
+        "BR2-2024-W45-weekly.xlsx",
+        "HO-2024-W45-weekly.xlsx",
+    ]
+    br2 = load_workbook(tmp_path / "BR2-2024-W45-weekly.xlsx")
+    assert [r[0] for r in values(br2["转介"])[2:]] == ["E001"]
+
+
+def test_command_month_and_quarter_and_scope(tmp_path):
+    known_week()
+    out = io.StringIO()
+    call_command("build_circular", "2024-11", "--scope", "SB1", stdout=out)
+    (path,) = out.getvalue().split()
+    wb = load_workbook(path)
+    assert {r[0] for r in values(wb["转介"])[2:]} == {"A001", "B001", "C001"}
+    call_command("build_circular", "2024-Q4", "--scope", "HO", stdout=io.StringIO())
+    assert set(Circular.objects.values_list("kind", flat=True)) == {"monthly", "quarterly"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["2024-W99"], "无法识别的期间"), (["2024"], "只支持周"), (["2024-W45", "--scope", "NOPE"], "机构号“NOPE”不存在")],
+)
+def test_command_refuses_bad_period_or_scope_in_chinese(args, message):
+    known_week()
+    with pytest.raises(CommandError, match=message):
+        call_command("build_circular", *args, stdout=io.StringIO())
+    assert Circular.objects.count() == 0
+
+
+def test_weekly_task_builds_last_week_like_the_command():
+    from org import clock
+
+    known_week()
+    with clock.frozen(dt.datetime(2024, 11, 11, 8, 0)):
+        names = tasks.build_weekly_circulars.delay().get()
+    assert len(names) == 3 and Circular.objects.filter(period="2024-W45", kind="weekly").count() == 3
+    call_command("build_circular", "2024-W45", stdout=io.StringIO())
+    assert Circular.objects.count() == 3  # the command finds what the task stored
+    br1 = Circular.objects.get(scope__code="BR1")
+    rows = {r[0]: r for r in values(read(br1)["转介"])[2:]}
+    assert rows["A001"][6] == pytest.approx(float(Decimal("150000") / 10000))
+
+
+def test_monthly_task_builds_last_month():
+    from org import clock
+
+    known_week()
+    with clock.frozen(dt.datetime(2024, 12, 1, 8, 0)):
+        tasks.build_monthly_circulars.delay().get()
+    assert set(Circular.objects.values_list("period", flat=True)) == {"2024-11"}
