@@ -6,5 +6,7 @@ class OrgConfig(AppConfig):
     verbose_name = "机构与人员"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401
+        from . import checks, navigation  # noqa: F401
         from .importing import kinds  # noqa: F401  (registers institutions, staff, customers)
+
+        navigation.register(label="数据导入", url_name="import-upload", audience="head_office", order=90)

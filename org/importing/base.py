@@ -8,7 +8,8 @@ How a file is imported (`run_import`):
    required column refuses the whole file; unknown columns are ignored and reported as warnings;
 3. parse every cell with its column's parser; collect *every* problem of *every* row as
    "第 12 行 机构号: 机构 X 不存在"; a natural key repeated in the file is a bad row;
-4. `Importer.check(rows)` validates what needs the database or other rows, in bulk;
+4. `Importer.check(rows)` validates what needs the database or other rows, in bulk, for the rows
+   whose cells all parsed (a row with a bad cell is reported with that cell's reason);
 5. if any row is bad and `skip_bad` is off, nothing is written (the file is "refused");
    otherwise `Importer.apply(good_rows)` writes the good rows in bulk, all inside one
    `transaction.atomic`, and the bad rows go to a rejects CSV (original columns + 错误原因/reason)

@@ -42,4 +42,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(status))
             return
         self.stdout.write(self.style.ERROR(status))
+        if result.file_error:
+            raise CommandError(f"文件被拒绝 (file refused)：{result.file_error}")
         raise CommandError(f"有 {result.rejected} 行被拒绝 ({result.rejected} rows rejected)")
