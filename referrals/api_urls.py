@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .api import codes
+from .api import applications as applications_api
+from .api import codes, me, webhook
 
 urlpatterns = [
     # Codes (R1): the employee's personal code, its images, and second-level (MGM) codes.
@@ -13,4 +14,16 @@ urlpatterns = [
     path("me/mgm-codes", codes.MyMgmCodesView.as_view(), name="api-me-mgm-codes"),
     path("me/mgm-codes/<int:pk>/revoke", codes.MyMgmCodeRevokeView.as_view(), name="api-me-mgm-code-revoke"),
     path("me/mgm-codes/<int:pk>/qr.png", codes.MyMgmCodePngView.as_view(), name="api-me-mgm-code-png"),
+    # Applications, earnings, rank, disputes (R2).
+    path("integrations/loan-events", webhook.LoanEventsWebhookView.as_view(), name="api-loan-events"),
+    path("me/referrals", me.MyReferralsView.as_view(), name="api-me-referrals"),
+    path("me/referrals/<str:application_id>/dispute", me.MyReferralDisputeView.as_view(), name="api-me-referral-dispute"),
+    path("me/earnings", me.MyEarningsView.as_view(), name="api-me-earnings"),
+    path("me/rank", me.MyRankView.as_view(), name="api-me-rank"),
+    path("referrals/applications/", applications_api.ApplicationListView.as_view(), name="api-referral-applications"),
+    path(
+        "referrals/applications/<str:application_id>/review", applications_api.ApplicationReviewView.as_view(), name="api-referral-review"
+    ),
+    path("referrals/disputes/", applications_api.DisputeListView.as_view(), name="api-referral-disputes"),
+    path("referrals/disputes/<int:pk>/resolve", applications_api.DisputeResolveView.as_view(), name="api-referral-dispute-resolve"),
 ]

@@ -1,0 +1,342 @@
+"""Attribution and abuse flags (SPEC §3 "Attribution"), recomputed in bulk from the facts.
+
+The rules come from the `ReferralRule` version in force on the submission date, named on the
+application (`rule`). For every application:
+
+* **Credit.** The code's employee — unless the code is unknown, absent or was revoked before the
+  submission (then nobody, with a note), unless a manager re-credited it by upholding a dispute
+  (`credit_override`), and unless **first touch** applies: the same customer (ID hash) has an
+  application credited to another employee submitted in the previous `attribution_window_days`
+  days (by calendar date in Asia/Shanghai: day 30 is in, day 31 is out). Then the earlier
+  employee is credited, `first_touch` links that application and `attribution_note` says why.
+* **Institution.** The credited employee's institution *at submission time* (transfer history).
+* **Flags.** self-referral (customer's ID hash or mobile is the referring employee's), staff
+  mobile (the customer mobile is any employee's: 代客操作), burst (more than `burst_limit`
+  applications from one code within `burst_window_minutes`). A new flag is pending until a
+  manager clears or confirms it; an unchanged flag keeps the manager's decision.
+* **Relationship manager.** A customer (by ID hash or mobile in `org.Customer`) managed by another
+  employee: credited to the referrer, shown to both.
+
+Why whole groups are recomputed: first touch makes one application's credit depend on the
+customer's earlier applications, and the burst flag on the code's neighbours in time. An event
+that arrives late (an earlier submission) can therefore change applications that received no
+event. Recomputing every application of the affected customers (a handful each) and the code's
+applications around the changed times keeps the final state independent of arrival order.
+Flags never depend on credit and first touch ignores flags, so the two computations stay separate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from org import clock
+from org.models import Customer, Staff, StaffAssignment
+
+from ..models import Application, ApplicationEvent, Campaign, FlagKind, FlagStatus, ReferralCode, ReferralRule
+
+APP_UPDATE_FIELDS = [
+    "product",
+    "referral_token",
+    "customer_id_hash",
+    "customer_id_masked",
+    "customer_name",
+    "customer_mobile",
+    "status",
+    "status_at",
+    "submitted_at",
+    "approved_at",
+    "rejected_at",
+    "reject_reason",
+    "disbursed_at",
+    "disbursed_amount",
+    "withdrawn_at",
+    "withdraw_reason",
+    "code",
+    "staff",
+    "institution",
+    "campaign",
+    "rule",
+    "attribution_note",
+    "first_touch",
+    "relationship_manager",
+    "flag",
+    "flag_status",
+    "flag_reviewed_by",
+    "flag_reviewed_at",
+    "updated_at",
+]
+
+
+@dataclass(frozen=True)
+class RuleValues:
+    """The numbers of a rule version; `DEFAULT_RULE` when no version exists at all."""
+
+    pk: int | None
+    version: int | None
+    effective_from: dt.date
+    attribution_window_days: int = 30
+    clawback_days: int = 90
+    burst_limit: int = 10
+    burst_window_minutes: int = 60
+
+
+DEFAULT_RULE = RuleValues(pk=None, version=None, effective_from=dt.date.min)
+
+
+class RuleBook:
+    """Every ReferralRule version, loaded once per batch (a small table)."""
+
+    def __init__(self):
+        self.rules = [
+            RuleValues(
+                pk=r.pk,
+                version=r.version,
+                effective_from=r.effective_from,
+                attribution_window_days=r.attribution_window_days,
+                clawback_days=r.clawback_days,
+                burst_limit=r.burst_limit,
+                burst_window_minutes=r.burst_window_minutes,
+            )
+            for r in ReferralRule.objects.order_by("effective_from", "version")
+        ]
+
+    def on(self, day: dt.date) -> RuleValues:
+        chosen = None
+        for rule in self.rules:
+            if rule.effective_from <= day:
+                chosen = rule
+        # Before the first version: the first version still applies (rules are never absent).
+        return chosen or (self.rules[0] if self.rules else DEFAULT_RULE)
+
+    @property
+    def max_burst_window(self) -> dt.timedelta:
+        return dt.timedelta(minutes=max([r.burst_window_minutes for r in self.rules] or [DEFAULT_RULE.burst_window_minutes]))
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    return clock.local(value).date()
+
+
+def _snapshot(app: Application) -> tuple:
+    return tuple(getattr(app, Application._meta.get_field(f).attname) for f in APP_UPDATE_FIELDS if f != "updated_at")
+
+
+def applications_recompute(*, applications: list[Application]) -> list[Application]:
+    """Refold `applications` from their events, then recompute attribution, flags and earnings of
+    them and of every application whose result they can change. Caller holds a transaction."""
+    from .applications import application_fold
+    from .earnings import earnings_sync
+
+    if not applications:
+        return []
+    touched = {a.pk: a for a in applications}
+    old_submitted = {a.pk: a.submitted_at for a in applications}
+    events_by_app: dict[int, list] = defaultdict(list)
+    for ev in ApplicationEvent.objects.filter(application_id__in=list(touched)).only(
+        "event_id", "application_id", "status", "occurred_at", "amount", "reason", "payload"
+    ):
+        events_by_app[ev.application_id].append(ev)
+    has_submitted: dict[int, bool] = {}
+    for pk, app in touched.items():
+        if events_by_app[pk]:
+            has_submitted[pk] = application_fold(app, events_by_app[pk])
+        else:
+            has_submitted[pk] = True
+
+    rules = RuleBook()
+    codes = {
+        c.token: c
+        for c in ReferralCode.objects.filter(token__in={a.referral_token for a in applications if a.referral_token}).select_related("staff")
+    }
+    for app in applications:
+        code = codes.get(app.referral_token) if app.referral_token else None
+        app.code = code
+
+    # The applications whose result the touched ones can change (see the module docstring).
+    hashes = {a.customer_id_hash for a in applications if a.customer_id_hash}
+    code_ids = {a.code_id for a in applications if a.code_id}
+    times = [t for a in applications for t in (a.submitted_at, old_submitted[a.pk]) if t is not None]
+    burst_window = rules.max_burst_window
+    lo, hi = min(times), max(times)
+    extra_q = Q(customer_id_hash__in=hashes) if hashes else Q(pk__in=[])
+    if code_ids:
+        extra_q |= Q(code_id__in=code_ids, submitted_at__gte=lo - burst_window, submitted_at__lte=hi + burst_window)
+    extras = {a.pk: a for a in Application.objects.filter(extra_q).exclude(pk__in=list(touched)).select_related("code__staff")}
+    before = {pk: _snapshot(a) for pk, a in extras.items()}
+    everyone = {**extras, **touched}
+
+    _compute_flags(touched=touched, extras=extras, rules=rules, lo=lo, hi=hi + burst_window)
+    credit_group = [a for a in everyone.values() if a.pk in touched or (a.customer_id_hash and a.customer_id_hash in hashes)]
+    _compute_credit(credit_group, rules=rules, touched=touched, has_submitted=has_submitted)
+
+    now = timezone.now()
+    changed = list(touched.values()) + [a for pk, a in extras.items() if _snapshot(a) != before[pk]]
+    for app in changed:
+        app.updated_at = now
+    Application.objects.bulk_update(changed, APP_UPDATE_FIELDS, batch_size=500)
+    earnings_sync(applications=changed, rules=rules)
+    return changed
+
+
+def _compute_flags(*, touched: dict, extras: dict, rules: RuleBook, lo: dt.datetime, hi: dt.datetime) -> None:
+    mobiles = {a.customer_mobile for a in touched.values() if a.customer_mobile}
+    staff_mobiles = set(Staff.objects.filter(mobile__in=mobiles).values_list("mobile", flat=True)) if mobiles else set()
+    by_code: dict[int, list[Application]] = defaultdict(list)
+    for app in list(touched.values()) + list(extras.values()):
+        if app.code_id and app.submitted_at is not None:
+            by_code[app.code_id].append(app)
+    for apps in by_code.values():
+        apps.sort(key=lambda a: (a.submitted_at, a.application_id))
+
+    def burst(app: Application) -> bool:
+        if not app.code_id:
+            return False
+        rule = rules.on(local_date(app.submitted_at))
+        start = app.submitted_at - dt.timedelta(minutes=rule.burst_window_minutes)
+        me = (app.submitted_at, app.application_id)
+        n = sum(1 for o in by_code[app.code_id] if o.submitted_at > start and (o.submitted_at, o.application_id) <= me)
+        return n > rule.burst_limit
+
+    for app in touched.values():
+        referrer = app.code.staff if app.code_id else None
+        flag = ""
+        if referrer is not None and (
+            (app.customer_id_hash and app.customer_id_hash == referrer.id_hash)
+            or (app.customer_mobile and app.customer_mobile == referrer.mobile)
+        ):
+            flag = FlagKind.SELF_REFERRAL
+        elif app.customer_mobile and app.customer_mobile in staff_mobiles:
+            flag = FlagKind.STAFF_MOBILE
+        elif burst(app):
+            flag = FlagKind.BURST
+        _set_flag(app, flag)
+    for app in extras.values():
+        # Only the code's neighbours in time can change, and only their burst flag: the other
+        # flags depend on the application's own facts, which no other event changes.
+        if app.code_id and app.submitted_at is not None and lo <= app.submitted_at <= hi and app.flag in ("", FlagKind.BURST):
+            _set_flag(app, FlagKind.BURST if burst(app) else "")
+
+
+def _set_flag(app: Application, flag: str) -> None:
+    if flag == app.flag:
+        if flag and not app.flag_status:
+            app.flag_status = FlagStatus.PENDING
+        return
+    app.flag = flag
+    app.flag_status = FlagStatus.PENDING if flag else FlagStatus.NONE
+    app.flag_reviewed_by = None
+    app.flag_reviewed_at = None
+
+
+def _compute_credit(group: list[Application], *, rules: RuleBook, touched: dict, has_submitted: dict) -> None:
+    group = [a for a in group if a.submitted_at is not None]
+    group.sort(key=lambda a: (a.submitted_at, a.application_id))
+    credited_staff: set[int] = set()
+    # First pass: the referrer or the override, in submission order, then first touch.
+    by_customer: dict[str, list[Application]] = defaultdict(list)
+    for app in group:
+        day = local_date(app.submitted_at)
+        rule = rules.on(day)
+        app.rule_id = rule.pk
+        notes = []
+        if not has_submitted.get(app.pk, True):
+            notes.append("进件事件尚未收到，暂按最早事件时间归属")
+        code = app.code if app.code_id else None
+        referrer = None
+        if not app.referral_token:
+            notes.append("无推荐码，不归属任何员工")
+        elif code is None:
+            notes.append("推荐码未知，不归属任何员工")
+        elif code.revoked_at is not None and code.revoked_at <= app.submitted_at:
+            notes.append("推荐码已作废，不归属任何员工")
+        else:
+            referrer = code.staff_id
+        staff_id, first_touch = referrer, None
+        if app.credit_override_id:
+            staff_id = app.credit_override_id
+            notes.append("经申诉改判归属")
+        elif referrer is not None and app.customer_id_hash:
+            for earlier in by_customer[app.customer_id_hash]:
+                if (
+                    earlier.staff_id
+                    and earlier.staff_id != referrer
+                    and (day - local_date(earlier.submitted_at)).days <= rule.attribution_window_days
+                ):
+                    staff_id, first_touch = earlier.staff_id, earlier
+                    notes.append(
+                        f"首触归属：该客户 {local_date(earlier.submitted_at):%Y-%m-%d} 已有进件 {earlier.application_id}"
+                        f"（{rule.attribution_window_days} 天归属窗口内），归属原转介员工"
+                    )
+                    break
+        app.staff_id = staff_id
+        app.first_touch = first_touch
+        app.attribution_note = "；".join(notes)[:200]
+        if app.customer_id_hash:
+            by_customer[app.customer_id_hash].append(app)
+        if staff_id:
+            credited_staff.add(staff_id)
+
+    _set_institutions(group, credited_staff)
+    _set_campaigns(group)
+    _set_relationship_managers(group)
+
+
+def _set_institutions(group: list[Application], staff_ids: set[int]) -> None:
+    """The institution of each credited employee on the submission date (never their current one)."""
+    rows = defaultdict(list)
+    for staff_id, inst_id, start, end in StaffAssignment.objects.filter(staff_id__in=staff_ids).values_list(
+        "staff_id", "institution_id", "valid_from", "valid_to"
+    ):
+        rows[staff_id].append((start, end, inst_id))
+    missing = {s for s in staff_ids if s not in rows}
+    current = dict(Staff.objects.filter(pk__in=missing).values_list("pk", "institution_id")) if missing else {}
+    for app in group:
+        if not app.staff_id:
+            app.institution_id = None
+            continue
+        day = local_date(app.submitted_at)
+        spans = sorted(rows.get(app.staff_id, []))
+        chosen = next((inst for start, end, inst in reversed(spans) if start <= day and (end is None or end >= day)), None)
+        if chosen is None and spans:
+            chosen = spans[0][2]  # before the first record: the earliest known institution
+        app.institution_id = chosen or current.get(app.staff_id)
+
+
+def _set_campaigns(group: list[Application]) -> None:
+    if not group:
+        return
+    days = [local_date(a.submitted_at) for a in group]
+    campaigns = list(Campaign.objects.filter(start_date__lte=max(days), end_date__gte=min(days)).order_by("-start_date", "-pk"))
+    products = defaultdict(set)
+    for campaign_id, code in Campaign.products.through.objects.filter(campaign_id__in=[c.pk for c in campaigns]).values_list(
+        "campaign_id", "referralproduct__code"
+    ):
+        products[campaign_id].add(code)
+    for app, day in zip(group, days, strict=True):
+        app.campaign = next((c for c in campaigns if c.start_date <= day <= c.end_date and app.product in products[c.pk]), None)
+
+
+def _set_relationship_managers(group: list[Application]) -> None:
+    hashes = {a.customer_id_hash for a in group if a.customer_id_hash}
+    mobiles = {a.customer_mobile for a in group if a.customer_mobile}
+    by_hash, by_mobile = {}, {}
+    if hashes or mobiles:
+        for id_hash, mobile, manager_id in (
+            Customer.objects.filter(manager__isnull=False)
+            .filter(Q(id_hash__in=hashes) | Q(mobile__in=mobiles))
+            .order_by("customer_no")
+            .values_list("id_hash", "mobile", "manager_id")
+        ):
+            if id_hash:
+                by_hash.setdefault(id_hash, manager_id)
+            if mobile:
+                by_mobile.setdefault(mobile, manager_id)
+    for app in group:
+        manager = by_hash.get(app.customer_id_hash) if app.customer_id_hash else None
+        manager = manager or (by_mobile.get(app.customer_mobile) if app.customer_mobile else None)
+        app.relationship_manager_id = manager if manager and manager != app.staff_id else None
