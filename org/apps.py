@@ -10,3 +10,12 @@ class OrgConfig(AppConfig):
         from .importing import kinds  # noqa: F401  (registers institutions, staff, customers)
 
         navigation.register(label="数据导入", url_name="import-upload", audience="head_office", order=90)
+
+        # The organisation's pages, and the sign-in stamp that starts a session's 12-hour clock.
+        from django.contrib.auth.signals import user_logged_in
+
+        from .auth import stamp_sign_in
+
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="org.stamp_sign_in")
+        navigation.register(label="机构", url_name="org_institutions", audience="manager", order=10)
+        navigation.register(label="员工", url_name="org_staff", audience="manager", order=11)

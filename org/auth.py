@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from . import clock
 from .errors import ApplicationError
@@ -57,7 +58,8 @@ def refuse_departed(user) -> None:
     """Raise if the sign-in belongs to an employee who has left."""
     staff = user_staff(user)
     if staff is not None and not staff_login_allowed(staff):
-        raise ApplicationError(f"员工 {staff.employee_no} 已于 {staff.active_to:%Y-%m-%d} 离职，不能登录", code="authentication_failed")
+        message = _("员工 %(no)s 已于 %(day)s 离职，不能登录") % {"no": staff.employee_no, "day": f"{staff.active_to:%Y-%m-%d}"}
+        raise ApplicationError(message, code="authentication_failed")
 
 
 def staff_user_ensure(*, staff):
@@ -91,11 +93,10 @@ def token_login(*, employee_no: str, password: str, request=None):
     user = authenticate(request, username=username, password=password)
     if user is None:
         login_throttle.record_failure(username=username, client=client)
-        raise ApplicationError("员工号或密码错误，请重新输入", code="authentication_failed")
+        raise ApplicationError(_("员工号或密码错误，请重新输入"), code="authentication_failed")
     refuse_departed(user)
     login_throttle.reset(username=username)
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+    return Token.objects.get_or_create(user=user)[0]
 
 
 def stamp_sign_in(sender, request, user, **kwargs):

@@ -5,13 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, QuerySet
-from django.views.generic import TemplateView
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
 
+from . import clock
 from .errors import ApplicationError
 from .forms import LoginForm
+from .models import Institution, Position, Staff, StaffAssignment, WeChatBinding
 from .scoping import scope_filter, user_scope_path
-from .selectors import institutions_in_scope, staff_in_scope
+from .selectors import institution_path_names, institutions_in_scope, institutions_with_staff_counts, staff_in_scope
 
 
 class ScopedPageMixin(LoginRequiredMixin):
@@ -44,10 +50,23 @@ class ApplicationErrorMixin:
             return self.form_invalid(form)
 
 
+SESSION_EXPIRED_MESSAGES = {
+    "idle": lambda: _("您已超过 30 分钟未操作，请重新登录。"),
+    "absolute": lambda: _("登录已超过 12 小时，请重新登录。"),
+}
+
+
 class LoginView(auth_views.LoginView):
     template_name = "org/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        # Set by IdleSessionTimeoutMiddleware when it ended the previous session.
+        reason = self.request.session.pop("session_expired", None) if hasattr(self.request, "session") else None
+        ctx["session_expired"] = SESSION_EXPIRED_MESSAGES[reason]() if reason in SESSION_EXPIRED_MESSAGES else None
+        return ctx
 
 
 class HomeView(ScopedPageMixin, TemplateView):
@@ -64,3 +83,156 @@ class HomeView(ScopedPageMixin, TemplateView):
 
 def flash_error(request, exc: ApplicationError) -> None:
     messages.error(request, exc.message)
+
+
+# --- The organisation's pages (managers) -----------------------------------------------------------
+
+
+def position_labels(staff: Staff) -> list[str]:
+    labels = dict(Position.choices)
+    return [labels.get(code, code) for code in staff.position_list]
+
+
+def staff_pages_queryset() -> QuerySet[Staff]:
+    bound = WeChatBinding.objects.filter(staff=OuterRef("pk"))
+    return Staff.objects.select_related("institution").annotate(wechat_bound=Exists(bound))
+
+
+class InstitutionPagesMixin(ManagerPageMixin):
+    def institutions(self) -> QuerySet[Institution]:
+        return self.scoped(Institution.objects.all())
+
+    def children_with_counts(self, node: Institution) -> QuerySet[Institution]:
+        """The node's children, each with its active staff below it: one query (an annotated
+        correlated count), however many children and staff there are."""
+        return institutions_with_staff_counts(queryset=self.institutions().filter(parent=node), day=clock.today()).order_by("code")
+
+    def scope_root(self) -> Institution:
+        user = self.request.user
+        if user.scope_institution_id is not None:
+            return user.scope_institution
+        root = Institution.objects.filter(parent__isnull=True).order_by("code").first()
+        if root is None:
+            raise Http404
+        return root
+
+    def trail(self, node: Institution) -> list[Institution]:
+        """Breadcrumbs from the top of the user's scope down to the node (never above the scope)."""
+        root = self.scope_root()
+        return [i for i in institution_path_names(institution=node) if i.path.startswith(root.path)]
+
+
+class InstitutionTreeView(InstitutionPagesMixin, TemplateView):
+    """Drill-down through the tree: a node (the top of the scope by default) and its children."""
+
+    template_name = "org/institution_tree.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        code = (self.request.GET.get("node") or "").strip()
+        node = get_object_or_404(self.institutions(), code=code) if code else self.scope_root()
+        counted = institutions_with_staff_counts(queryset=Institution.objects.filter(pk=node.pk), day=clock.today())
+        ctx.update(node=node, node_count=counted.values_list("staff_count", flat=True).first() or 0)
+        ctx.update(children=self.children_with_counts(node), trail=self.trail(node))
+        return ctx
+
+
+class InstitutionDetailView(InstitutionPagesMixin, DetailView):
+    template_name = "org/institution_detail.html"
+    context_object_name = "institution"
+    slug_field = "code"
+    staff_shown = 100
+
+    def get_queryset(self):
+        return institutions_with_staff_counts(queryset=self.institutions().select_related("parent"), day=clock.today())
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        inst = self.object
+        direct = staff_pages_queryset().filter(institution=inst).active_on(clock.today()).order_by("employee_no")
+        ctx.update(
+            children=self.children_with_counts(inst),
+            trail=self.trail(inst),
+            direct_staff=direct[: self.staff_shown],
+            direct_count=direct.count(),
+            staff_shown=self.staff_shown,
+        )
+        return ctx
+
+
+class StaffListView(ManagerPageMixin, ListView):
+    template_name = "org/staff_list.html"
+    context_object_name = "staff_list"
+    paginate_by = 50
+
+    def get_queryset(self):
+        from .api.filters import StaffFilter
+
+        self.filterset = StaffFilter(self.request.GET or None, queryset=self.scoped(staff_pages_queryset()).order_by("employee_no"))
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        ctx.update(
+            filter_form=self.filterset.form,
+            query_string=params.urlencode(),
+            positions=Position.choices,
+            labels=dict(Position.choices),
+        )
+        for staff in ctx["staff_list"]:
+            staff.position_labels = position_labels(staff)
+        return ctx
+
+
+class StaffPageMixin(ManagerPageMixin):
+    def get_staff(self) -> Staff:
+        return get_object_or_404(self.scoped(staff_pages_queryset()), employee_no=self.kwargs["employee_no"])
+
+
+class StaffDetailView(StaffPageMixin, TemplateView):
+    """One person, for a manager in scope: full mobile (audit-logged), history, WeChat binding."""
+
+    template_name = "org/staff_detail.html"
+
+    def get_context_data(self, bind_code=None, bind_expires_at=None, **kwargs):
+        from .services import audit
+
+        ctx = super().get_context_data(**kwargs)
+        staff = self.get_staff()
+        audit(user=self.request.user, action="staff.view", obj=staff)
+        history = StaffAssignment.objects.filter(staff=staff).select_related("institution").order_by("-valid_from")
+        binding = WeChatBinding.objects.filter(staff=staff).first()
+        ctx.update(
+            staff=staff,
+            position_labels=position_labels(staff),
+            history=history,
+            binding=binding,
+            active=staff.is_active_on(clock.today()),
+            bind_code=bind_code,
+            bind_expires_at=bind_expires_at,
+        )
+        return ctx
+
+
+class StaffBindCodeView(StaffPageMixin, View):
+    """Issue a one-time WeChat bind code and show it once on the staff page (it is not stored)."""
+
+    def post(self, request, employee_no):
+        from .services import audit
+        from .wechat import wechat_bind_code_issue
+
+        staff = self.get_staff()
+        try:
+            row, raw = wechat_bind_code_issue(staff=staff, issued_by=request.user)
+        except ApplicationError as exc:
+            flash_error(request, exc)
+            return redirect("org_staff_detail", employee_no=staff.employee_no)
+        audit(user=request.user, action="wechat.bind_code_issue", obj=staff)
+        # Answer the POST with the detail page itself, so the code is shown once and never sits
+        # in a session, a message cookie or a URL.
+        detail = StaffDetailView(request=request, args=(), kwargs={"employee_no": employee_no})
+        response = detail.render_to_response(detail.get_context_data(bind_code=raw, bind_expires_at=row.expires_at))
+        response["Cache-Control"] = "no-store"
+        return response

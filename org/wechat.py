@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from . import clock
@@ -71,27 +72,27 @@ class WeChatClient:
             with urllib.request.urlopen(url, timeout=self.timeout) as resp:  # noqa: S310 (https/http only, from settings)
                 payload = json.loads(resp.read().decode("utf-8"))
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise WeChatError("暂时无法连接微信服务器，请稍后重试", code="upstream_unavailable") from exc
+            raise WeChatError(_("暂时无法连接微信服务器，请稍后重试"), code="upstream_unavailable") from exc
         except (ValueError, UnicodeDecodeError) as exc:
-            raise WeChatError("微信服务器返回了无法识别的内容，请稍后重试", code="upstream_unavailable") from exc
+            raise WeChatError(_("微信服务器返回了无法识别的内容，请稍后重试"), code="upstream_unavailable") from exc
         errcode = payload.get("errcode") or 0
         if errcode:
             raise WeChatError(self.describe(errcode, payload.get("errmsg", "")), errcode=int(errcode))
         openid = payload.get("openid")
         if not openid:
-            raise WeChatError("微信服务器未返回用户标识，请稍后重试", code="upstream_unavailable")
+            raise WeChatError(_("微信服务器未返回用户标识，请稍后重试"), code="upstream_unavailable")
         return WeChatSession(openid=openid, unionid=payload.get("unionid", ""))
 
     @staticmethod
     def describe(errcode: int, errmsg: str) -> str:
         known = {
-            40029: "微信登录凭证无效，请重新打开小程序再试",
-            40163: "微信登录凭证已被使用，请重新打开小程序再试",
-            45011: "微信登录过于频繁，请稍后再试",
-            40226: "该微信账号存在安全风险，已被微信拦截",
-            -1: "微信服务器繁忙，请稍后再试",
+            40029: _("微信登录凭证无效，请重新打开小程序再试"),
+            40163: _("微信登录凭证已被使用，请重新打开小程序再试"),
+            45011: _("微信登录过于频繁，请稍后再试"),
+            40226: _("该微信账号存在安全风险，已被微信拦截"),
+            -1: _("微信服务器繁忙，请稍后再试"),
         }
-        return f"{known.get(errcode, '微信登录失败')}（错误码 {errcode}）"
+        return _("%(reason)s（错误码 %(errcode)s）") % {"reason": known.get(errcode, _("微信登录失败")), "errcode": errcode}
 
 
 def wechat_client() -> WeChatClient:
@@ -115,9 +116,11 @@ def wechat_bind_code_issue(*, staff: Staff, issued_by: User) -> tuple[WeChatBind
     Earlier unused codes for the same person stop working, so only the latest one handed out is
     live. A person already bound must be unbound in the system administration first."""
     if WeChatBinding.objects.filter(staff=staff).exists():
-        raise ApplicationError(f"员工 {staff.employee_no} 已绑定微信，如需更换请先由系统管理员解除原绑定", code="already_bound")
+        raise ApplicationError(
+            _("员工 %(no)s 已绑定微信，如需更换请先由系统管理员解除原绑定") % {"no": staff.employee_no}, code="already_bound"
+        )
     if not staff_login_allowed(staff):
-        raise ApplicationError(f"员工 {staff.employee_no} 已离职，不能生成绑定码", code="inactive")
+        raise ApplicationError(_("员工 %(no)s 已离职，不能生成绑定码") % {"no": staff.employee_no}, code="inactive")
     now = clock.now()
     WeChatBindCode.objects.filter(staff=staff, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     raw = "".join(secrets.choice(BIND_CODE_ALPHABET) for _ in range(BIND_CODE_LENGTH))
@@ -133,13 +136,12 @@ def wechat_bind_code_issue(*, staff: Staff, issued_by: User) -> tuple[WeChatBind
 
 def _token_for(staff: Staff) -> Token:
     user = staff_user_ensure(staff=staff)
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+    return Token.objects.get_or_create(user=user)[0]
 
 
 def _refuse_inactive(staff: Staff) -> None:
     if not staff_login_allowed(staff):
-        raise ApplicationError(f"员工 {staff.employee_no} 已离职，不能登录", code="authentication_failed")
+        raise ApplicationError(_("员工 %(no)s 已离职，不能登录") % {"no": staff.employee_no}, code="authentication_failed")
 
 
 def wechat_login(*, code: str, bind_code: str = "", client_key: str = "") -> tuple[Token, Staff, bool]:
@@ -155,15 +157,12 @@ def wechat_login(*, code: str, bind_code: str = "", client_key: str = "") -> tup
         if bind_code:
             other = _live_code(bind_code)
             if other is not None and other.staff_id != staff.pk:
-                raise ApplicationError(
-                    f"该微信已绑定员工 {staff.employee_no}，不能再绑定其他员工",
-                    code="already_bound",
-                    fields={"bind_code": ["该微信已绑定其他员工"]},
-                )
+                message = _("该微信已绑定员工 %(no)s，不能再绑定其他员工") % {"no": staff.employee_no}
+                raise ApplicationError(message, code="already_bound", fields={"bind_code": [message]})
         _refuse_inactive(staff)
         return _token_for(staff), staff, False
     if not bind_code:
-        raise ApplicationError("该微信尚未绑定员工，请向您的主管索取绑定码后再登录", code="authentication_failed")
+        raise ApplicationError(_("该微信尚未绑定员工，请向您的主管索取绑定码后再登录"), code="authentication_failed")
     throttle_key = f"wechat:{openid}"
     login_throttle.check(username=throttle_key, client=client_key)
     try:
@@ -187,14 +186,14 @@ def _bind(*, openid: str, bind_code: str) -> Staff:
     row = WeChatBindCode.objects.select_for_update().select_related("staff").filter(code_hash=bind_code_hash(bind_code)).first()
     now = clock.now()
     if row is None:
-        raise _bind_error("绑定码不正确，请核对后重新输入", "bind_code_invalid")
+        raise _bind_error(_("绑定码不正确，请核对后重新输入"), "bind_code_invalid")
     if row.used_at is not None:
-        raise _bind_error("绑定码已被使用，请向主管重新索取", "bind_code_used")
+        raise _bind_error(_("绑定码已被使用，请向主管重新索取"), "bind_code_used")
     if row.expires_at <= now:
-        raise _bind_error("绑定码已过期，请向主管重新索取", "bind_code_expired")
+        raise _bind_error(_("绑定码已过期，请向主管重新索取"), "bind_code_expired")
     staff = row.staff
     if WeChatBinding.objects.filter(staff=staff).exists():
-        raise _bind_error(f"员工 {staff.employee_no} 已绑定其他微信，如需更换请联系系统管理员", "already_bound")
+        raise _bind_error(_("员工 %(no)s 已绑定其他微信，如需更换请联系系统管理员") % {"no": staff.employee_no}, "already_bound")
     _refuse_inactive(staff)
     row.used_at = now
     row.save(update_fields=["used_at"])
@@ -202,5 +201,5 @@ def _bind(*, openid: str, bind_code: str) -> Staff:
         with transaction.atomic():
             WeChatBinding.objects.create(staff=staff, openid=openid, bound_at=now)
     except IntegrityError as exc:  # a concurrent request bound the same person or openid first
-        raise _bind_error(f"员工 {staff.employee_no} 已绑定其他微信，如需更换请联系系统管理员", "already_bound") from exc
+        raise _bind_error(_("员工 %(no)s 已绑定其他微信，如需更换请联系系统管理员") % {"no": staff.employee_no}, "already_bound") from exc
     return staff

@@ -168,6 +168,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"/"status" field; name each choice set so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {"InstitutionKindEnum": "org.models.InstitutionKind"},
 }
 
 # Celery: Redis broker when configured; otherwise tasks run in-process (eager).
