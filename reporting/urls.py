@@ -1,2 +1,11 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
 app_name = "reporting"
+
+urlpatterns = [
+    path("circulars/", views.CircularListView.as_view(), name="circulars"),
+    path("circulars/<int:pk>/download/", views.CircularDownloadView.as_view(), name="circular-download"),
+    path("circulars/generate/", views.CircularGenerateView.as_view(), name="circular-generate"),
+]

@@ -191,6 +191,16 @@ class InstitutionFigures:
         return self.approved / decided if decided else None
 
     @property
+    def approval_pct(self) -> float | None:
+        rate = self.approval_rate
+        return None if rate is None else 100 * rate
+
+    @property
+    def attainment_pct(self) -> float | None:
+        rate = self.attainment
+        return None if rate is None else 100 * rate
+
+    @property
     def attainment(self) -> float | None:
         if not self.target_applications:
             return None
@@ -330,6 +340,7 @@ def referral_targets_behind(*, scope: Institution, period: Period, campaign: Cam
             actual=Coalesce(Subquery(actual, output_field=IntegerField()), 0),
             actual_amount=Coalesce(Subquery(amount, output_field=MONEY), Value(ZERO), output_field=MONEY),
         )
+        .annotate(shortfall=ExpressionWrapper(F("applications") - F("actual"), output_field=IntegerField()))
         .filter(Q(actual__lt=F("applications")) | Q(actual=0))
         .order_by("institution__path")
     )

@@ -1,0 +1,65 @@
+"""Circular pages: managers list and download their scope's circulars; the head office can ask
+for a circular now (the build runs as a task, enqueued once the request's transaction commits)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from org.errors import ApplicationError
+from org.models import Institution
+from org.periods import Period
+from org.scoping import user_scope_path
+from org.services import audit
+from org.views import ManagerPageMixin
+
+from . import services, tasks
+from .models import Circular
+
+
+class CircularListView(ManagerPageMixin, ListView):
+    template_name = "reporting/circulars.html"
+    context_object_name = "circulars"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return self.scoped(Circular.objects.select_related("scope")).order_by("-period_start", "kind", "scope__path", "-created_at")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_generate"] = user_scope_path(self.request.user) == ""
+        return ctx
+
+
+class CircularDownloadView(ManagerPageMixin, View):
+    def get(self, request, pk: int):
+        circular = get_object_or_404(self.scoped(Circular.objects.select_related("scope")), pk=pk)
+        # A circular lists people by name: every download is recorded (SPEC §8).
+        audit(user=request.user, action="circular.download", obj=circular, period=circular.period, scope=circular.scope.code)
+        return FileResponse(circular.file.open("rb"), as_attachment=True, filename=circular.download_name)
+
+
+class CircularGenerateView(ManagerPageMixin, View):
+    """Head office only ("generate now"): validates, then enqueues the task after commit."""
+
+    def post(self, request):
+        if user_scope_path(request.user) != "":
+            raise Http404
+        code = (request.POST.get("scope") or "").strip() or None
+        try:
+            period = Period.parse(request.POST.get("period", ""))
+            services.circular_kind(period)
+            if code and not Institution.objects.filter(code=code).exists():
+                raise ApplicationError(_("机构号“%(code)s”不存在") % {"code": code})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("reporting:circulars")
+        audit(user=request.user, action="circular.generate", period=period.code, scope=code or "")
+        transaction.on_commit(lambda: tasks.build_circulars.delay(period.code, code))
+        messages.success(request, _("已提交生成任务：%(period)s，完成后在本页下载") % {"period": period.code})
+        return redirect("reporting:circulars")
