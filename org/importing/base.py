@@ -19,7 +19,8 @@ How a file is imported (`run_import`):
 
 Re-importing a file is idempotent: every row whose natural key exists with the same values is
 `unchanged`. An optional column that is absent from the file leaves that field of existing records
-as it is; a column that is present but empty sets it empty.
+as it is; a column that is present but empty sets it empty (except an ID number: an empty 身份证号
+never erases the stored hash, which could not be rebuilt).
 
 Extension API (for `calls`, `loans`, `applications`, `sales`, `customer_lists`, ...)::
 

@@ -34,12 +34,13 @@ def _code(text: str) -> str:
     return text
 
 
-def _card_numbers(text: str) -> list[str]:
+def _card_numbers(text: str) -> dict[str, str]:
+    """{keyed hash: masked form}: the clear number goes no further than this parser."""
     cards = [pii.normalise(c) for c in parsers.text_list(text)]
     if any(not re.fullmatch(r"\d{12,19}", c) for c in cards):
         # Never echo a card number: the message ends up in logs and rejects files.
         raise ValueError("卡号无效（应为 12–19 位数字，多个卡号用;分隔）")
-    return sorted(set(cards))
+    return {pii.keyed_hash(c): pii.mask_card_number(c) for c in cards}
 
 
 def _ensure_pks(model, objs: list, field_name: str) -> None:
@@ -129,9 +130,16 @@ class InstitutionImporter(Importer):
         changed = {r["code"]: r for r in rows if r.ok and r["code"] in db and db[r["code"]].kind != r["kind"]}
         if not changed:
             return
-        children = Institution.objects.filter(parent__code__in=list(changed)).exclude(code__in=list(file_rows))
         misfits: dict[str, list[dict]] = {}
-        for child in children.order_by("code").values("code", "kind", "parent__code"):
+        children = [
+            child
+            for batch in self.batches(sorted(changed))
+            for child in Institution.objects.filter(parent__code__in=batch).order_by("code").values("code", "kind", "parent__code")
+        ]
+        for child in children:
+            # Children listed in the file are checked against their own row's parent instead.
+            if child["code"] in file_rows:
+                continue
             if changed[child["parent__code"]]["kind"] not in ALLOWED_PARENT_KINDS[child["kind"]]:
                 misfits.setdefault(child["parent__code"], []).append(child)
         for code, kids in misfits.items():
@@ -330,11 +338,10 @@ class CustomerImporter(Importer):
                 row.error("manager_employee_no", f"员工 {no} 不存在")
             if row["deposit_balance"] is not None and row["balance_date"] is None:
                 row.error("balance_date", "填写存款余额时必须填写余额日期")
-            for card in row["card_numbers"] or ():
-                h = pii.keyed_hash(card)
+            for h, masked in (row["card_numbers"] or {}).items():
                 other = card_rows.get(h)
                 if other is not None:
-                    row.error("card_numbers", f"卡号 {pii.mask_card_number(card)} 与第 {other.number} 行重复")
+                    row.error("card_numbers", f"卡号 {masked} 与第 {other.number} 行重复")
                 else:
                     card_rows[h] = row
         self.card_owner: dict[str, str] = {}
@@ -343,8 +350,7 @@ class CustomerImporter(Importer):
         for h, owner in self.card_owner.items():
             row = card_rows[h]
             if owner != row["customer_no"]:
-                masked = next(pii.mask_card_number(c) for c in row["card_numbers"] if pii.keyed_hash(c) == h)
-                row.error("card_numbers", f"卡号 {masked} 已属于客户 {owner}")
+                row.error("card_numbers", f"卡号 {row['card_numbers'][h]} 已属于客户 {owner}")
 
     def apply(self, rows: list[Row]) -> None:
         new: list[Customer] = []
@@ -364,7 +370,7 @@ class CustomerImporter(Importer):
             if "balance_date" in self.present:
                 values["balance_date"] = row["balance_date"]
             if "card_numbers" in self.present:
-                wanted_cards[row["customer_no"]] = {pii.keyed_hash(c): pii.mask_card_number(c) for c in row["card_numbers"] or ()}
+                wanted_cards[row["customer_no"]] = row["card_numbers"] or {}
             customer = self.existing.get(row["customer_no"])
             if customer is None:
                 new.append(Customer(customer_no=row["customer_no"], **values))
