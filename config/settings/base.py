@@ -146,6 +146,16 @@ LOAN_WEBHOOK_SECRET = env.str("LOAN_WEBHOOK_SECRET", default="dev-only-loan-webh
 LOAN_WEBHOOK_MAX_SKEW_S = 300
 LOAN_APPLICATION_URL = env.str("LOAN_APPLICATION_URL", default="https://loan.example-bank.cn/apply")
 
+# Public scan page (/r/<token>): a client's repeated scans count once per window; scans and leads
+# are rate-limited per client (keyed hash of address + user agent) with counters in the cache.
+REFERRAL_SCAN_DEDUPE_WINDOW_S = env.int("REFERRAL_SCAN_DEDUPE_WINDOW_S", default=10 * 60)
+REFERRAL_SCAN_RATE_LIMIT = env.int("REFERRAL_SCAN_RATE_LIMIT", default=30)
+REFERRAL_SCAN_RATE_WINDOW_S = env.int("REFERRAL_SCAN_RATE_WINDOW_S", default=60)
+REFERRAL_LEAD_RATE_LIMIT = env.int("REFERRAL_LEAD_RATE_LIMIT", default=5)
+REFERRAL_LEAD_RATE_WINDOW_S = env.int("REFERRAL_LEAD_RATE_WINDOW_S", default=10 * 60)
+# Most posters one ZIP download draws synchronously (larger scopes: choose a lower institution).
+REFERRAL_POSTER_ARCHIVE_MAX = env.int("REFERRAL_POSTER_ARCHIVE_MAX", default=5000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

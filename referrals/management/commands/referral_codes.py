@@ -1,0 +1,70 @@
+"""`python manage.py referral_codes [--scope INSTITUTION_CODE] [--out FILE]` (INTERFACES.md).
+
+Gives every active employee in scope who has no personal referral code a new one (one bulk
+INSERT per thousand people), then writes a CSV of all of them for printing posters in bulk.
+
+The CSV is UTF-8 with a BOM so Excel opens the Chinese names correctly, and its header row holds
+the English keys `employee_no,name,institution_code,code,url` (a stable machine contract; the
+Chinese labels are 员工号, 姓名, 机构号, 推荐码, 链接). Cells that a spreadsheet would run as a
+formula are prefixed with an apostrophe (SPEC §8).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from org import clock
+from org.models import Institution, Staff
+from referrals.qr import referral_url
+from referrals.selectors.codes import personal_code_rows
+from referrals.services.codes import referral_codes_issue_missing
+
+HEADER = ["employee_no", "name", "institution_code", "code", "url"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def safe_cell(value: str) -> str:
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+class Command(BaseCommand):
+    help = "为范围内尚无推荐码的在职员工批量生成推荐码，并导出推荐码清单 CSV（用于批量印制海报）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scope", metavar="INSTITUTION_CODE", help="机构号：只处理该机构及其下级机构的员工（默认全行）")
+        parser.add_argument("--out", metavar="FILE", help="输出文件路径（默认当前目录下 referral_codes_<机构号>_<日期>.csv）")
+
+    def handle(self, *args, scope=None, out=None, **options):
+        if scope:
+            institution = Institution.objects.filter(code=scope).first()
+            if institution is None:
+                raise CommandError(f"机构号 {scope} 不存在，请检查 --scope 参数")
+            staff_qs = Staff.objects.filter(institution__path__startswith=institution.path)
+            label = institution.code
+        else:
+            roots = list(Institution.objects.filter(parent__isnull=True).values_list("code", flat=True))
+            staff_qs = Staff.objects.all()
+            label = roots[0] if len(roots) == 1 else "ALL"
+
+        created = referral_codes_issue_missing(staff_qs=staff_qs)
+
+        today = clock.today()
+        path = Path(out) if out else Path.cwd() / f"referral_codes_{label}_{today:%Y-%m-%d}.csv"
+        if path.parent and not path.parent.exists():
+            raise CommandError(f"输出目录 {path.parent} 不存在")
+        written = 0
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(HEADER)
+            for employee_no, name, institution_code, _institution_name, token in personal_code_rows(staff_qs=staff_qs, day=today).iterator(
+                chunk_size=2000
+            ):
+                writer.writerow([safe_cell(employee_no), safe_cell(name), safe_cell(institution_code), token, referral_url(token)])
+                written += 1
+
+        self.stdout.write(f"已写入 {path}")
+        self.stdout.write(f"新生成推荐码 {created} 个，清单共 {written} 名在职员工")

@@ -1,0 +1,156 @@
+"""Manager pages for referral codes (推荐码): who in my scope has a code, issue and revoke on their
+behalf, one person's poster, and a ZIP of every poster of an institution for bulk printing.
+
+Every per-person action looks the person up in the manager's scope, so anyone outside it is 404.
+Poster downloads carry employees' names and are audit-logged.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import ListView
+
+from org import clock
+from org.errors import ApplicationError
+from org.models import Institution
+from org.scoping import scope_filter
+from org.selectors import institution_path_names, staff_in_scope
+from org.services import audit
+from org.views import ManagerPageMixin
+
+from .posters import poster_png
+from .qr import referral_url
+from .selectors.codes import campaign_active_on, personal_code_of, staff_with_code_status
+from .services.codes import referral_code_issue, referral_code_revoke, referral_posters_archive
+
+POSTER_ARCHIVE_MAX_DEFAULT = 5000
+
+
+class CodesScopeMixin(ManagerPageMixin):
+    def node(self) -> Institution:
+        """The institution chosen with `?inst=CODE` (404 outside the scope), default the
+        manager's own node."""
+        qs = scope_filter(Institution.objects.all(), user=self.request.user)
+        code = self.request.GET.get("inst") or self.request.POST.get("inst")
+        if code:
+            return get_object_or_404(qs, code=code)
+        own = getattr(self.request.user, "scope_institution", None)
+        if own is not None:
+            return own
+        root = qs.filter(parent__isnull=True).order_by("path").first()
+        if root is None:
+            raise Http404
+        return root
+
+    def staff_of(self, pk: int):
+        return get_object_or_404(staff_in_scope(user=self.request.user), pk=pk)
+
+    def back(self):
+        url = reverse("referrals:codes")
+        inst = self.request.POST.get("inst") or self.request.GET.get("inst")
+        return redirect(f"{url}?inst={inst}" if inst else url)
+
+
+class CodesListView(CodesScopeMixin, ListView):
+    template_name = "referrals/codes/list.html"
+    context_object_name = "people"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.node_obj = self.node()
+        qs = staff_with_code_status(user=self.request.user).filter(institution__path__startswith=self.node_obj.path)
+        q = (self.request.GET.get("q") or "").strip()
+        if q:
+            qs = qs.filter(Q(employee_no__icontains=q) | Q(name__icontains=q))
+        self.filtered = qs
+        return qs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        totals = self.filtered.order_by().aggregate(total=Count("pk"), with_code=Count("pk", filter=Q(code_token__isnull=False)))
+        ctx.update(
+            node=self.node_obj,
+            trail=institution_path_names(institution=self.node_obj),
+            q=self.request.GET.get("q", ""),
+            total=totals["total"],
+            with_code=totals["with_code"],
+            without_code=totals["total"] - totals["with_code"],
+            archive_max=getattr(settings, "REFERRAL_POSTER_ARCHIVE_MAX", POSTER_ARCHIVE_MAX_DEFAULT),
+            public_base_url=settings.PUBLIC_BASE_URL.rstrip("/"),
+        )
+        return ctx
+
+
+class CodeIssueView(CodesScopeMixin, View):
+    def post(self, request, pk: int):
+        staff = self.staff_of(pk)
+        try:
+            referral_code_issue(staff=staff, issued_by=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            audit(user=request.user, action="referral_code_issue", obj=staff)
+            messages.success(request, f"已为 {staff.name}（{staff.employee_no}）生成新的推荐码，旧码（如有）已失效")
+        return self.back()
+
+
+class CodeRevokeView(CodesScopeMixin, View):
+    def post(self, request, pk: int):
+        staff = self.staff_of(pk)
+        code = personal_code_of(staff=staff)
+        if code is None:
+            messages.error(request, f"{staff.name}（{staff.employee_no}）当前没有有效的推荐码")
+        else:
+            referral_code_revoke(code=code, by=request.user)
+            audit(user=request.user, action="referral_code_revoke", obj=staff, code_id=code.pk)
+            messages.success(request, f"已作废 {staff.name}（{staff.employee_no}）的推荐码，原二维码将无法再打开")
+        return self.back()
+
+
+class CodePosterView(CodesScopeMixin, View):
+    def get(self, request, pk: int):
+        staff = self.staff_of(pk)
+        code = personal_code_of(staff=staff)
+        if code is None:
+            raise Http404
+        campaign = campaign_active_on()
+        png = poster_png(
+            url=referral_url(code.token),
+            name=staff.name,
+            outlet=staff.institution.name,
+            campaign_name=campaign.name if campaign else "",
+            tagline=campaign.tagline if campaign else "",
+        )
+        audit(user=request.user, action="referral_poster_download", obj=staff)
+        response = HttpResponse(png, content_type="image/png")
+        response["Content-Disposition"] = f'attachment; filename="poster-{staff.employee_no}.png"'
+        return response
+
+
+class PosterArchiveView(CodesScopeMixin, View):
+    """POST, because it issues the missing codes before drawing the posters."""
+
+    def post(self, request):
+        node = self.node()
+        staff_qs = staff_in_scope(user=request.user).filter(institution__path__startswith=node.path)
+        limit = getattr(settings, "REFERRAL_POSTER_ARCHIVE_MAX", POSTER_ARCHIVE_MAX_DEFAULT)
+        active = staff_qs.active_on(clock.today()).count()
+        if active > limit:
+            messages.error(request, f"{node.name} 在职员工 {active} 人，超过单次下载上限 {limit} 人，请选择下级机构后再下载")
+            return self.back()
+        # A temporary file, not memory: a branch's archive is hundreds of megabytes. It is deleted
+        # when FileResponse closes it after sending.
+        fh = tempfile.TemporaryFile(suffix=".zip")
+        count = referral_posters_archive(staff_qs=staff_qs, issued_by=request.user, out=fh)
+        fh.seek(0)
+        audit(user=request.user, action="referral_posters_archive_download", obj=node, posters=count)
+        filename = f"推荐码海报_{node.code}_{clock.today():%Y-%m-%d}.zip"
+        return FileResponse(fh, as_attachment=True, filename=filename, content_type="application/zip")
