@@ -192,3 +192,14 @@ def lead_create(
         created_at=now,
         client_hash=client,
     )
+
+
+@transaction.atomic
+def lead_purge_expired(*, retention_days: int = LEAD_RETENTION_DAYS) -> int:
+    """Delete leads older than the retention period the privacy notice promises; returns how many.
+
+    Meant for a nightly job. Leads that became applications live on as applications (the loan
+    system's record), so nothing else depends on the lead row."""
+    cutoff = clock.now() - dt.timedelta(days=retention_days)
+    deleted, _ = Lead.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -14,7 +14,7 @@ from org.services import staff_transfer
 from org.tests.factories import StaffFactory, tree
 from referrals.models import Lead
 from referrals.services.codes import referral_code_issue, referral_code_revoke
-from referrals.services.scans import PRIVACY_NOTICE_VERSION, client_hash
+from referrals.services.scans import LEAD_RETENTION_DAYS, PRIVACY_NOTICE_VERSION, client_hash, lead_purge_expired
 from referrals.tests.test_codes import NOW, campaign_with_products
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,13 @@ def test_privacy_notice_explains_what_why_how_long_and_who(client):
 def test_landing_page_links_the_privacy_notice_and_its_version(client, code):
     html = client.get(f"/r/{code.token}").content.decode()
     assert 'href="/r/privacy"' in html and PRIVACY_NOTICE_VERSION in html
+
+
+def test_leads_older_than_the_promised_retention_are_purged(client, code):
+    post(client, code.token, GOOD)
+    with clock.frozen(NOW + dt.timedelta(days=LEAD_RETENTION_DAYS - 1)):
+        post(client, code.token, {**GOOD, "mobile": "13812345679"}, ip="10.1.2.9")
+        assert lead_purge_expired() == 0
+    with clock.frozen(NOW + dt.timedelta(days=LEAD_RETENTION_DAYS, minutes=1)):
+        assert lead_purge_expired() == 1
+    assert list(Lead.objects.values_list("mobile", flat=True)) == ["13812345679"]
