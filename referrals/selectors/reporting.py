@@ -65,6 +65,11 @@ def within(field_name: str, period: Period, prefix: str = "") -> Q:
     return Q(**{f"{prefix}{field_name}__gte": lo, f"{prefix}{field_name}__lt": hi})
 
 
+def approved_within(period: Period, prefix: str = "") -> Q:
+    """Approved in the period; a loan disbursed with no approval event was approved when disbursed."""
+    return within("approved_at", period, prefix) | (Q(**{f"{prefix}approved_at__isnull": True}) & within("disbursed_at", period, prefix))
+
+
 def child_path(path_field: str, scope_path: str):
     """Expression: the path of the child of the scope node under which `path_field` lies.
 
@@ -118,7 +123,7 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
         .select_related("institution")
         .annotate(
             submitted=Count("referral_applications", filter=in_scope & within("submitted_at", period, apps)),
-            approved=Count("referral_applications", filter=in_scope & within("approved_at", period, apps)),
+            approved=Count("referral_applications", filter=in_scope & approved_within(period, apps)),
             rejected=Count("referral_applications", filter=in_scope & within("rejected_at", period, apps)),
             disbursed_count=Count("referral_applications", filter=in_scope & within("disbursed_at", period, apps)),
             disbursed_amount=Coalesce(
@@ -251,7 +256,7 @@ def referral_institution_figures(*, scope: Institution, period: Period, campaign
         .values("child")
         .annotate(
             submitted=Count("pk", filter=within("submitted_at", period)),
-            approved=Count("pk", filter=within("approved_at", period)),
+            approved=Count("pk", filter=approved_within(period)),
             rejected=Count("pk", filter=within("rejected_at", period)),
             disbursed_count=Count("pk", filter=within("disbursed_at", period)),
             disbursed_amount=Coalesce(Sum("disbursed_amount", filter=within("disbursed_at", period)), Value(ZERO), output_field=MONEY),
@@ -435,7 +440,7 @@ def referral_circular_sheet(*, period: Period, scope: Institution):
             "int",
             9,
         ),
-        Column("批准数", "期内审批通过的计入进件笔数（按审批时间）", "int", 9),
+        Column("批准数", "期内审批通过的计入进件笔数（按审批时间；无审批事件而直接放款的，以放款时间为审批时间）", "int", 9),
         Column("放款笔数", "期内放款的计入进件笔数（按放款时间，不论何时进件）", "int", 9),
         Column("放款金额(万元)", "期内放款的计入进件放款金额合计，单位万元（元 ÷ 10000），显示两位小数", "wan", 14),
         Column("排名", "按进件数排名；并列同名次，下一名次跳过（1、2、2、4）", "int", 7),
