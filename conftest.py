@@ -54,6 +54,16 @@ def pytest_sessionstart(session):
         pytest.exit("REQUIRE_SERVICES=1 but: " + "; ".join(problems), returncode=3)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With REQUIRE_SERVICES=1 nothing may quietly skip: a skipped test is a failed one."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under REQUIRE_SERVICES=1, which forbids skipping: {report.longrepr}"
+
+
 @dataclass
 class CeleryWorker:
     nodename: str
