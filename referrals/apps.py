@@ -19,3 +19,9 @@ class ReferralsConfig(AppConfig):
         )
         navigation.register(label="转介看板", url_name="referrals:dashboard", audience="manager", order=20)
         navigation.register(label="推荐码", url_name="referrals:codes", audience="manager", order=21)
+
+        from org.importing import registry
+
+        from .importers import ApplicationEventImporter
+
+        registry.register("applications", ApplicationEventImporter)
