@@ -44,9 +44,9 @@ class ErrorDetailSerializer(serializers.Serializer):
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), help_text="按字段列出的错误")
 
 
+# The body of every error answer (org.api.errors). A comment, not a docstring: a docstring would
+# become the schema's (English) description of the component.
 class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer (org.api.errors)."""
-
     error = ErrorDetailSerializer()
 
 
@@ -76,8 +76,8 @@ class BindCodeSerializer(serializers.Serializer):
 
 
 class StaffSerializer(serializers.ModelSerializer):
-    """A person as a manager sees them. The mobile is masked unless the caller is a manager whose
-    scope holds the person (`context["pii_visible"]`, a callable decided by the view)."""
+    # A person as a manager sees them. The mobile is masked unless the caller is a manager whose scope holds the person
+    # (`context["pii_visible"]`, a callable decided by the view).
 
     institution = InstitutionBriefSerializer(read_only=True)
     mobile = serializers.SerializerMethodField()

@@ -60,6 +60,7 @@ class TokenLoginView(PublicAPIView):
     @extend_schema(
         tags=["认证"],
         summary="员工号+密码登录，换取 Token",
+        description="失败次数按账号和客户端分别限制（与网页登录共用计数），超过后返回 429；已离职员工不能登录。",
         request=TokenLoginSerializer,
         responses={200: TokenSerializer, **errors(400, 401, 429)},
     )
@@ -74,6 +75,7 @@ class WeChatLoginView(PublicAPIView):
     @extend_schema(
         tags=["认证"],
         summary="小程序微信登录（首次需主管提供的绑定码）",
+        description="用 wx.login() 的 code 换取 Token。已绑定的微信直接登录；未绑定时须同时提交主管生成的一次性绑定码（有效期内仅能使用一次）。未绑定且无绑定码返回 401；绑定码错误、过期、已使用返回 400；微信服务器不可用返回 503。",
         request=WeChatLoginSerializer,
         responses={200: WeChatLoginResultSerializer, **errors(400, 401, 429, 503)},
     )
@@ -89,7 +91,12 @@ class WeChatLoginView(PublicAPIView):
 
 
 class MeView(StaffAPIView):
-    @extend_schema(tags=["我的"], summary="当前员工：机构路径与岗位", responses={200: MeSerializer, **errors(401)})
+    @extend_schema(
+        tags=["我的"],
+        summary="当前员工：机构路径与岗位",
+        description="未关联员工的账号返回 403。",
+        responses={200: MeSerializer, **errors(401)},
+    )
     def get(self, request):
         staff = self.staff
         path = institution_path_names(institution=staff.institution)
@@ -122,7 +129,9 @@ class StaffListView(StaffPIIMixin, ScopedMixin, generics.ListAPIView):
         return self.scoped(staff_queryset()).order_by("employee_no")
 
     @extend_schema(
-        summary="管理范围内的员工（可按机构、岗位、用工类型筛选）", responses={200: StaffSerializer(many=True), **errors(400, 401)}
+        summary="管理范围内的员工（可按机构、岗位、用工类型筛选）",
+        description="管理人员看到辖内员工及完整手机号（每页记录一次审计日志）；普通员工只看到本人，手机号脱敏。",
+        responses={200: StaffSerializer(many=True), **errors(400, 401)},
     )
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
@@ -142,7 +151,11 @@ class StaffDetailView(StaffPIIMixin, ScopedMixin, generics.RetrieveAPIView):
         history = Prefetch("assignments", queryset=StaffAssignment.objects.select_related("institution").order_by("-valid_from"))
         return self.scoped(staff_queryset()).prefetch_related(history)
 
-    @extend_schema(summary="员工详情与调岗历史（管理人员查看时记录审计日志）", responses={200: StaffDetailSerializer, **errors(401, 404)})
+    @extend_schema(
+        summary="员工详情与调岗历史（管理人员查看时记录审计日志）",
+        description="不在管理范围内的员工返回 404。",
+        responses={200: StaffDetailSerializer, **errors(401, 404)},
+    )
     def get(self, request, *args, **kwargs):
         staff = self.get_object()
         if is_manager(request.user):
@@ -154,6 +167,7 @@ class StaffBindCodeView(ManagerOnlyMixin, ScopedAPIView):
     @extend_schema(
         tags=["员工"],
         summary="为管理范围内的员工生成一次性微信绑定码",
+        description="绑定码只返回这一次，库中只存其哈希；生成新码后旧码作废。范围外员工返回 404，已绑定微信的员工返回 400。",
         request=None,
         responses={201: BindCodeSerializer, **errors(400, 401, 404)},
     )
@@ -175,7 +189,11 @@ class InstitutionListView(InstitutionQuerysetMixin, generics.ListAPIView):
     serializer_class = InstitutionSerializer
     filterset_class = InstitutionFilter
 
-    @extend_schema(summary="管理范围内的机构（含辖内在职人数）", responses={200: InstitutionSerializer(many=True), **errors(400, 401, 404)})
+    @extend_schema(
+        summary="管理范围内的机构（含辖内在职人数）",
+        description="仅管理人员可用，其他账号返回 404。",
+        responses={200: InstitutionSerializer(many=True), **errors(400, 401, 404)},
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -185,7 +203,11 @@ class InstitutionDetailView(InstitutionQuerysetMixin, generics.RetrieveAPIView):
     serializer_class = InstitutionDetailSerializer
     lookup_field = "code"
 
-    @extend_schema(summary="机构详情、上级路径与下级机构（含人数）", responses={200: InstitutionDetailSerializer, **errors(401, 404)})
+    @extend_schema(
+        summary="机构详情、上级路径与下级机构（含人数）",
+        description="不在管理范围内的机构返回 404。",
+        responses={200: InstitutionDetailSerializer, **errors(401, 404)},
+    )
     def get(self, request, *args, **kwargs):
         institution = self.get_object()
         children = self.get_queryset().filter(parent=institution).order_by("code")
