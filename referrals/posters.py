@@ -13,6 +13,9 @@ import functools
 import glob
 import io
 import logging
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
@@ -177,6 +180,40 @@ class PosterRenderer:
         # Level 3 compresses almost as well as the default 6 at a fraction of the time.
         self.render(url=url, text=text).save(buf, format="PNG", dpi=(DPI, DPI), compress_level=3)
         return buf.getvalue()
+
+
+# --- Many posters at once ---------------------------------------------------------------------
+# Encoding a QR (choosing the best of eight masks, as the QR standard asks) is pure Python and
+# takes most of a poster's time, so a large batch is spread over processes: one renderer per
+# worker, created once, fed (url, name, outlet) tuples in chunks.
+_worker_renderer: PosterRenderer | None = None
+
+
+def _worker_init(campaign_name: str, tagline: str) -> None:
+    global _worker_renderer
+    _worker_renderer = PosterRenderer(campaign_name=campaign_name, tagline=tagline)
+
+
+def _worker_render(item: tuple[str, str, str]) -> bytes:
+    url, name, outlet = item
+    return _worker_renderer.png(url=url, text=PosterText(name=name, outlet=outlet))
+
+
+def render_many(items: Sequence[tuple[str, str, str]], *, campaign_name: str = "", tagline: str = "", workers: int = 1) -> Iterator[bytes]:
+    """PNG posters for `(url, name, outlet)` items, in order. With `workers` > 1 and enough items
+    the work goes to a pool of spawned processes (spawn, not fork: the web process may hold
+    threads and database connections that a fork would copy)."""
+    if workers <= 1 or len(items) < PARALLEL_MIN_ITEMS:
+        renderer = PosterRenderer(campaign_name=campaign_name, tagline=tagline)
+        for url, name, outlet in items:
+            yield renderer.png(url=url, text=PosterText(name=name, outlet=outlet))
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(campaign_name, tagline)) as pool:
+        yield from pool.map(_worker_render, items, chunksize=max(1, min(50, len(items) // (workers * 4))))
+
+
+PARALLEL_MIN_ITEMS = 100
 
 
 def poster_png(*, url: str, name: str, outlet: str, campaign_name: str = "", tagline: str = "") -> bytes:

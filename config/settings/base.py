@@ -155,6 +155,8 @@ REFERRAL_LEAD_RATE_LIMIT = env.int("REFERRAL_LEAD_RATE_LIMIT", default=5)
 REFERRAL_LEAD_RATE_WINDOW_S = env.int("REFERRAL_LEAD_RATE_WINDOW_S", default=10 * 60)
 # Most posters one ZIP download draws synchronously (larger scopes: choose a lower institution).
 REFERRAL_POSTER_ARCHIVE_MAX = env.int("REFERRAL_POSTER_ARCHIVE_MAX", default=5000)
+# Processes that draw an archive's posters (unset: up to four of the machine's cores).
+REFERRAL_POSTER_WORKERS = env.int("REFERRAL_POSTER_WORKERS", default=None)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,10 +8,12 @@ and re-issuing a personal code revokes the previous one in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import zipfile
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -147,28 +149,41 @@ def mgm_code_create(
     )
 
 
-def referral_posters_archive(*, staff_qs: QuerySet[Staff], issued_by: User | None, out: BinaryIO, day: dt.date | None = None) -> int:
+def referral_posters_archive(
+    *, staff_qs: QuerySet[Staff], issued_by: User | None, out: BinaryIO, day: dt.date | None = None, workers: int | None = None
+) -> int:
     """Write a ZIP of the posters of every active employee in `staff_qs` into `out`, issuing the
     missing codes first (in bulk). Returns the number of posters.
 
-    One query reads every code with its person and outlet; the renderer draws the campaign's
-    background and loads the fonts once, then each poster costs one QR and two lines of text.
-    PNGs are already compressed, so the archive stores them as they are."""
-    from ..posters import PosterRenderer, PosterText
+    One query reads every code with its person and outlet; each renderer draws the campaign's
+    background and loads the fonts once, then each poster costs one QR and two lines of text,
+    spread over `workers` processes (see `posters.render_many`). PNGs are already compressed, so
+    the archive stores them as they are."""
+    from ..posters import render_many
     from ..qr import referral_url
     from ..selectors.codes import campaign_active_on, personal_code_rows
 
     day = day or clock.today()
     referral_codes_issue_missing(staff_qs=staff_qs, issued_by=issued_by)
     campaign = campaign_active_on(day=day)
-    renderer = PosterRenderer(campaign_name=campaign.name if campaign else "", tagline=campaign.tagline if campaign else "")
-    count = 0
+    rows = list(personal_code_rows(staff_qs=staff_qs, day=day))
+    items = [(referral_url(token), name, inst_name) for _, name, _, inst_name, token in rows]
+    pngs = render_many(
+        items,
+        campaign_name=campaign.name if campaign else "",
+        tagline=campaign.tagline if campaign else "",
+        workers=poster_workers() if workers is None else workers,
+    )
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-        for employee_no, name, inst_code, inst_name, token in personal_code_rows(staff_qs=staff_qs, day=day).iterator(chunk_size=1000):
-            png = renderer.png(url=referral_url(token), text=PosterText(name=name, outlet=inst_name))
+        for (employee_no, name, inst_code, inst_name, _token), png in zip(rows, pngs, strict=True):
             archive.writestr(f"{_safe_name(inst_code)}_{_safe_name(inst_name)}/{_safe_name(employee_no)}_{_safe_name(name)}.png", png)
-            count += 1
-    return count
+    return len(rows)
+
+
+def poster_workers() -> int:
+    """Processes drawing a poster archive: the setting, else up to four of the machine's cores."""
+    configured = getattr(settings, "REFERRAL_POSTER_WORKERS", None)
+    return int(configured) if configured is not None else max(1, min(4, (os.cpu_count() or 1)))
 
 
 def _safe_name(value: str) -> str:

@@ -72,3 +72,10 @@ def test_pdf_poster_is_an_a6_page():
 def test_names_of_any_length_render(name):
     img = open_png(poster_png(url=URL, name=name, outlet="网点"))
     assert [s.data.decode() for s in decode(img)] == [URL]
+
+
+def test_many_posters_drawn_by_a_pool_of_processes_come_back_in_order(monkeypatch):
+    monkeypatch.setattr(posters, "PARALLEL_MIN_ITEMS", 1)
+    items = [(f"{URL}{i}", f"员工{i}", "人民广场网点") for i in range(4)]
+    pngs = list(posters.render_many(items, campaign_name="金秋转介季", workers=2))
+    assert [[s.data.decode() for s in decode(open_png(png))] for png in pngs] == [[url] for url, _, _ in items]
