@@ -183,23 +183,15 @@ def test_command_dry_run_and_unknown_kind(tmp_path, capsys):
         call_command("import_data", "staff", str(tmp_path / "missing.csv"))
 
 
-def test_command_exit_status_from_the_shell(tmp_path):
-    """The exit status an operator's script sees: 0 when every row imported, non-zero otherwise."""
-    import os
-    import subprocess
-    import sys
+def test_command_exit_status_as_the_shell_sees_it(tmp_path, capsys):
+    """Through manage.py's own entry point: exit status 1 when a row is rejected, none otherwise."""
+    from django.core.management import execute_from_command_line
 
-    from django.conf import settings
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
-
-    def manage(*args):
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, capture_output=True, text=True, env=env)
-
-    assert manage("migrate", "--noinput").returncode == 0
-    institutions = write_csv(tmp_path / "i.csv", ["code", "name", "kind", "parent_code"], [["HO", "总行", "head_office", ""]])
-    ok = manage("import_data", "institutions", str(institutions))
-    assert ok.returncode == 0 and "新增 created 1" in ok.stdout
-    bad = manage("import_data", "staff", str(write_csv(tmp_path / "s.csv", EN, [GOOD[0][:3] + ["HO"] + GOOD[0][4:], BAD[1]])))
-    assert bad.returncode == 1
-    assert "第 3 行 机构号: 机构 X9 不存在" in bad.stdout
+    tree()
+    execute_from_command_line(["manage.py", "import_data", "staff", str(write_csv(tmp_path / "ok.csv", EN, GOOD))])
+    assert "新增 created 2" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        execute_from_command_line(["manage.py", "import_data", "staff", str(write_csv(tmp_path / "bad.csv", EN, BAD)), "--dry-run"])
+    assert exit_info.value.code == 1
+    captured = capsys.readouterr()
+    assert "第 3 行 机构号: 机构 X9 不存在" in captured.out and "有 2 行被拒绝" in captured.err

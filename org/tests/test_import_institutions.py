@@ -114,3 +114,18 @@ def test_a_second_head_office_is_refused(tmp_path):
     f = write_csv(tmp_path / "ho.csv", EN, [["HO2", "另一个总行", "head_office", ""]])
     result = run_import(kind="institutions", path=f)
     assert [str(e) for e in result.errors] == ["第 2 行 机构类型: 已存在总行 HO，不能再导入总行 HO2"]
+
+
+def test_dry_run_of_a_move_reports_the_real_counts_and_leaves_the_paths(tmp_path):
+    tree()
+    before = paths()
+    f = write_csv(tmp_path / "move.csv", EN, [["SB2", "朝阳支行", "sub_branch", "BR2"], ["OUT9", "新网点", "outlet", "SB2"]])
+    dry = run_import(kind="institutions", path=f, dry_run=True)
+    assert paths() == before
+    real = run_import(kind="institutions", path=f)
+    assert (
+        (dry.created, dry.updated, dry.unchanged, dry.rejected)
+        == (real.created, real.updated, real.unchanged, real.rejected)
+        == (1, 1, 0, 0)
+    )
+    assert paths()["OUT9"] == "/HO/BR2/SB2/OUT9/"
