@@ -18,6 +18,10 @@ class ReferralsConfig(AppConfig):
             name="荣誉榜", order=90, build=reporting.referral_honours_sheet, rule_version=reporting.referral_circular_rule_version
         )
         navigation.register(label="转介看板", url_name="referrals:dashboard", audience="manager", order=20)
+
+        from . import demo
+
+        demo.register()  # the `referrals` step of seed_demo
         navigation.register(label="推荐码", url_name="referrals:codes", audience="manager", order=21)
 
         from org.importing import registry
