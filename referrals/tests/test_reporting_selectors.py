@@ -83,3 +83,17 @@ def test_honours_bank_wide_and_per_branch():
     assert [r["staff__employee_no"] for r in br2] == ["E001"]
     br1 = [r["staff__employee_no"] for r in h.branch_applications if r["branch"] == data["tree"]["BR1"].path]
     assert br1 == ["A001", "B001", "C001"]
+
+
+def test_a_transfer_never_moves_history_between_branches():
+    import datetime as dt
+
+    from org.services import staff_transfer
+
+    data = known_week()
+    t = data["tree"]
+    staff_transfer(staff=data["A"], institution=t["OUT4"], effective=dt.date(2024, 11, 8))
+    br1 = {s.employee_no: s for s in referral_person_figures(scope=t["BR1"], period=W45)}
+    br2 = {s.employee_no: s for s in referral_person_figures(scope=t["BR2"], period=W45)}
+    assert br1["A001"].submitted == 3 and br1["A001"].institution.code == "OUT4"  # credited to BR1, now in BR2
+    assert br2["A001"].submitted == 0  # listed in BR2 (holds a code there now) with nothing of BR1's
