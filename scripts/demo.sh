@@ -12,25 +12,14 @@ PY="$VENV/bin/python"
 ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
 
 log "Creating/updating the database"
-"$PY" manage.py migrate --noinput
+"$PY" manage.py migrate --noinput -v 0
 log "Loading the demo bank (seed_demo $*)"
 "$PY" manage.py seed_demo "$@"
 
-password="demo12345"
-args=("$@")
-for i in "${!args[@]}"; do
-    case "${args[$i]}" in
-    --password) password="${args[$((i + 1))]:-$password}" ;;
-    --password=*) password="${args[$i]#--password=}" ;;
-    esac
-done
+# seed_demo has just printed the sign-ins (HQ001, BM001, OH001, WM001, LO001, OS001, admin).
 cat <<BANNER
 
-  转介与营销过程管理 — demo running at http://$ADDR/
-  Sign in with an employee number and the password $password:
-    HQ001  head office (总行)                  BM001  manager of 长春分行
-    OH001  head of an outlet in that branch    WM001  wealth manager in that outlet
-    LO001  loan officer in that outlet         OS001  outsourced lobby manager
+  转介与营销过程管理 demo: http://$ADDR/   (sign in with an account above)
   API docs: http://$ADDR/api/docs/   Admin: http://$ADDR/admin/   Stop: Ctrl-C
 
 BANNER
