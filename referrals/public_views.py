@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -83,7 +84,7 @@ def scan(request, token: str):
     client = _client(request)
     # Limited before the token lookup, so guessing tokens is as slow as scanning one.
     if scan_rate_limited(client=client):
-        return _too_many(request, what="访问")
+        return _too_many(request, what=_("访问"))
     code = referral_code_resolve(token=token)
     if code is None:
         return _invalid(request)
@@ -99,9 +100,9 @@ def _parse_amount(raw: str) -> tuple[Decimal | None, str | None]:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        return None, "请填写正确的金额（元），如 300000"
+        return None, _("请填写正确的金额（元），如 300000")
     if not value.is_finite():
-        return None, "请填写正确的金额（元），如 300000"
+        return None, _("请填写正确的金额（元），如 300000")
     return value, None
 
 
@@ -112,7 +113,7 @@ def lead(request, token: str):
         return redirect("referrals_public:scan", token=token)
     client = _client(request)
     if lead_rate_limited(client=client):
-        return _too_many(request, what="提交")
+        return _too_many(request, what=_("提交"))
     code = referral_code_resolve(token=token)
     if code is None:
         return _invalid(request)

@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
@@ -98,7 +99,9 @@ class CodeIssueView(CodesScopeMixin, View):
             messages.error(request, exc.message)
         else:
             audit(user=request.user, action="referral_code_issue", obj=staff)
-            messages.success(request, f"已为 {staff.name}（{staff.employee_no}）生成新的推荐码，旧码（如有）已失效")
+            messages.success(
+                request, _("已为 %(name)s（%(no)s）生成新的推荐码，旧码（如有）已失效") % {"name": staff.name, "no": staff.employee_no}
+            )
         return self.back()
 
 
@@ -107,11 +110,13 @@ class CodeRevokeView(CodesScopeMixin, View):
         staff = self.staff_of(pk)
         code = personal_code_of(staff=staff)
         if code is None:
-            messages.error(request, f"{staff.name}（{staff.employee_no}）当前没有有效的推荐码")
+            messages.error(request, _("%(name)s（%(no)s）当前没有有效的推荐码") % {"name": staff.name, "no": staff.employee_no})
         else:
             referral_code_revoke(code=code, by=request.user)
             audit(user=request.user, action="referral_code_revoke", obj=staff, code_id=code.pk)
-            messages.success(request, f"已作废 {staff.name}（{staff.employee_no}）的推荐码，原二维码将无法再打开")
+            messages.success(
+                request, _("已作废 %(name)s（%(no)s）的推荐码，原二维码将无法再打开") % {"name": staff.name, "no": staff.employee_no}
+            )
         return self.back()
 
 
@@ -144,7 +149,11 @@ class PosterArchiveView(CodesScopeMixin, View):
         limit = getattr(settings, "REFERRAL_POSTER_ARCHIVE_MAX", POSTER_ARCHIVE_MAX_DEFAULT)
         active = staff_qs.active_on(clock.today()).count()
         if active > limit:
-            messages.error(request, f"{node.name} 在职员工 {active} 人，超过单次下载上限 {limit} 人，请选择下级机构后再下载")
+            messages.error(
+                request,
+                _("%(inst)s 在职员工 %(n)s 人，超过单次下载上限 %(limit)s 人，请选择下级机构后再下载")
+                % {"inst": node.name, "n": active, "limit": limit},
+            )
             return self.back()
         # A temporary file, not memory: a branch's archive is hundreds of megabytes. It is deleted
         # when FileResponse closes it after sending.

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -87,9 +89,11 @@ class MgmCodeSerializer(serializers.ModelSerializer):
 
 class MgmCodeCreateSerializer(serializers.Serializer):
     intermediary_kind = serializers.ChoiceField(
-        choices=IntermediaryKind.choices, error_messages={"invalid_choice": "中介类型“{input}”无效", "required": "请选择中介类型"}
+        choices=IntermediaryKind.choices, error_messages={"invalid_choice": _("中介类型“{input}”无效"), "required": _("请选择中介类型")}
     )
-    intermediary_name = serializers.CharField(max_length=100, error_messages={"blank": "请填写中介名称", "required": "请填写中介名称"})
+    intermediary_name = serializers.CharField(
+        max_length=100, error_messages={"blank": _("请填写中介名称"), "required": _("请填写中介名称")}
+    )
     intermediary_contact = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
@@ -192,5 +196,5 @@ class MyMgmCodePngView(_MyMgmCodeView):
     def get(self, request, pk: int):
         code = self.mgm_code(pk)
         if not code.is_active:
-            raise ApplicationError("该二级码已作废，不能再下载二维码，请重新生成", code="code_revoked")
+            raise ApplicationError(gettext("该二级码已作废，不能再下载二维码，请重新生成"), code="code_revoked")
         return _image(referral_qr_png(code.token), "image/png", f"mgm-{code.pk}.png")

@@ -16,6 +16,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -39,7 +40,7 @@ def referral_token_new() -> str:
 def _ensure_active(staff: Staff) -> None:
     if not staff.is_active_on(clock.today()):
         raise ApplicationError(
-            f"员工 {staff.name}（{staff.employee_no}）不在职，不能生成推荐码",
+            _("员工 %(name)s（%(no)s）不在职，不能生成推荐码") % {"name": staff.name, "no": staff.employee_no},
             code="staff_inactive",
         )
 
@@ -125,16 +126,16 @@ def mgm_code_create(
     _ensure_active(staff)
     fields: dict[str, list[str]] = {}
     if intermediary_kind not in IntermediaryKind.values:
-        choices = "、".join(label for _, label in IntermediaryKind.choices)
-        fields["intermediary_kind"] = [f"中介类型无效，请从{choices}中选择"]
+        choices = "、".join(label for _value, label in IntermediaryKind.choices)
+        fields["intermediary_kind"] = [_("中介类型无效，请从%(choices)s中选择") % {"choices": choices}]
     name = (intermediary_name or "").strip()
     if not name:
-        fields["intermediary_name"] = ["请填写中介名称"]
+        fields["intermediary_name"] = [_("请填写中介名称")]
     elif len(name) > 100:
-        fields["intermediary_name"] = ["中介名称不能超过 100 个字"]
+        fields["intermediary_name"] = [_("中介名称不能超过 100 个字")]
     contact = (intermediary_contact or "").strip()
     if len(contact) > 100:
-        fields["intermediary_contact"] = ["中介联系人不能超过 100 个字"]
+        fields["intermediary_contact"] = [_("中介联系人不能超过 100 个字")]
     if fields:
         raise ApplicationError(next(iter(fields.values()))[0], code="invalid", fields=fields)
     return ReferralCode.objects.create(
@@ -167,7 +168,7 @@ def referral_posters_archive(
     referral_codes_issue_missing(staff_qs=staff_qs, issued_by=issued_by)
     campaign = campaign_active_on(day=day)
     rows = list(personal_code_rows(staff_qs=staff_qs, day=day))
-    items = [(referral_url(token), name, inst_name) for _, name, _, inst_name, token in rows]
+    items = [(referral_url(token), name, inst_name) for _no, name, _inst, inst_name, token in rows]
     pngs = render_many(
         items,
         campaign_name=campaign.name if campaign else "",

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from org import clock, pii
 from org.errors import ApplicationError
@@ -133,26 +134,26 @@ def lead_validate(
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["请填写您的姓名"]
+        errors["name"] = [_("请填写您的姓名")]
     elif len(name) > 50:
-        errors["name"] = ["姓名不能超过 50 个字"]
+        errors["name"] = [_("姓名不能超过 50 个字")]
     if not (mobile or "").strip():
-        errors["mobile"] = ["请填写手机号"]
+        errors["mobile"] = [_("请填写手机号")]
     elif not pii.is_valid_mobile(mobile):
-        errors["mobile"] = ["请填写正确的 11 位手机号，如 13800138000"]
+        errors["mobile"] = [_("请填写正确的 11 位手机号，如 13800138000")]
     if not product_code:
-        errors["product"] = ["请选择您感兴趣的产品"]
+        errors["product"] = [_("请选择您感兴趣的产品")]
     elif product_code not in {p.code for p in products}:
-        errors["product"] = ["所选产品不在本次活动中，请重新选择"]
+        errors["product"] = [_("所选产品不在本次活动中，请重新选择")]
     if amount is not None:
         if amount <= 0:
-            errors["amount"] = ["意向金额须大于 0"]
+            errors["amount"] = [_("意向金额须大于 0")]
         elif amount.as_tuple().exponent < -2:
-            errors["amount"] = ["意向金额最多保留两位小数"]
+            errors["amount"] = [_("意向金额最多保留两位小数")]
         elif amount >= Decimal("1e12"):
-            errors["amount"] = ["意向金额过大，请核对"]
+            errors["amount"] = [_("意向金额过大，请核对")]
     if not consent:
-        errors["consent"] = ["请阅读并同意《个人信息保护说明》后再提交"]
+        errors["consent"] = [_("请阅读并同意《个人信息保护说明》后再提交")]
     return errors
 
 
@@ -201,5 +202,5 @@ def lead_purge_expired(*, retention_days: int = LEAD_RETENTION_DAYS) -> int:
     Meant for a nightly job. Leads that became applications live on as applications (the loan
     system's record), so nothing else depends on the lead row."""
     cutoff = clock.now() - dt.timedelta(days=retention_days)
-    deleted, _ = Lead.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _per_model = Lead.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -15,6 +15,7 @@ import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.models import Institution, Staff
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         if scope:
             institution = Institution.objects.filter(code=scope).first()
             if institution is None:
-                raise CommandError(f"机构号 {scope} 不存在，请检查 --scope 参数")
+                raise CommandError(_("机构号 %(code)s 不存在，请检查 --scope 参数") % {"code": scope})
             staff_qs = Staff.objects.filter(institution__path__startswith=institution.path)
             label = institution.code
         else:
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         today = clock.today()
         path = Path(out) if out else Path.cwd() / f"referral_codes_{label}_{today:%Y-%m-%d}.csv"
         if path.parent and not path.parent.exists():
-            raise CommandError(f"输出目录 {path.parent} 不存在")
+            raise CommandError(_("输出目录 %(dir)s 不存在") % {"dir": path.parent})
         written = 0
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
@@ -66,5 +67,5 @@ class Command(BaseCommand):
                 writer.writerow([safe_cell(employee_no), safe_cell(name), safe_cell(institution_code), token, referral_url(token)])
                 written += 1
 
-        self.stdout.write(f"已写入 {path}")
-        self.stdout.write(f"新生成推荐码 {created} 个，清单共 {written} 名在职员工")
+        self.stdout.write(_("已写入 %(path)s") % {"path": path})
+        self.stdout.write(_("新生成推荐码 %(created)s 个，清单共 %(n)s 名在职员工") % {"created": created, "n": written})
