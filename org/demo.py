@@ -93,8 +93,9 @@ def run(ctx: DemoContext) -> list[StepOutcome]:
         started = time.monotonic()  # durations, not dates: the injectable clock may be frozen
         with transaction.atomic():
             summary = step.func(size=ctx.size, rng=ctx.rng(step.name), ctx=ctx)
-        outcomes.append(StepOutcome(step.name, summary, time.monotonic() - started))
-        ctx.log(f"  {step.name}: {summary or '已存在，未改动 already there, unchanged'}")
+        outcome = StepOutcome(step.name, summary, time.monotonic() - started)
+        outcomes.append(outcome)
+        ctx.log(f"  {step.name}: {summary or '已存在，未改动 already there, unchanged'} ({outcome.seconds:.1f} s)")
     return outcomes
 
 
