@@ -368,17 +368,15 @@ def _apply_fresh(fresh: list[ParsedEvent], *, source: str) -> None:
     by_app: dict[str, list[ParsedEvent]] = defaultdict(list)
     for p in fresh:
         by_app[p.application_id].append(p)
-    # Placeholders for applications not seen before; ignore_conflicts lets two concurrent batches
-    # create the same one. Their state is folded below from the events.
+    # Placeholders for applications not seen before, in key order so concurrent batches take the
+    # unique-index locks in one order; ignore_conflicts lets two batches create the same one.
     Application.objects.bulk_create(
-        [Application(application_id=a, status=min(ps, key=event_sort_key).status, status_at=now) for a, ps in by_app.items()],
+        [Application(application_id=a, status=min(ps, key=event_sort_key).status, status_at=now) for a, ps in sorted(by_app.items())],
         ignore_conflicts=True,
     )
     # Lock the applications so two batches touching one application fold one after the other
     # (each then sees the other's committed events).
-    apps = list(
-        Application.objects.select_for_update().filter(application_id__in=list(by_app)).select_related("code__staff").order_by("pk")
-    )
+    apps = list(Application.objects.select_for_update(of=("self",)).filter(application_id__in=list(by_app)).order_by("pk"))
     app_by_key = {a.application_id: a for a in apps}
     ApplicationEvent.objects.bulk_create(
         [

@@ -31,6 +31,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models import Q
 from django.utils import timezone
 
@@ -136,6 +137,7 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
         return []
     touched = {a.pk: a for a in applications}
     old_submitted = {a.pk: a.submitted_at for a in applications}
+    old_code = {a.pk: a.code_id for a in applications}
     events_by_app: dict[int, list] = defaultdict(list)
     for ev in ApplicationEvent.objects.filter(application_id__in=list(touched)).only(
         "event_id", "application_id", "status", "occurred_at", "amount", "reason", "payload"
@@ -159,18 +161,21 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
 
     # The applications whose result the touched ones can change (see the module docstring).
     hashes = {a.customer_id_hash for a in applications if a.customer_id_hash}
-    code_ids = {a.code_id for a in applications if a.code_id}
-    times = [t for a in applications for t in (a.submitted_at, old_submitted[a.pk]) if t is not None]
     burst_window = rules.max_burst_window
-    lo, hi = min(times), max(times)
     extra_q = Q(customer_id_hash__in=hashes) if hashes else Q(pk__in=[])
-    if code_ids:
-        extra_q |= Q(code_id__in=code_ids, submitted_at__gte=lo - burst_window, submitted_at__lte=hi + burst_window)
-    extras = {a.pk: a for a in Application.objects.filter(extra_q).exclude(pk__in=list(touched)).select_related("code__staff")}
+    # Per code, only its neighbours in time (the (code, submitted_at) index answers each term).
+    spans: dict[int, list[dt.datetime]] = defaultdict(list)
+    for a in applications:
+        for code_id in {a.code_id, old_code[a.pk]} - {None}:
+            spans[code_id] += [t for t in (a.submitted_at, old_submitted[a.pk]) if t is not None]
+    for code_id, span in spans.items():
+        extra_q |= Q(code_id=code_id, submitted_at__gte=min(span) - burst_window, submitted_at__lte=max(span) + burst_window)
+    extras = {a.pk: a for a in Application.objects.filter(extra_q).exclude(pk__in=list(touched)).select_related("code")}
     before = {pk: _snapshot(a) for pk, a in extras.items()}
     everyone = {**extras, **touched}
 
-    _compute_flags(touched=touched, extras=extras, rules=rules, lo=lo, hi=hi + burst_window)
+    ranges = {code_id: (min(span), max(span) + burst_window) for code_id, span in spans.items() if span}
+    _compute_flags(touched=touched, extras=extras, rules=rules, ranges=ranges)
     credit_group = [a for a in everyone.values() if a.pk in touched or (a.customer_id_hash and a.customer_id_hash in hashes)]
     _compute_credit(credit_group, rules=rules, touched=touched, has_submitted=has_submitted)
 
@@ -178,12 +183,44 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
     changed = list(touched.values()) + [a for pk, a in extras.items() if _snapshot(a) != before[pk]]
     for app in changed:
         app.updated_at = now
-    Application.objects.bulk_update(changed, APP_UPDATE_FIELDS, batch_size=500)
+    rows_update(Application, changed, APP_UPDATE_FIELDS)
     earnings_sync(applications=changed, rules=rules)
     return changed
 
 
-def _compute_flags(*, touched: dict, extras: dict, rules: RuleBook, lo: dt.datetime, hi: dt.datetime) -> None:
+def rows_update(model, objs: list, fields: list[str], *, batch_size: int = 500) -> None:
+    """Write `fields` of `objs` back in one statement per batch.
+
+    Django's `bulk_update` builds a CASE WHEN expression per field and object in Python, which
+    costs ~10 ms per application here and made the webhook CPU-bound. This writes the same values
+    with `UPDATE … FROM (VALUES …)` on PostgreSQL (one statement per batch) and a prepared
+    `executemany` on SQLite (in-process, no round trips)."""
+    if not objs:
+        return
+    conn = connections[router.db_for_write(model)]
+    meta = model._meta
+    columns = [meta.get_field(f) for f in fields]
+    qn = conn.ops.quote_name
+    table = qn(meta.db_table)
+    rows = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in columns] + [o.pk] for o in objs]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            names = ", ".join(f"c{i}" for i in range(len(columns)))
+            assign = ", ".join(f"{qn(f.column)} = CAST(v.c{i} AS {f.db_type(conn)})" for i, f in enumerate(columns))
+            one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+            for start in range(0, len(rows), batch_size):
+                chunk = rows[start : start + batch_size]
+                sql = (
+                    f"UPDATE {table} SET {assign} FROM (VALUES {', '.join([one] * len(chunk))}) AS v({names}, pk) "
+                    f"WHERE {table}.{qn(meta.pk.column)} = CAST(v.pk AS bigint)"
+                )
+                cursor.execute(sql, [value for row in chunk for value in row])
+        else:
+            assign = ", ".join(f"{qn(f.column)} = %s" for f in columns)
+            cursor.executemany(f"UPDATE {table} SET {assign} WHERE {qn(meta.pk.column)} = %s", rows)
+
+
+def _compute_flags(*, touched: dict, extras: dict, rules: RuleBook, ranges: dict[int, tuple[dt.datetime, dt.datetime]]) -> None:
     mobiles = {a.customer_mobile for a in touched.values() if a.customer_mobile}
     staff_mobiles = set(Staff.objects.filter(mobile__in=mobiles).values_list("mobile", flat=True)) if mobiles else set()
     by_code: dict[int, list[Application]] = defaultdict(list)
@@ -218,7 +255,8 @@ def _compute_flags(*, touched: dict, extras: dict, rules: RuleBook, lo: dt.datet
     for app in extras.values():
         # Only the code's neighbours in time can change, and only their burst flag: the other
         # flags depend on the application's own facts, which no other event changes.
-        if app.code_id and app.submitted_at is not None and lo <= app.submitted_at <= hi and app.flag in ("", FlagKind.BURST):
+        span = ranges.get(app.code_id)
+        if span and app.submitted_at is not None and span[0] <= app.submitted_at <= span[1] and app.flag in ("", FlagKind.BURST):
             _set_flag(app, FlagKind.BURST if burst(app) else "")
 
 

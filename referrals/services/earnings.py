@@ -70,7 +70,7 @@ def _incentive_for(rules_by_campaign: dict, campaign_id: int | None, day: dt.dat
 def earnings_sync(*, applications: list[Application], rules=None) -> None:
     """Bring the earnings of `applications` in line with their state, in a bounded number of
     queries (one read of earnings, one of incentive rules, bulk writes)."""
-    from .attribution import RuleBook, local_date
+    from .attribution import RuleBook, local_date, rows_update
 
     if not applications:
         return
@@ -112,7 +112,7 @@ def earnings_sync(*, applications: list[Application], rules=None) -> None:
     if to_create:
         Earning.objects.bulk_create(to_create, batch_size=500)
     if to_update:
-        Earning.objects.bulk_update(to_update, EARNING_FIELDS, batch_size=500)
+        rows_update(Earning, to_update, EARNING_FIELDS)
 
 
 def _earning_values(app: Application, rules_by_campaign, rules, local_date) -> dict:
