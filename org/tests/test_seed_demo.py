@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 
 from org import clock, demo, pii
 from org.demo_data.bank import generate, plan_for
@@ -212,3 +213,26 @@ def test_the_fast_hash_and_masks_agree_with_org_pii():
     assert keyed_hash(number) == pii.keyed_hash(number) and mask_id(number) == pii.mask_id_number(number)
     assert keyed_hash(card) == pii.keyed_hash(card) and mask_card(card) == pii.mask_card_number(card)
     assert keyed_hash(None) == "" and mask_id(None) == ""
+
+
+def _schema(tables):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1", [tables])
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1", [tables]
+        )
+        return indexes, cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path is PostgreSQL's")
+def test_copy_into_an_empty_table_keeps_its_indexes_and_still_checks_foreign_keys():
+    tables = ["org_customer", "org_customercard"]
+    before = _schema(tables)
+    with transaction.atomic():
+        demo.copy_rows(Customer, ["customer_no", "name", "mobile", "id_hash", "id_masked"], [("C1", "王芳", "13900000001", "", "")])
+    assert _schema(tables) == before
+    assert Customer.objects.get(customer_no="C1").name == "王芳"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        demo.copy_rows(CustomerCard, ["customer_id", "card_hash", "card_masked"], [(10**9, "h", "6228 **** **** 0001")])
+    assert _schema(tables) == before
