@@ -29,3 +29,6 @@ class ReferralsConfig(AppConfig):
         from .importers import ApplicationEventImporter
 
         registry.register("applications", ApplicationEventImporter)
+        navigation.register(label="转介活动", url_name="referrals:campaigns", audience="manager", order=22)
+        navigation.register(label="进件管理", url_name="referrals:applications", audience="manager", order=23)
+        navigation.register(label="收益发放", url_name="referrals:payouts", audience="manager", order=24)
