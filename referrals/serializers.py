@@ -20,6 +20,9 @@ class StaffBriefSerializer(serializers.Serializer):
 
 
 class EarningBriefSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        read_only=True, help_text="pending 待确认 / confirmed 已确认 / paid 已发放 / reversed 已冲回 / none 无收益"
+    )
     status_label = serializers.CharField(source="get_status_display")
     incentive_version = serializers.IntegerField(source="incentive.version", allow_null=True, default=None)
 
@@ -29,6 +32,7 @@ class EarningBriefSerializer(serializers.ModelSerializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="submitted / approved / rejected / disbursed / withdrawn")
     status_label = serializers.CharField(source="get_status_display")
     customer_name = serializers.SerializerMethodField()
     customer_mobile = serializers.SerializerMethodField()
@@ -106,6 +110,7 @@ class MyReferralSerializer(ApplicationSerializer):
     def get_is_relationship_manager(self, obj) -> bool:
         return obj.role == "relationship_manager"
 
+    @extend_schema_field(EarningBriefSerializer(allow_null=True))
     def get_earning(self, obj):
         # Another employee's earning is theirs to see, not the relationship manager's.
         if obj.role != "credited":
@@ -117,6 +122,7 @@ class EarningLineSerializer(serializers.ModelSerializer):
     application_id = serializers.CharField(source="application.application_id")
     product = serializers.CharField(source="application.product")
     application_status = serializers.CharField(source="application.status")
+    status = serializers.CharField(read_only=True, help_text="pending / confirmed / paid / reversed / none")
     customer_name = serializers.SerializerMethodField()
     disbursed_amount = serializers.DecimalField(source="application.disbursed_amount", max_digits=16, decimal_places=2, allow_null=True)
     status_label = serializers.CharField(source="get_status_display")
@@ -186,6 +192,7 @@ class DisputeCreateSerializer(serializers.Serializer):
 class DisputeSerializer(serializers.ModelSerializer):
     application_id = serializers.CharField(source="application.application_id")
     raised_by = StaffBriefSerializer()
+    status = serializers.CharField(read_only=True, help_text="open 待处理 / upheld 申诉成立 / dismissed 申诉驳回")
     status_label = serializers.CharField(source="get_status_display")
     credited_staff = serializers.SerializerMethodField()
     resolved_by = serializers.CharField(source="resolved_by.username", allow_null=True, default=None)

@@ -55,7 +55,7 @@ _event_fields = {
     "customer_id_number": serializers.CharField(required=False),
     "customer_name": serializers.CharField(required=False),
     "customer_mobile": serializers.CharField(required=False),
-    "status": serializers.ChoiceField(choices=["submitted", "approved", "rejected", "disbursed", "withdrawn"]),
+    "status": serializers.CharField(help_text="submitted / approved / rejected / disbursed / withdrawn"),
     "reason": serializers.CharField(required=False),
     "amount": serializers.DecimalField(max_digits=16, decimal_places=2, required=False),
     "occurred_at": serializers.DateTimeField(),
