@@ -22,6 +22,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -105,15 +106,23 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
     institution inside the scope, so a person who moved keeps their old branch's figures there.
     Rows are Staff objects annotated with submitted, approved, rejected, disbursed_count,
     disbursed_amount, rank (and scans, leads with `with_funnel`)."""
-    apps = "referral_applications__"
-    in_scope = Q(**{f"{apps}institution__path__startswith": scope.path}) & Q(**{f"{apps}flag_status__in": COUNTED_FLAG_STATUSES})
+    # Join only the period's counted applications (a FilteredRelation), not every application of
+    # every person: the join stays the size of the period whatever the history.
+    prefix = "referral_applications__"
+    touched = (
+        within("submitted_at", period, prefix)
+        | within("approved_at", period, prefix)
+        | within("rejected_at", period, prefix)
+        | within("disbursed_at", period, prefix)
+    )
+    relation = Q(referral_applications__flag_status__in=COUNTED_FLAG_STATUSES) & touched
     if campaign is not None:
-        in_scope &= Q(**{f"{apps}campaign": campaign})
-    credited_here = Application.objects.filter(
-        counted(),
-        staff=OuterRef("pk"),
-        institution__path__startswith=scope.path,
-    ).filter(within("submitted_at", period) | within("approved_at", period) | within("disbursed_at", period))
+        relation &= Q(referral_applications__campaign=campaign)
+    apps = "period_apps__"
+    in_scope = Q() if scope.parent_id is None else Q(**{f"{apps}institution__path__startswith": scope.path})
+    credited_here = Application.objects.filter(counted(), staff=OuterRef("pk"), institution__path__startswith=scope.path).filter(
+        within("submitted_at", period) | within("approved_at", period) | within("disbursed_at", period)
+    )
     if campaign is not None:
         credited_here = credited_here.filter(campaign=campaign)
     has_code = ReferralCode.objects.filter(staff=OuterRef("pk"), kind=CodeKind.PERSONAL, revoked_at__isnull=True)
@@ -121,11 +130,12 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
     qs = (
         Staff.objects.filter(Exists(credited_here) | (Q(institution__path__startswith=scope.path) & active & Exists(has_code)))
         .select_related("institution")
+        .annotate(period_apps=FilteredRelation("referral_applications", condition=relation))
         .annotate(
-            submitted=Count("referral_applications", filter=in_scope & within("submitted_at", period, apps)),
-            approved=Count("referral_applications", filter=in_scope & approved_within(period, apps)),
-            rejected=Count("referral_applications", filter=in_scope & within("rejected_at", period, apps)),
-            disbursed_count=Count("referral_applications", filter=in_scope & within("disbursed_at", period, apps)),
+            submitted=Count("period_apps", filter=in_scope & within("submitted_at", period, apps)),
+            approved=Count("period_apps", filter=in_scope & approved_within(period, apps)),
+            rejected=Count("period_apps", filter=in_scope & within("rejected_at", period, apps)),
+            disbursed_count=Count("period_apps", filter=in_scope & within("disbursed_at", period, apps)),
             disbursed_amount=Coalesce(
                 Sum(f"{apps}disbursed_amount", filter=in_scope & within("disbursed_at", period, apps)), Value(ZERO), output_field=MONEY
             ),
