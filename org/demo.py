@@ -39,8 +39,9 @@ from django.db import connection, transaction
 
 from . import clock
 from .demo_data.bank import DEMO_ACCOUNTS, HEAD_OFFICE_CODE, Bank, generate, plan_for
+from .demo_data.calendar import calendar_days
 from .errors import ApplicationError
-from .models import Customer, CustomerCard, Institution, Staff, StaffAssignment, User, join_positions
+from .models import CalendarDay, Customer, CustomerCard, Institution, Staff, StaffAssignment, User, join_positions
 
 DEFAULT_PASSWORD = "demo12345"
 DEFAULT_SEED = 20241
@@ -294,6 +295,8 @@ def load_bank(bank: Bank, *, password: str) -> None:
         ((customer_ids[c.customer_no], keyed_hash(number), mask_card(number)) for c in bank.customers for number in c.card_numbers),
     )
     _create_sign_ins(bank, institution_ids=institution_ids, password=password)
+    # Holidays an operator already entered win over the demo's list.
+    CalendarDay.objects.bulk_create([CalendarDay(date=d, is_working=w, note=note) for d, w, note in calendar_days()], ignore_conflicts=True)
     analyze(Institution, Staff, StaffAssignment, Customer, CustomerCard)
 
 

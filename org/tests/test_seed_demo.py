@@ -22,7 +22,7 @@ from org.models import (
     StaffAssignment,
     User,
 )
-from org.selectors import staff_institution_on
+from org.selectors import staff_institution_on, working_days
 from org.tests.factories import tree
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,12 @@ def test_copy_into_an_empty_table_keeps_its_indexes_and_still_checks_foreign_key
     with pytest.raises(IntegrityError), transaction.atomic():
         demo.copy_rows(CustomerCard, ["customer_id", "card_hash", "card_masked"], [(10**9, "h", "6228 **** **** 0001")])
     assert _schema(tables) == before
+
+
+def test_the_demo_calendar_knows_national_day_and_make_up_saturdays():
+    seed()
+    october_2026 = working_days(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    assert dt.date(2026, 10, 1) not in october_2026 and dt.date(2026, 10, 7) not in october_2026
+    assert dt.date(2026, 10, 10) in october_2026  # a Saturday worked in exchange
+    assert dt.date(2026, 10, 8) in october_2026
+    assert len(october_2026) == 22 - 5 + 1  # 22 weekdays, 5 of them holidays, one make-up Saturday
