@@ -14,7 +14,7 @@ ROLE_CREDITED = "credited"
 ROLE_RELATIONSHIP = "relationship_manager"
 ROLE_REFERRED = "referred_credited_elsewhere"
 
-_BASE_RELATED = ("staff", "institution", "relationship_manager", "earning__incentive", "code__staff", "first_touch")
+_BASE_RELATED = ("staff", "institution", "relationship_manager", "earning__incentive", "code__staff", "first_touch", "rule")
 
 
 def month_period(month: str | None) -> Period | None:

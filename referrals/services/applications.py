@@ -335,10 +335,12 @@ def application_events_apply(*, events: list[dict], source: str) -> list[EventRe
     return [batch.results[i] for i in range(len(events))]
 
 
+def recorded_event_ids(event_ids: list[str]) -> set[str]:
+    return set(ApplicationEvent.objects.filter(event_id__in=event_ids).values_list("event_id", flat=True))
+
+
 def _apply_parsed(batch: _Batch, *, source: str) -> None:
-    recorded = set(
-        ApplicationEvent.objects.filter(event_id__in=[p.event_id for p in batch.parsed.values()]).values_list("event_id", flat=True)
-    )
+    recorded = recorded_event_ids([p.event_id for p in batch.parsed.values()])
     for attempt in range(5):
         fresh = {i: p for i, p in batch.parsed.items() if p.event_id not in recorded}
         try:
@@ -349,9 +351,7 @@ def _apply_parsed(batch: _Batch, *, source: str) -> None:
             # A concurrent delivery recorded some of these ids first: they are duplicates now.
             if attempt == 4:
                 raise
-            recorded |= set(
-                ApplicationEvent.objects.filter(event_id__in=[p.event_id for p in fresh.values()]).values_list("event_id", flat=True)
-            )
+            recorded |= recorded_event_ids([p.event_id for p in fresh.values()])
             continue
         break
     for index, parsed in batch.parsed.items():

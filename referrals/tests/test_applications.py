@@ -172,3 +172,50 @@ def test_batch_of_100_runs_a_bounded_number_of_queries(setup, django_assert_max_
     with django_assert_max_num_queries(30):
         application_events_apply(events=more, source="webhook")
     assert Application.objects.filter(earning__status="reversed").count() == 50
+
+
+def test_a_concurrent_delivery_of_the_same_event_applies_once(setup, monkeypatch):
+    """The race of two deliveries: the other one records the event after our check for known ids.
+    Our insert then meets the UNIQUE constraint, rolls back to its savepoint, re-reads the ids and
+    reports the event as a duplicate; the other events of our batch still apply."""
+    from referrals.services import applications as service
+
+    shared = event("A1", "submitted", at("2024-03-01"), referral_code=setup["code"].token)
+    mine = event("A2", "submitted", at("2024-03-02"), referral_code=setup["code"].token, customer_id_number=id_number(2))
+    application_events_apply(events=[shared], source="webhook")  # the other delivery, committed
+    real = service.recorded_event_ids
+    calls = []
+
+    def stale_then_real(ids):
+        calls.append(ids)
+        return set() if len(calls) == 1 else real(ids)  # our first check ran before the other commit
+
+    monkeypatch.setattr(service, "recorded_event_ids", stale_then_real)
+    results = application_events_apply(events=[shared, mine], source="webhook")
+    assert [r.result for r in results] == ["duplicate", "applied"]
+    assert len(calls) == 2
+    assert ApplicationEvent.objects.filter(event_id=shared["event_id"]).count() == 1
+    assert Application.objects.count() == 2
+
+
+def test_my_referrals_and_manager_list_run_a_bounded_number_of_queries(setup, django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    from org.tests.factories import user_for
+
+    staff = setup["staff"]
+    events = [
+        event(f"Q{i}", "submitted", at("2024-03-01", 9, i), referral_code=setup["code"].token, customer_id_number=id_number(100 + i))
+        for i in range(30)
+    ]
+    application_events_apply(events=events, source="webhook")
+    client = APIClient()
+    client.force_authenticate(user_for(staff))
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/me/referrals", {"page_size": 30}).json()["count"] == 30
+    with django_assert_max_num_queries(8):
+        client.get("/api/v1/me/earnings")
+    manager = APIClient()
+    manager.force_authenticate(user_for(StaffFactory(institution=setup["tree"]["SB1"]), scope=setup["tree"]["SB1"]))
+    with django_assert_max_num_queries(10):
+        assert manager.get("/api/v1/referrals/applications/", {"page_size": 30}).json()["count"] == 30
