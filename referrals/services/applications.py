@@ -362,7 +362,7 @@ def _apply_parsed(batch: _Batch, *, source: str) -> None:
 
 
 def _apply_fresh(fresh: list[ParsedEvent], *, source: str) -> None:
-    from .attribution import applications_recompute
+    from .attribution import applications_recompute, rows_insert
 
     now = clock.now()
     by_app: dict[str, list[ParsedEvent]] = defaultdict(list)
@@ -378,21 +378,13 @@ def _apply_fresh(fresh: list[ParsedEvent], *, source: str) -> None:
     # (each then sees the other's committed events).
     apps = list(Application.objects.select_for_update(of=("self",)).filter(application_id__in=list(by_app)).order_by("pk"))
     app_by_key = {a.application_id: a for a in apps}
-    ApplicationEvent.objects.bulk_create(
+    rows_insert(
+        ApplicationEvent,
+        ["event_id", "application", "status", "occurred_at", "amount", "reason", "payload", "source", "received_at"],
         [
-            ApplicationEvent(
-                event_id=p.event_id,
-                application=app_by_key[p.application_id],
-                status=p.status,
-                occurred_at=p.occurred_at,
-                amount=p.amount,
-                reason=p.reason,
-                payload=p.payload(),
-                source=source,
-                received_at=now,
-            )
+            (p.event_id, app_by_key[p.application_id].pk, p.status, p.occurred_at, p.amount, p.reason, p.payload(), source, now)
             for p in fresh
-        ]
+        ],
     )
     applications_recompute(applications=apps)
 
