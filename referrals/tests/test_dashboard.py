@@ -60,20 +60,22 @@ def test_funnel_shows_scans_to_disbursed_and_rejection_reasons(client, django_as
     assert (a.scans, a.approval_pct) == (3, pytest.approx(200 / 3))
 
 
-def test_behind_list_names_institutions_below_target_and_people_without_applications(client):
+def test_behind_list_names_institutions_below_target_and_people_without_applications(client, django_assert_max_num_queries):
     data = known_week()
     manager(client, data["tree"]["BR1"], "BM803")
-    resp = get(client, "dashboard-behind", period="2024-W45")
+    with django_assert_max_num_queries(16):
+        resp = get(client, "dashboard-behind", period="2024-W45")
     assert [(t.institution.code, t.actual, t.shortfall) for t in resp.context["institutions"]] == [("OUT3", 1, 4)]
     # F and G have no application; the manager (BM803, at BR1 itself) has none either.
     assert [s.employee_no for s in resp.context["people"]] == ["BM803", "F001", "G001"]
     assert "约谈名单" in resp.content.decode()
 
 
-def test_honours_of_the_month(client):
+def test_honours_of_the_month(client, django_assert_max_num_queries):
     data = known_week()
     manager(client, data["tree"]["BR2"], "BM804")
-    resp = get(client, "dashboard-honours", period="2024-11")
+    with django_assert_max_num_queries(16):
+        resp = get(client, "dashboard-honours", period="2024-11")
     h = resp.context["honours"]
     assert [r["staff__employee_no"] for r in h.top_applications] == ["A001", "B001", "C001", "D001", "E001"]
     assert [b["institution"].code for b in resp.context["branches"]] == ["BR2"]
