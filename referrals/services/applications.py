@@ -23,11 +23,13 @@ Why the design looks the way it does:
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from org import clock, pii
 from org.errors import ApplicationError
@@ -47,6 +49,7 @@ from ..models import (
 )
 
 MAX_EVENTS_PER_BATCH = 1000
+RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
 STATUSES = tuple(ApplicationStatus.values)
 
 APPLIED = "applied"
@@ -351,6 +354,14 @@ def _apply_parsed(batch: _Batch, *, source: str) -> None:
             # A concurrent delivery recorded some of these ids first: they are duplicates now.
             if attempt == 4:
                 raise
+            recorded |= recorded_event_ids([p.event_id for p in fresh.values()])
+            continue
+        except OperationalError as exc:
+            # Two batches recomputing neighbours of each other's applications can deadlock on
+            # PostgreSQL; the victim's work was rolled back, so doing it again is safe.
+            if attempt == 4 or getattr(exc.__cause__, "pgcode", None) not in RETRYABLE_PGCODES:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
             recorded |= recorded_event_ids([p.event_id for p in fresh.values()])
             continue
         break

@@ -182,7 +182,8 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
     _compute_credit(credit_group, rules=rules, touched=touched, has_submitted=has_submitted)
 
     now = timezone.now()
-    changed = list(touched.values()) + [a for pk, a in extras.items() if _snapshot(a) != before[pk]]
+    # In primary-key order, so concurrent batches tend to lock shared rows in one order.
+    changed = sorted(list(touched.values()) + [a for pk, a in extras.items() if _snapshot(a) != before[pk]], key=lambda a: a.pk)
     for app in changed:
         app.updated_at = now
     rows_update(Application, changed, APP_UPDATE_FIELDS)

@@ -219,3 +219,30 @@ def test_my_referrals_and_manager_list_run_a_bounded_number_of_queries(setup, dj
     manager.force_authenticate(user_for(StaffFactory(institution=setup["tree"]["SB1"]), scope=setup["tree"]["SB1"]))
     with django_assert_max_num_queries(10):
         assert manager.get("/api/v1/referrals/applications/", {"page_size": 30}).json()["count"] == 30
+
+
+def test_a_deadlock_victim_batch_is_retried(setup, monkeypatch):
+    """PostgreSQL may pick our transaction as a deadlock victim when another batch recomputes the
+    same neighbours; the work was rolled back, so the batch is simply done again."""
+    from django.db import OperationalError
+
+    from referrals.services import applications as service
+
+    real, calls = service._apply_fresh, []
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    def deadlock_once(fresh, *, source):
+        calls.append(len(fresh))
+        if len(calls) == 1:
+            real(fresh, source=source)  # did the work, then lost the deadlock: rolled back
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real(fresh, source=source)
+
+    monkeypatch.setattr(service, "_apply_fresh", deadlock_once)
+    results = application_events_apply(
+        events=[event("A1", "submitted", at("2024-03-01"), referral_code=setup["code"].token)], source="webhook"
+    )
+    assert [r.result for r in results] == ["applied"] and calls == [1, 1]
+    assert ApplicationEvent.objects.count() == 1 and Application.objects.get().staff == setup["staff"]
