@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from org import clock
-from referrals.models import Campaign, IncentiveRule, ReferralCode, ReferralProduct
+from referrals.models import Campaign, IncentiveRule, ReferralCode, ReferralProduct, ReferralRule
 
 SH = clock.SHANGHAI
 _seq = itertools.count(1)
@@ -54,6 +54,13 @@ def event(application_id: str, status: str, when: dt.datetime, **extra) -> dict:
     return body
 
 
+def ensure_reference_data() -> None:
+    """The products and rule v1 of the data migration, which a transactional test's flush removes."""
+    for code, name in (("consumer_loan", "信用卡消费贷"), ("card_instalment", "信用卡分期"), ("credit_card", "信用卡")):
+        ReferralProduct.objects.get_or_create(code=code, defaults={"name": name})
+    ReferralRule.objects.get_or_create(version=1, defaults={"effective_from": dt.date(2020, 1, 1)})
+
+
 def campaign(
     *,
     start: str = "2024-01-01",
@@ -64,6 +71,7 @@ def campaign(
     bonus: str = "0",
     products=("consumer_loan",),
 ) -> Campaign:
+    ensure_reference_data()
     c = Campaign.objects.create(
         code=code, name="全民营销 邀享好礼", start_date=dt.date.fromisoformat(start), end_date=dt.date.fromisoformat(end)
     )

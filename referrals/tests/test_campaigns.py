@@ -13,11 +13,14 @@ from org.tests.factories import StaffFactory, tree, user_for
 from referrals.models import Campaign, CampaignTarget, IncentiveRule, ReferralProduct, ResponsiblePerson
 from referrals.services.campaigns import campaign_create, incentive_rule_add
 
+from .application_helpers import ensure_reference_data
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def t():
+    ensure_reference_data()
     return tree()
 
 

@@ -18,11 +18,14 @@ from org.tests.test_browser_home import browser, page, sign_in  # noqa: E402,F40
 from referrals.models import CampaignTarget, ReferralProduct  # noqa: E402
 from referrals.services.campaigns import campaign_create  # noqa: E402
 
+from .application_helpers import ensure_reference_data  # noqa: E402
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def vp():
+    ensure_reference_data()
     inst = tree()
     head_office = user_for(scope=inst["HO"], username="ho-admin")
     campaign_create(
