@@ -41,6 +41,8 @@ from org.models import Customer, Staff, StaffAssignment
 
 from ..models import Application, ApplicationEvent, Campaign, FlagKind, FlagStatus, ReferralCode, ReferralRule
 
+NOTE_NO_SUBMISSION = "进件事件尚未收到，暂按最早事件时间归属"
+
 APP_UPDATE_FIELDS = [
     "product",
     "referral_token",
@@ -139,6 +141,7 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
     touched = {a.pk: a for a in applications}
     old_submitted = {a.pk: a.submitted_at for a in applications}
     old_code = {a.pk: a.code_id for a in applications}
+    old_hashes = {a.customer_id_hash for a in applications if a.customer_id_hash}
     events_by_app: dict[int, list] = defaultdict(list)
     # Plain tuples, not model instances: a batch folds a few hundred events.
     for row in ApplicationEvent.objects.filter(application_id__in=list(touched)).values_list(
@@ -162,7 +165,8 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
         app.code = code
 
     # The applications whose result the touched ones can change (see the module docstring).
-    hashes = {a.customer_id_hash for a in applications if a.customer_id_hash}
+    # Old hashes too: an application whose customer changed leaves its former group.
+    hashes = {a.customer_id_hash for a in applications if a.customer_id_hash} | old_hashes
     burst_window = rules.max_burst_window
     extra_q = Q(customer_id_hash__in=hashes) if hashes else Q(pk__in=[])
     # Per code, only its neighbours in time (the (code, submitted_at) index answers each term).
@@ -315,8 +319,10 @@ def _compute_credit(group: list[Application], *, rules: RuleBook, touched: dict,
         rule = rules.on(day)
         app.rule_id = rule.pk
         notes = []
-        if not has_submitted.get(app.pk, True):
-            notes.append("进件事件尚未收到，暂按最早事件时间归属")
+        # Applications recomputed as neighbours keep what their own fold said (in their note).
+        submitted_known = has_submitted[app.pk] if app.pk in has_submitted else NOTE_NO_SUBMISSION not in app.attribution_note
+        if not submitted_known:
+            notes.append(NOTE_NO_SUBMISSION)
         code = app.code if app.code_id else None
         referrer = None
         if not app.referral_token:

@@ -49,7 +49,7 @@ def scenario(codes) -> list[dict]:
         event("A6", "disbursed", at("2024-03-03", 9), amount="30000", event_id="e14"),
         # Unknown code, and a disbursement without its submission.
         event("A7", "submitted", at("2024-03-04", 9), referral_code="nope", customer_id_number=id_number(105), event_id="e15"),
-        event("A8", "disbursed", at("2024-03-08", 9), amount="5000", event_id="e16"),
+        event("A8", "disbursed", at("2024-03-08", 9), amount="5000", customer_id_number=y, event_id="e16"),
     ]
 
 
@@ -121,6 +121,7 @@ def test_reference_state_is_what_the_rules_say(world):
     assert apps["A6"][20] == "burst" and apps["A5"][20] == "" and apps["A1"][20] == ""
     assert earnings["A3"][4] == "reversed" and earnings["A1"][4] == "confirmed" and str(earnings["A1"][3]) == "300.00"
     assert apps["A7"][13] is None and apps["A8"][13] is None and apps["A8"][0] == "disbursed"
+    assert "进件事件尚未收到" in apps["A8"][17]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
