@@ -206,7 +206,7 @@ def test_steps_run_in_order():
 
 
 def test_the_fast_hash_and_masks_agree_with_org_pii():
-    keyed_hash, mask_id, mask_card = demo._fast_pii()
+    keyed_hash, mask_id, mask_card = demo.fast_pii()
     bank = generate(plan_for("small", 0.05), seed=3, today=dt.date(2026, 1, 5))
     number = next(c.id_number for c in bank.customers if c.id_number)
     card = next(c.card_numbers[0] for c in bank.customers if c.card_numbers)
