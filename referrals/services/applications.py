@@ -373,7 +373,7 @@ def _apply_parsed(batch: _Batch, *, source: str) -> None:
 
 
 def _apply_fresh(fresh: list[ParsedEvent], *, source: str) -> None:
-    from .attribution import applications_recompute, rows_insert
+    from .attribution import applications_recompute, rows_insert, rows_insert_dicts
 
     now = clock.now()
     by_app: dict[str, list[ParsedEvent]] = defaultdict(list)
@@ -381,8 +381,9 @@ def _apply_fresh(fresh: list[ParsedEvent], *, source: str) -> None:
         by_app[p.application_id].append(p)
     # Placeholders for applications not seen before, in key order so concurrent batches take the
     # unique-index locks in one order; ignore_conflicts lets two batches create the same one.
-    Application.objects.bulk_create(
-        [Application(application_id=a, status=min(ps, key=event_sort_key).status, status_at=now) for a, ps in sorted(by_app.items())],
+    rows_insert_dicts(
+        Application,
+        [{"application_id": a, "status": min(ps, key=event_sort_key).status, "status_at": now} for a, ps in sorted(by_app.items())],
         ignore_conflicts=True,
     )
     # Lock the applications so two batches touching one application fold one after the other

@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from django.db import connections, router
 from django.db.models import Q
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from org import clock
@@ -204,11 +205,11 @@ class EventRow(NamedTuple):
     payload: dict
 
 
-def rows_insert(model, fields: list[str], rows: list[tuple], *, batch_size: int = 500) -> None:
+def rows_insert(model, fields: list[str], rows: list[tuple], *, batch_size: int = 500, ignore_conflicts: bool = False) -> None:
     """INSERT `rows` (values in `fields` order) in one statement per batch, without building model
     instances: `bulk_create` spends most of its time preparing each field of each object.
     Values go through each field's `get_db_prep_save`, as the ORM would do. A UNIQUE violation
-    raises IntegrityError like `bulk_create` (the caller relies on it)."""
+    raises IntegrityError like `bulk_create` (the caller relies on it), unless `ignore_conflicts`."""
     if not rows:
         return
     conn = connections[router.db_for_write(model)]
@@ -218,11 +219,34 @@ def rows_insert(model, fields: list[str], rows: list[tuple], *, batch_size: int 
     names = ", ".join(qn(f.column) for f in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     prepared = [[f.get_db_prep_save(v, conn) for f, v in zip(columns, row, strict=True)] for row in rows]
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    head = conn.ops.insert_statement(on_conflict=on_conflict)
+    tail = conn.ops.on_conflict_suffix_sql(columns, on_conflict, None, None)
+    batch_size = max(1, min(batch_size, 30000 // len(columns)))  # under SQLite's variable limit
     with conn.cursor() as cursor:
         for start in range(0, len(prepared), batch_size):
             chunk = prepared[start : start + batch_size]
-            sql = f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES {', '.join([one] * len(chunk))}"
+            sql = f"{head} {qn(meta.db_table)} ({names}) VALUES {', '.join([one] * len(chunk))} {tail}"
             cursor.execute(sql, [value for row in chunk for value in row])
+
+
+def rows_insert_dicts(model, dicts: list[dict], *, ignore_conflicts: bool = False) -> None:
+    """`rows_insert` of whole rows given as {attname: value}; every other column gets its field's
+    default (auto_now fields: now), as `Model()` + `bulk_create` would give it."""
+    if not dicts:
+        return
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+
+    def value(f, d):
+        if f.attname in d:
+            return d[f.attname]
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            return now
+        return f.get_default()
+
+    rows = [tuple(value(f, d) for f in fields) for d in dicts]
+    rows_insert(model, [f.name for f in fields], rows, ignore_conflicts=ignore_conflicts)
 
 
 def rows_update(model, objs: list, fields: list[str], *, batch_size: int = 500) -> None:

@@ -70,7 +70,7 @@ def _incentive_for(rules_by_campaign: dict, campaign_id: int | None, day: dt.dat
 def earnings_sync(*, applications: list[Application], rules=None) -> None:
     """Bring the earnings of `applications` in line with their state, in a bounded number of
     queries (one read of earnings, one of incentive rules, bulk writes)."""
-    from .attribution import RuleBook, local_date, rows_update
+    from .attribution import RuleBook, local_date, rows_insert_dicts, rows_update
 
     if not applications:
         return
@@ -95,7 +95,7 @@ def earnings_sync(*, applications: list[Application], rules=None) -> None:
         if paid and values["status"] == EarningStatus.CONFIRMED:
             values["status"] = EarningStatus.PAID
         if earning is None:
-            to_create.append(Earning(application=app, **values))
+            to_create.append({"application_id": app.pk, **values})
             continue
         if not paid and values["status"] != EarningStatus.CONFIRMED:
             values["paid_in_id"] = None  # reserved on an unconfirmed sheet: released
@@ -110,7 +110,7 @@ def earnings_sync(*, applications: list[Application], rules=None) -> None:
     if to_delete:
         Earning.objects.filter(pk__in=to_delete).delete()
     if to_create:
-        Earning.objects.bulk_create(to_create, batch_size=500)
+        rows_insert_dicts(Earning, to_create)
     if to_update:
         rows_update(Earning, to_update, EARNING_FIELDS)
 
