@@ -31,11 +31,13 @@ from .selectors.reporting import (
     referral_rejection_reasons,
     referral_rule_label,
     referral_targets_behind,
+    referral_weekly_trend,
 )
 
 # Below these levels a node's people are listed (a branch's 2,000 people would not help anyone).
 PEOPLE_KINDS = {InstitutionKind.SUB_BRANCH, InstitutionKind.OUTLET, InstitutionKind.DEPARTMENT}
 BEHIND_PEOPLE_LIMIT = 300
+TREND_WEEKS = 8
 
 
 class ReferralDashboardMixin(ManagerPageMixin):
@@ -116,6 +118,7 @@ class DashboardView(ReferralDashboardMixin, TemplateView):
             total_target=total_target,
             total_attainment=(sum(r.submitted for r in rows) / total_target) if total_target else None,
         )
+        ctx["trend"] = referral_weekly_trend(scope=node, last=period, weeks=TREND_WEEKS, campaign=campaign)
         if ctx["show_people"]:
             ctx["people"] = list(referral_person_figures(scope=node, period=period, campaign=campaign))
         return ctx

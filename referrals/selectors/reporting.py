@@ -511,3 +511,61 @@ def referral_honours_sheet(*, period: Period, scope: Institution):
         add("转介进件营销明星", inst.name, [r for r in h.branch_applications if r["branch"] == path], "applications")
         add("月投放营销能手", inst.name, [r for r in h.branch_amount if r["branch"] == path], "amount")
     return SheetData(columns=columns, rows=rows)
+
+
+# --- Trend (dashboard) -----------------------------------------------------------------------------
+
+
+def referral_weekly_trend(*, scope: Institution, last: Period, weeks: int = 8, campaign: Campaign | None = None) -> list[dict]:
+    """The scope's applications and disbursed amount per ISO week for the `weeks` weeks ending with
+    `last`, beside the week's target (the scope's own, else the sum of the targets below it).
+    Three queries: applications by submission week, by disbursement week, targets by week."""
+    from django.db.models.functions import TruncDate
+
+    from org.clock import SHANGHAI
+
+    periods = [last]
+    while len(periods) < weeks:
+        periods.insert(0, periods[0].previous())
+    span = Period(periods[0].start, last.end, "week", f"{periods[0].code}..{last.code}")
+    base = Application.objects.filter(counted(), institution__path__startswith=scope.path)
+    if campaign is not None:
+        base = base.filter(campaign=campaign)
+    week_of = {d: p.code for p in periods for d in p.days()}
+    rows = {p.code: {"period": p, "submitted": 0, "disbursed_amount": ZERO, "target": None} for p in periods}
+    for r in (
+        base.filter(within("submitted_at", span))
+        .annotate(day=TruncDate("submitted_at", tzinfo=SHANGHAI))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        rows[week_of[r["day"]]]["submitted"] += r["n"]
+    for r in (
+        base.filter(within("disbursed_at", span))
+        .annotate(day=TruncDate("disbursed_at", tzinfo=SHANGHAI))
+        .values("day")
+        .annotate(s=Sum("disbursed_amount"))
+        .order_by()
+    ):
+        rows[week_of[r["day"]]]["disbursed_amount"] += r["s"] or ZERO
+    if campaign is not None:
+        for r in (
+            CampaignTarget.objects.filter(
+                campaign=campaign, institution__path__startswith=scope.path, week_start__in=[p.start for p in periods]
+            )
+            .values("week_start")
+            .annotate(
+                own=Sum("applications", filter=Q(institution=scope)),
+                below=Sum("applications", filter=~Q(institution=scope)),
+            )
+            .order_by()
+        ):
+            code = week_of[r["week_start"]]
+            rows[code]["target"] = r["own"] if r["own"] is not None else r["below"]
+    out = list(rows.values())
+    peak = max([r["submitted"] for r in out] + [r["target"] or 0 for r in out] + [1])
+    for r in out:  # bar lengths for the page's chart, in percent of the highest value shown
+        r["bar"] = round(100 * r["submitted"] / peak)
+        r["target_bar"] = round(100 * (r["target"] or 0) / peak)
+    return out

@@ -97,3 +97,17 @@ def test_a_transfer_never_moves_history_between_branches():
     br2 = {s.employee_no: s for s in referral_person_figures(scope=t["BR2"], period=W45)}
     assert br1["A001"].submitted == 3 and br1["A001"].institution.code == "OUT4"  # credited to BR1, now in BR2
     assert br2["A001"].submitted == 0  # listed in BR2 (holds a code there now) with nothing of BR1's
+
+
+def test_weekly_trend_counts_each_week_beside_its_target(django_assert_max_num_queries):
+    from referrals.selectors.reporting import referral_weekly_trend
+
+    data = known_week()
+    with django_assert_max_num_queries(3):
+        trend = referral_weekly_trend(scope=data["tree"]["SB1"], last=W45, weeks=3, campaign=data["campaign"])
+    assert [r["period"].code for r in trend] == ["2024-W43", "2024-W44", "2024-W45"]
+    assert [r["submitted"] for r in trend] == [0, 0, 7]  # A 3 + B 2 + C 2; the pending flag is left out
+    assert trend[-1]["target"] == 6 and trend[0]["target"] is None
+    assert trend[-1]["disbursed_amount"] == Decimal("150000.00")
+    d_trend = referral_weekly_trend(scope=data["tree"]["SB2"], last=W45, weeks=2, campaign=data["campaign"])
+    assert [r["submitted"] for r in d_trend] == [1, 1]  # D's earlier application was submitted in W44
