@@ -328,37 +328,43 @@ def referral_rejection_reasons(*, scope: Institution, period: Period, limit: int
     )
 
 
-def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign) -> QuerySet[CampaignTarget]:
+def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign) -> list[CampaignTarget]:
     """Institutions in scope whose target for the week(s) of the period is not met (the institution
-    half of the 约谈 list): each target row annotated with the applications counted in its subtree.
-    One query (a correlated count per target row)."""
-    actual = (
-        Application.objects.filter(counted(), campaign=campaign, institution__path__startswith=OuterRef("institution__path"))
-        .filter(within("submitted_at", period))
-        .order_by()
-        .values("campaign")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    amount = (
-        Application.objects.filter(counted(), campaign=campaign, institution__path__startswith=OuterRef("institution__path"))
-        .filter(within("disbursed_at", period))
-        .order_by()
-        .values("campaign")
-        .annotate(s=Sum("disbursed_amount"))
-        .values("s")
-    )
-    return (
+    half of the 约谈 list), each target row with `actual`, `actual_amount` and `shortfall`.
+
+    Two queries: the targets, and the counted applications grouped by credited institution; a
+    target's actual is the sum over its subtree, rolled up along the materialised paths (a few
+    thousand aggregated rows, never the applications themselves)."""
+    targets = list(
         CampaignTarget.objects.filter(campaign=campaign, week_start__in=_week_starts(period), institution__path__startswith=scope.path)
         .select_related("institution")
-        .annotate(
-            actual=Coalesce(Subquery(actual, output_field=IntegerField()), 0),
-            actual_amount=Coalesce(Subquery(amount, output_field=MONEY), Value(ZERO), output_field=MONEY),
-        )
-        .annotate(shortfall=ExpressionWrapper(F("applications") - F("actual"), output_field=IntegerField()))
-        .filter(Q(actual__lt=F("applications")) | Q(actual=0))
-        .order_by("institution__path")
+        .order_by("institution__path", "week_start")
     )
+    if not targets:
+        return []
+    by_path: dict[str, list] = {}
+    for r in (
+        Application.objects.filter(counted(), campaign=campaign, institution__path__startswith=scope.path)
+        .filter(within("submitted_at", period) | within("disbursed_at", period))
+        .values("institution__path")
+        .annotate(
+            n=Count("pk", filter=within("submitted_at", period)),
+            amount=Coalesce(Sum("disbursed_amount", filter=within("disbursed_at", period)), Value(ZERO), output_field=MONEY),
+        )
+        .order_by()
+    ):
+        # Credit each institution's figures to it and to every ancestor (the path has ≤ 5 levels).
+        for path in Institution(path=r["institution__path"]).ancestors_paths():
+            total = by_path.setdefault(path, [0, ZERO])
+            total[0] += r["n"]
+            total[1] += r["amount"]
+    behind = []
+    for t in targets:
+        t.actual, t.actual_amount = by_path.get(t.institution.path, [0, ZERO])
+        t.shortfall = t.applications - t.actual
+        if t.actual < t.applications or t.actual == 0:
+            behind.append(t)
+    return behind
 
 
 # --- Honours (monthly, SPEC §3) ---------------------------------------------------------------------
