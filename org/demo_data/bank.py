@@ -384,6 +384,7 @@ def _generate_staff(bank: Bank, rng: random.Random, people: _People, branch_area
         siblings = outlets_by_branch.get(branch_of[code], [])
         if (
             username is None
+            and active_to is None
             and code in outlet_codes
             and len(siblings) > 1
             and (today - active_from).days > 200

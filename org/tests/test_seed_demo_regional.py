@@ -3,6 +3,7 @@ the same sign-ins, and the same bank from the same seed."""
 
 import datetime as dt
 import io
+import itertools
 
 import pytest
 from django.contrib.auth import authenticate
@@ -45,6 +46,17 @@ def test_scaled_generator_hits_its_staff_and_customer_counts():
     assert len({s.mobile for s in bank.staff} | {c.mobile for c in bank.customers}) == len(bank.staff) + len(bank.customers)
     ids = [c.id_number for c in bank.customers if c.id_number] + [s.id_number for s in bank.staff if s.id_number]
     assert len(set(ids)) == len(ids)
+    # Every person's history is a chain of non-overlapping periods ending where they are now.
+    history: dict[str, list] = {}
+    for a in bank.assignments:
+        history.setdefault(a.employee_no, []).append(a)
+    for s in bank.staff:
+        periods = history[s.employee_no]
+        assert periods[0].valid_from == s.active_from and periods[-1].institution_code == s.institution_code
+        assert periods[-1].valid_to == s.active_to
+        assert all(p.valid_to is None or p.valid_from <= p.valid_to for p in periods)
+        for before, after in itertools.pairwise(periods):
+            assert before.valid_to + dt.timedelta(days=1) == after.valid_from
 
 
 @pytest.mark.django_db
