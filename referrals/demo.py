@@ -163,8 +163,9 @@ def _cases(*, rng, start: dt.date, today: dt.date, n: int, campaign, now: dt.dat
     )
     if not codes:
         return []
-    # Pareto weights: a few stars, a long tail, and some who never refer (weight 0).
-    weights = [0.0 if rng.random() < 0.25 else rng.paretovariate(1.6) for _ in codes]
+    # Pareto weights, capped: a few stars (up to 6× the typical pace), a long tail, and some who never
+    # refer (weight 0). Uncapped, one person drew a third of a branch's applications.
+    weights = [0.0 if rng.random() < 0.25 else min(rng.paretovariate(1.6), 6.0) for _ in codes]
     cumulative, total = [], 0.0
     for w in weights:
         total += w
