@@ -169,20 +169,50 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
     # Old hashes too: an application whose customer changed leaves its former group.
     hashes = {a.customer_id_hash for a in applications if a.customer_id_hash} | old_hashes
     burst_window = rules.max_burst_window
-    extra_q = Q(customer_id_hash__in=hashes) if hashes else Q(pk__in=[])
-    # Per code, only its neighbours in time (the (code, submitted_at) index answers each term).
+    # The customers' other applications (a handful each), as full rows: their credit may change.
+    extras: dict[int, Application] = {}
+    if hashes:
+        extras = {
+            a.pk: a for a in Application.objects.filter(customer_id_hash__in=hashes).exclude(pk__in=list(touched)).select_related("code")
+        }
+    # Per code, its neighbours in time, as light tuples: only their burst flag can change, and
+    # rarely does (the (code, submitted_at) index answers each term).
     spans: dict[int, list[dt.datetime]] = defaultdict(list)
     for a in applications:
         for code_id in {a.code_id, old_code[a.pk]} - {None}:
             spans[code_id] += [t for t in (a.submitted_at, old_submitted[a.pk]) if t is not None]
-    for code_id, span in spans.items():
-        extra_q |= Q(code_id=code_id, submitted_at__gte=min(span) - burst_window, submitted_at__lte=max(span) + burst_window)
-    extras = {a.pk: a for a in Application.objects.filter(extra_q).exclude(pk__in=list(touched)).select_related("code")}
+    neighbours: list[Neighbour] = []
+    if spans:
+        # One (code = ? AND submitted_at BETWEEN ? AND ?) term per code, written as SQL: the ORM
+        # takes longer to build a hundred such Q terms than the database takes to answer them.
+        conn = connections[router.db_for_read(Application)]
+        qn = conn.ops.quote_name
+        term = f"({qn('code_id')} = %s AND {qn('submitted_at')} >= %s AND {qn('submitted_at')} <= %s)"
+        params = []
+        for code_id, span in spans.items():
+            params += [
+                code_id,
+                conn.ops.adapt_datetimefield_value(min(span) - burst_window),
+                conn.ops.adapt_datetimefield_value(max(span) + burst_window),
+            ]
+        neighbours = [
+            Neighbour(*row)
+            for row in Application.objects.extra(where=[" OR ".join([term] * len(spans))], params=params)  # noqa: S610
+            .exclude(pk__in=list(touched))
+            .values_list("pk", "code_id", "submitted_at", "application_id", "flag")
+        ]
     before = {pk: _snapshot(a) for pk, a in extras.items()}
-    everyone = {**extras, **touched}
 
     ranges = {code_id: (min(span), max(span) + burst_window) for code_id, span in spans.items() if span}
-    _compute_flags(touched=touched, extras=extras, rules=rules, ranges=ranges)
+    flipped = _compute_flags(touched=touched, neighbours=neighbours, rules=rules, ranges=ranges)
+    if flipped:
+        missing = [pk for pk in flipped if pk not in extras]
+        for a in Application.objects.filter(pk__in=missing).select_related("code"):
+            extras[a.pk] = a
+            before[a.pk] = _snapshot(a)
+        for pk, flag in flipped.items():
+            _set_flag(extras[pk], flag)
+    everyone = {**extras, **touched}
     credit_group = [a for a in everyone.values() if a.pk in touched or (a.customer_id_hash and a.customer_id_hash in hashes)]
     _compute_credit(credit_group, rules=rules, touched=touched, has_submitted=has_submitted)
 
@@ -281,23 +311,33 @@ def rows_update(model, objs: list, fields: list[str], *, batch_size: int = 500) 
             cursor.executemany(f"UPDATE {table} SET {assign} WHERE {qn(meta.pk.column)} = %s", rows)
 
 
-def _compute_flags(*, touched: dict, extras: dict, rules: RuleBook, ranges: dict[int, tuple[dt.datetime, dt.datetime]]) -> None:
+class Neighbour(NamedTuple):
+    pk: int
+    code_id: int
+    submitted_at: dt.datetime
+    application_id: str
+    flag: str
+
+
+def _compute_flags(
+    *, touched: dict, neighbours: list[Neighbour], rules: RuleBook, ranges: dict[int, tuple[dt.datetime, dt.datetime]]
+) -> dict[int, str]:
+    """Set the flags of the touched applications; return {pk: new flag} of the neighbours whose
+    burst flag changes (the caller loads and writes those)."""
     mobiles = {a.customer_mobile for a in touched.values() if a.customer_mobile}
     staff_mobiles = set(Staff.objects.filter(mobile__in=mobiles).values_list("mobile", flat=True)) if mobiles else set()
-    by_code: dict[int, list[Application]] = defaultdict(list)
-    for app in list(touched.values()) + list(extras.values()):
-        if app.code_id and app.submitted_at is not None:
-            by_code[app.code_id].append(app)
-    for apps in by_code.values():
-        apps.sort(key=lambda a: (a.submitted_at, a.application_id))
+    by_code: dict[int, list] = defaultdict(list)
+    for item in list(touched.values()) + neighbours:
+        if item.code_id and item.submitted_at is not None:
+            by_code[item.code_id].append(item)
 
-    def burst(app: Application) -> bool:
-        if not app.code_id:
+    def burst(item) -> bool:
+        if not item.code_id:
             return False
-        rule = rules.on(local_date(app.submitted_at))
-        start = app.submitted_at - dt.timedelta(minutes=rule.burst_window_minutes)
-        me = (app.submitted_at, app.application_id)
-        n = sum(1 for o in by_code[app.code_id] if o.submitted_at > start and (o.submitted_at, o.application_id) <= me)
+        rule = rules.on(local_date(item.submitted_at))
+        start = item.submitted_at - dt.timedelta(minutes=rule.burst_window_minutes)
+        me = (item.submitted_at, item.application_id)
+        n = sum(1 for o in by_code[item.code_id] if o.submitted_at > start and (o.submitted_at, o.application_id) <= me)
         return n > rule.burst_limit
 
     for app in touched.values():
@@ -313,12 +353,16 @@ def _compute_flags(*, touched: dict, extras: dict, rules: RuleBook, ranges: dict
         elif burst(app):
             flag = FlagKind.BURST
         _set_flag(app, flag)
-    for app in extras.values():
+    flipped = {}
+    for item in neighbours:
         # Only the code's neighbours in time can change, and only their burst flag: the other
         # flags depend on the application's own facts, which no other event changes.
-        span = ranges.get(app.code_id)
-        if span and app.submitted_at is not None and span[0] <= app.submitted_at <= span[1] and app.flag in ("", FlagKind.BURST):
-            _set_flag(app, FlagKind.BURST if burst(app) else "")
+        span = ranges.get(item.code_id)
+        if span and span[0] <= item.submitted_at <= span[1] and item.flag in ("", FlagKind.BURST):
+            flag = FlagKind.BURST if burst(item) else ""
+            if flag != item.flag:
+                flipped[item.pk] = flag
+    return flipped
 
 
 def _set_flag(app: Application, flag: str) -> None:
