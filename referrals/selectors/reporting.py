@@ -373,7 +373,10 @@ def referral_targets_behind(*, scope: Institution, period: Period, campaign: Cam
 def _honour_rows(
     *, root: Institution, period: Period, by: str, top: int, per_branch: bool, branch: Institution | None = None
 ) -> list[dict]:
-    base = Application.objects.filter(counted(), staff__isnull=False, institution__path__startswith=(branch or root).path)
+    # Rewards by rank consider only people employed for the whole period (SPEC §6).
+    base = Application.objects.filter(counted(), staff__isnull=False, institution__path__startswith=(branch or root).path).filter(
+        Q(staff__active_from__lte=period.start) & (Q(staff__active_to__isnull=True) | Q(staff__active_to__gte=period.end))
+    )
     if by == "applications":
         base, value = base.filter(within("submitted_at", period)), Count("pk")
     else:
@@ -409,7 +412,8 @@ def head_office() -> Institution | None:
 
 def referral_honours(*, period: Period, branch: Institution | None = None, top: int = 10, top_per_branch: int = 3) -> Honours:
     """转介进件营销明星 (top by applications) and 月投放营销能手 (top by disbursed amount), bank-wide,
-    and the top of each branch (of `branch` only when given). Honours are bank-wide whoever looks:
+    and the top of each branch (of `branch` only when given). Only people employed for the whole
+    month are ranked: who joined or left during it is in the league tables but not in the honours. Honours are bank-wide whoever looks:
     a branch sees the same top 10 as the head office. Ties share a rank, so a list may be longer.
     Five queries whatever the bank's size."""
     root = head_office()
@@ -487,7 +491,7 @@ def referral_honours_sheet(*, period: Period, scope: Institution):
     columns = [
         Column("榜单", f"转介进件营销明星：按进件数；月投放营销能手：按放款金额（统计期间 {hp.code}）", width=20),
         Column("范围", "全行，或所在分行", width=14),
-        Column("排名", "并列同名次，下一名次跳过；进件数或放款金额为 0 者不上榜", "int", 7),
+        Column("排名", "并列同名次，下一名次跳过；进件数或放款金额为 0 者、统计期间内入职或离职者不参与评选", "int", 7),
         Column("员工号", "员工号", width=12),
         Column("姓名", "员工姓名", width=10),
         Column("机构", "员工当前所在机构", width=20),

@@ -111,3 +111,14 @@ def test_weekly_trend_counts_each_week_beside_its_target(django_assert_max_num_q
     assert trend[-1]["disbursed_amount"] == Decimal("150000.00")
     d_trend = referral_weekly_trend(scope=data["tree"]["SB2"], last=W45, weeks=2, campaign=data["campaign"])
     assert [r["submitted"] for r in d_trend] == [1, 1]  # D's earlier application was submitted in W44
+
+
+def test_honours_rank_only_people_employed_for_the_whole_month():
+    import datetime as dt
+
+    data = known_week()
+    data["A"].active_from = dt.date(2024, 11, 4)  # joined during November: listed in tables, not honoured
+    data["A"].save()
+    h = referral_honours(period=Period.parse("2024-11"))
+    assert [(r["staff__employee_no"], r["rank"]) for r in h.top_applications] == [("B001", 1), ("C001", 1), ("D001", 3), ("E001", 3)]
+    assert "A001" in {s.employee_no for s in referral_person_figures(scope=data["tree"]["BR1"], period=W45)}
