@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
+from org.models import Institution
 from org.periods import Period
 from referrals.tests.reporting_data import known_week
 from reporting import services, tasks
@@ -172,3 +173,29 @@ def test_monthly_task_builds_last_month():
     with clock.frozen(dt.datetime(2024, 12, 1, 8, 0)):
         tasks.build_monthly_circulars.delay().get()
     assert set(Circular.objects.values_list("period", flat=True)) == {"2024-11"}
+
+
+def test_a_programme_sheet_registered_for_quarters_plugs_into_the_quarterly_circular_only(monkeypatch):
+    from org import circular_sheets
+    from org.circular_sheets import Column, SheetData
+
+    known_week()
+    monkeypatch.setattr(circular_sheets, "_builders", dict(circular_sheets._builders))
+    circular_sheets.register(
+        name="网点",
+        order=50,
+        kinds=("quarter",),
+        rule_version=lambda period: "网点评级 v2",
+        build=lambda *, period, scope: SheetData(
+            columns=[Column("机构号", "机构号"), Column("评级", "季度评级"), Column("检查得分", "检查得分", "decimal")],
+            rows=[["OUT1", "A", Decimal("95.5")]],
+        ),
+    )
+    scope = Institution.objects.get(code="HO")
+    quarter = services.circular_build(period=Period.parse("2024-Q4"), scope=scope)
+    wb = read(quarter)
+    assert wb.sheetnames == ["转介", "网点", "荣誉榜", "说明"]
+    assert values(wb["网点"])[1:] == [["机构号", "评级", "检查得分"], ["OUT1", "A", 95.5]]
+    assert ["网点", "评级", "季度评级", "网点评级 v2"] in values(wb["说明"])
+    assert "网点：网点评级 v2" in quarter.rule_versions
+    assert "网点" not in read(services.circular_build(period=W45, scope=scope)).sheetnames
