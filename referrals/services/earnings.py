@@ -27,14 +27,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 
-from org import clock
+from org import clock, pii
 from org.errors import ApplicationError
 from org.models import Institution, InstitutionKind
 from org.periods import Period
 from org.scoping import institution_in_scope, is_manager
 from org.services import audit
 
-from ..models import Application, ApplicationStatus, Earning, EarningStatus, FlagStatus, IncentiveRule, PayoutSheet
+from ..models import Application, ApplicationStatus, Earning, EarningStatus, FlagStatus, IncentiveRule, PayoutSheet, ReferralProduct
 
 CENT = Decimal("0.01")
 EARNING_FIELDS = ["staff", "institution", "incentive", "amount", "status", "explanation", "confirmed_at", "reversed_at", "paid_in"]
@@ -245,13 +245,12 @@ def _sheet_xlsx(*, sheet: PayoutSheet, lines: list[Earning]) -> tuple[bytes, Dec
     formats = {0: INTEGER_FORMAT, 7: DATE_FORMAT, 8: MONEY_FORMAT, 11: MONEY_FORMAT}
     per_staff: dict[int, dict] = {}
     total = Decimal("0")
+    product_names = dict(ReferralProduct.objects.values_list("code", "name"))
     for n, earning in enumerate(lines, start=1):
         app = earning.application
         deduction = earning.deducted_in_id == sheet.pk
         amount = -earning.amount if deduction else earning.amount
         total += amount
-        from org import pii
-
         detail.append(
             safe_row(
                 detail,
@@ -261,7 +260,7 @@ def _sheet_xlsx(*, sheet: PayoutSheet, lines: list[Earning]) -> tuple[bytes, Dec
                     earning.staff.name,
                     earning.institution.name,
                     app.application_id,
-                    app.product,
+                    product_names.get(app.product, app.product),
                     pii.mask_name(app.customer_name),
                     clock.local(app.disbursed_at).date() if app.disbursed_at else None,
                     app.disbursed_amount,

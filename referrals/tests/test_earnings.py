@@ -136,7 +136,7 @@ def test_payout_sheet_lists_confirmed_unpaid_earnings_of_the_branch(t):
         "金额(元)",
     )
     assert len(rows) == 2
-    assert rows[1][1:7] == (a.employee_no, "张三", "人民广场网点", "A1", "consumer_loan", "王**")
+    assert rows[1][1:7] == (a.employee_no, "张三", "人民广场网点", "A1", "信用卡消费贷", "王**")
     assert (
         rows[1][7] == dt.datetime(2024, 3, 5)
         and rows[1][8] == 50000
