@@ -11,7 +11,17 @@ from rest_framework import serializers
 
 from org import pii
 
-from .models import Application, Dispute, Earning, PayoutSheet
+from .models import Application, Dispute, Earning, PayoutSheet, ReferralProduct
+
+
+def product_name(serializer, code: str) -> str:
+    """The product's Chinese name, looked up once per answer (the context is shared by a list)."""
+    names = serializer.context.get("_product_names")
+    if names is None:
+        names = dict(ReferralProduct.objects.values_list("code", "name"))
+        if isinstance(serializer.context, dict):
+            serializer.context["_product_names"] = names
+    return names.get(code, code)
 
 
 class StaffBriefSerializer(serializers.Serializer):
@@ -33,6 +43,7 @@ class EarningBriefSerializer(serializers.ModelSerializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="submitted / approved / rejected / disbursed / withdrawn")
+    product_name = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
     customer_name = serializers.SerializerMethodField()
     customer_mobile = serializers.SerializerMethodField()
@@ -51,6 +62,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         fields = [
             "application_id",
             "product",
+            "product_name",
             "status",
             "status_label",
             "status_at",
@@ -76,6 +88,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "flag_status_label",
             "earning",
         ]
+
+    def get_product_name(self, obj) -> str:
+        return product_name(self, obj.product)
 
     def get_customer_name(self, obj) -> str:
         return pii.mask_name(obj.customer_name)

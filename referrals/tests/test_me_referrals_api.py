@@ -102,6 +102,7 @@ def test_my_referrals_are_masked_filtered_and_paginated(world):
     a1 = body["results"][0]
     assert a1["customer_name"] == "王**" and a1["customer_mobile"] == "138****1234"
     assert a1["customer_id"] == world["id"][:3] + "*" * 11 + world["id"][-4:]
+    assert a1["product_name"] == "信用卡消费贷"
     assert a1["role"] == "credited" and a1["earning"]["amount"] == "150.00" and a1["earning"]["incentive_version"] == 1
     assert a1["relationship_manager"]["employee_no"] == world["rm"].employee_no
     assert_no_clear_pii(response, id_number_clear=world["id"])
