@@ -32,3 +32,14 @@ class ReferralsConfig(AppConfig):
         navigation.register(label="转介活动", url_name="referrals:campaigns", audience="manager", order=22)
         navigation.register(label="进件管理", url_name="referrals:applications", audience="manager", order=23)
         navigation.register(label="收益发放", url_name="referrals:payouts", audience="manager", order=24)
+
+        # The scan page caches the active offer; any change to campaigns or products drops it.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .models import Campaign, ReferralProduct
+        from .selectors.codes import offer_cache_clear
+
+        for model in (Campaign, ReferralProduct):
+            post_save.connect(offer_cache_clear, sender=model, dispatch_uid=f"offer-save-{model.__name__}")
+            post_delete.connect(offer_cache_clear, sender=model, dispatch_uid=f"offer-delete-{model.__name__}")
+        m2m_changed.connect(offer_cache_clear, sender=Campaign.products.through, dispatch_uid="offer-m2m")

@@ -18,3 +18,6 @@ if TEST_DATABASE_NAME := env.str("TEST_DATABASE_NAME", default=""):
 # inside its own transaction. The round trip through Redis to a real worker is proved by the tests
 # marked `celery_worker`, which switch eager mode off for themselves (see conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Each test sees its own campaigns: no per-process memo of the scan page's offer.
+REFERRAL_OFFER_LOCAL_S = 0

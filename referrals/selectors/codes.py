@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from org import clock
-from org.models import Staff
+from org.models import Institution, Staff
 from org.scoping import scope_filter
 
 from ..models import Campaign, CodeKind, ReferralCode, ReferralProduct
@@ -79,3 +84,116 @@ def personal_code_rows(*, staff_qs: QuerySet[Staff], day: dt.date | None = None)
         .order_by("staff__institution__path", "staff__employee_no")
         .values_list("staff__employee_no", "staff__name", "staff__institution__code", "staff__institution__name", "token")
     )
+
+
+# --- The public scan page's fast path --------------------------------------------------------
+# A campaign launch sends a whole bank's customers to `/r/<token>` in the same hour, so the page
+# reads with one hand-written indexed query and a cached offer instead of composing ORM queries
+# per request (Django's query compilation was half of the page's time; see bench/).
+
+
+@dataclass(frozen=True)
+class ScanTarget:
+    """What the landing page needs of a resolved code: no model instances, no lazy lookups."""
+
+    code_id: int
+    token: str
+    kind: str
+    intermediary_name: str
+    staff_name: str
+    outlet_name: str
+
+
+_SCAN_TARGET_SQL = None
+
+
+def _scan_target_sql() -> str:
+    global _SCAN_TARGET_SQL
+    if _SCAN_TARGET_SQL is None:
+        code_t, staff_t, inst_t = ReferralCode._meta.db_table, Staff._meta.db_table, Institution._meta.db_table
+        _SCAN_TARGET_SQL = (
+            f"SELECT c.id, c.token, c.kind, c.intermediary_name, s.name, i.name "
+            f"FROM {code_t} c JOIN {staff_t} s ON s.id = c.staff_id JOIN {inst_t} i ON i.id = s.institution_id "
+            f"WHERE c.token = %s AND c.revoked_at IS NULL AND s.active_from <= %s AND (s.active_to IS NULL OR s.active_to >= %s)"
+        )
+    return _SCAN_TARGET_SQL
+
+
+def scan_target_resolve(*, token: str, day: dt.date | None = None) -> ScanTarget | None:
+    """Same rule as `referral_code_resolve` (unknown, revoked or leaver's code: None) in one
+    indexed query on the unique token."""
+    if not token or len(token) > 64:
+        return None
+    day = day or clock.today()
+    with connection.cursor() as cursor:
+        cursor.execute(_scan_target_sql(), [token, day, day])
+        row = cursor.fetchone()
+    return ScanTarget(*row) if row else None
+
+
+@dataclass(frozen=True)
+class OfferProduct:
+    code: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class PublicOffer:
+    campaign_id: int | None
+    campaign_name: str
+    tagline: str
+    products: tuple[OfferProduct, ...]
+
+
+OFFER_CACHE_S = 60
+# Each web process also keeps the offer for a few seconds: at launch-hour rates that saves a cache
+# round trip on almost every scan, and a campaign edit reaches every process within OFFER_LOCAL_S.
+# (REFERRAL_OFFER_LOCAL_S; the test settings turn it off so each test sees its own campaigns).
+_local_offers: dict[dt.date, tuple[float, PublicOffer]] = {}
+
+
+def _offer_key(day: dt.date) -> str:
+    return f"ref:offer:{day.isoformat()}"
+
+
+def public_offer(*, day: dt.date | None = None) -> PublicOffer:
+    """The active campaign and its products as the scan page shows them, cached for a minute
+    (changes to campaigns and products drop the cache at once: `offer_cache_clear`)."""
+    day = day or clock.today()
+    local_s = getattr(settings, "REFERRAL_OFFER_LOCAL_S", 5)
+    local = _local_offers.get(day) if local_s else None
+    if local is not None and local[0] > time.monotonic():
+        return local[1]
+    key = _offer_key(day)
+    try:
+        offer = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not take the page down
+        offer = None
+    if offer is not None:
+        _local_offers[day] = (time.monotonic() + local_s, offer)
+        return offer
+    campaign = campaign_active_on(day=day)
+    products = tuple(OfferProduct(p.code, p.name, p.description) for p in products_on_offer(campaign=campaign))
+    offer = PublicOffer(
+        campaign_id=campaign.pk if campaign else None,
+        campaign_name=campaign.name if campaign else "",
+        tagline=campaign.tagline if campaign else "",
+        products=products,
+    )
+    try:
+        cache.set(key, offer, OFFER_CACHE_S)
+    except Exception:  # noqa: BLE001
+        pass
+    _local_offers[day] = (time.monotonic() + local_s, offer)
+    return offer
+
+
+def offer_cache_clear(**_signal_kwargs) -> None:
+    """Connected to campaign and product changes (referrals/apps.py)."""
+    _local_offers.clear()
+    today = clock.today()
+    try:
+        cache.delete_many([_offer_key(today + dt.timedelta(days=d)) for d in (-1, 0, 1)])
+    except Exception:  # noqa: BLE001
+        pass

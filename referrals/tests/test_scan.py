@@ -162,9 +162,34 @@ def test_scan_page_runs_few_queries_and_writes_no_session(client, code, campaign
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
     assert "csrftoken" in response.cookies
-    # A deduplicated scan does not even INSERT.
-    with django_assert_max_num_queries(3):
+    # With the offer cached, a new client costs the code lookup and the INSERT; a deduplicated
+    # scan not even the INSERT.
+    with django_assert_max_num_queries(2):
+        scan(client, code.token, ip="10.9.9.9")
+    with django_assert_max_num_queries(1):
         scan(client, code.token)
+
+
+def test_a_campaign_edit_reaches_the_scan_page_at_once_despite_the_offer_cache(client, code, campaign):
+    assert "金秋转介季" in scan(client, code.token).content.decode()
+    campaign.name = "冬季暖心贷"
+    campaign.save()
+    html = scan(client, code.token).content.decode()
+    assert "冬季暖心贷" in html and "金秋转介季" not in html
+    campaign.products.remove(ReferralProduct.objects.get(code="t_consumer"))
+    assert "随心消费贷" not in scan(client, code.token).content.decode()
+
+
+def test_the_scan_page_offer_is_cached_per_process_in_production(client, code, campaign, settings):
+    from referrals.selectors import codes
+
+    settings.REFERRAL_OFFER_LOCAL_S = 5
+    codes.offer_cache_clear()
+    scan(client, code.token)
+    with mock.patch("referrals.selectors.codes.cache") as spy:
+        scan(client, code.token, ip="10.7.7.7")
+    spy.get.assert_not_called()
+    codes.offer_cache_clear()
 
 
 def test_scan_page_survives_a_cache_outage(client, code, campaign):
@@ -194,3 +219,28 @@ def test_scan_is_recorded_in_the_shanghai_campaign_day(client, code):
     with clock.frozen(late):
         html = scan(client, code.token).content.decode()
     assert "金秋转介季" in html
+
+
+@pytest.mark.parametrize("kind", ["personal", "mgm"])
+def test_the_fast_scan_page_is_the_same_html_as_a_full_render(rf, frozen, campaign, kind):
+    import re
+
+    from referrals import public_views
+    from referrals.selectors.codes import public_offer, scan_target_resolve
+
+    staff = StaffFactory(name="李<b>四", institution=tree()["OUT2"])
+    if kind == "mgm":
+        code = mgm_code_create(
+            staff=staff, intermediary_kind="estate_agency", intermediary_name="链家&朝阳店", intermediary_contact="", by=None
+        )
+    else:
+        code = referral_code_issue(staff=staff, issued_by=None)
+    target, offer = scan_target_resolve(token=code.token), public_offer()
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    fast = public_views._landing_fast(rf.get(f"/r/{code.token}"), target=target, offer=offer).content.decode()
+    full = public_views._landing(rf.get(f"/r/{code.token}"), target=target, offer=offer).content.decode()
+    assert csrf.sub("CSRF", fast) == csrf.sub("CSRF", full)
+    assert "Placeholder" not in fast
+    assert "李*" in fast and "李&lt;b&gt;四" not in fast
+    if kind == "mgm":
+        assert "链家&amp;朝阳店" in fast
