@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Q
 from django.db.models.constants import OnConflict
 from django.utils import timezone
@@ -195,12 +195,26 @@ def applications_recompute(*, applications: list[Application]) -> list[Applicati
                 conn.ops.adapt_datetimefield_value(min(span) - burst_window),
                 conn.ops.adapt_datetimefield_value(max(span) + burst_window),
             ]
-        neighbours = [
-            Neighbour(*row)
-            for row in Application.objects.extra(where=[" OR ".join([term] * len(spans))], params=params)  # noqa: S610
-            .exclude(pk__in=list(touched))
-            .values_list("pk", "code_id", "submitted_at", "application_id", "flag")
-        ]
+        if conn.vendor == "postgresql":
+            # A join with the (code, from, to) list lets PostgreSQL answer each code with one
+            # index range scan; a hundred OR-ed terms made it bitmap-OR a hundred scans (~5 ms).
+            table = qn(Application._meta.db_table)
+            one = "(CAST(%s AS bigint), CAST(%s AS timestamptz), CAST(%s AS timestamptz))"
+            sql = (
+                f"SELECT a.id, a.code_id, a.submitted_at, a.application_id, a.flag FROM {table} a "
+                f"JOIN (VALUES {', '.join([one] * len(spans))}) AS v(code_id, lo, hi) "
+                f"ON a.code_id = v.code_id AND a.submitted_at >= v.lo AND a.submitted_at <= v.hi"
+            )
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                neighbours = [Neighbour(*row) for row in cursor.fetchall() if row[0] not in touched]
+        else:
+            neighbours = [
+                Neighbour(*row)
+                for row in Application.objects.extra(where=[" OR ".join([term] * len(spans))], params=params)  # noqa: S610
+                .exclude(pk__in=list(touched))
+                .values_list("pk", "code_id", "submitted_at", "application_id", "flag")
+            ]
     before = {pk: _snapshot(a) for pk, a in extras.items()}
 
     ranges = {code_id: (min(span), max(span) + burst_window) for code_id, span in spans.items() if span}
@@ -235,6 +249,24 @@ class EventRow(NamedTuple):
     payload: dict
 
 
+_PLAIN = (str, int, bool, type(None))
+_NEEDS_PREP = (models.DateTimeField, models.DateField, models.DecimalField, models.JSONField)
+
+
+def _preparers(columns, conn) -> list:
+    """Per column, how to turn a value into a database value. Text, integers, booleans and ids
+    pass as they are (the driver adapts them); dates, decimals and JSON go through the field's
+    `get_db_prep_save` as the ORM would. Preparing every value the ORM's way was a third of a
+    webhook batch's CPU."""
+
+    def prep(field):
+        if isinstance(field, _NEEDS_PREP):
+            return lambda v: None if v is None else field.get_db_prep_save(v, conn)
+        return lambda v: v if type(v) in _PLAIN else field.get_db_prep_save(v, conn)
+
+    return [prep(f) for f in columns]
+
+
 def rows_insert(model, fields: list[str], rows: list[tuple], *, batch_size: int = 500, ignore_conflicts: bool = False) -> None:
     """INSERT `rows` (values in `fields` order) in one statement per batch, without building model
     instances: `bulk_create` spends most of its time preparing each field of each object.
@@ -248,7 +280,8 @@ def rows_insert(model, fields: list[str], rows: list[tuple], *, batch_size: int 
     qn = conn.ops.quote_name
     names = ", ".join(qn(f.column) for f in columns)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    prepared = [[f.get_db_prep_save(v, conn) for f, v in zip(columns, row, strict=True)] for row in rows]
+    preparers = _preparers(columns, conn)
+    prepared = [[p(v) for p, v in zip(preparers, row, strict=True)] for row in rows]
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     head = conn.ops.insert_statement(on_conflict=on_conflict)
     tail = conn.ops.on_conflict_suffix_sql(columns, on_conflict, None, None)
@@ -293,7 +326,8 @@ def rows_update(model, objs: list, fields: list[str], *, batch_size: int = 500) 
     columns = [meta.get_field(f) for f in fields]
     qn = conn.ops.quote_name
     table = qn(meta.db_table)
-    rows = [[f.get_db_prep_save(getattr(o, f.attname), conn) for f in columns] + [o.pk] for o in objs]
+    preparers = list(zip(_preparers(columns, conn), [f.attname for f in columns], strict=True))
+    rows = [[p(getattr(o, attname)) for p, attname in preparers] + [o.pk] for o in objs]
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             names = ", ".join(f"c{i}" for i in range(len(columns)))
