@@ -228,28 +228,28 @@ class FlagStatus(models.TextChoices):
 class Application(models.Model):
     """An application (进件) from the loan system, in the state folded from all its events."""
 
-    application_id = models.CharField("进件编号", max_length=64, unique=True)
+    application_id = models.CharField("进件编号", max_length=64)
     product = models.CharField("产品", max_length=32)
     referral_token = models.CharField("推荐码", max_length=64, blank=True)
-    code = models.ForeignKey(ReferralCode, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    code = models.ForeignKey(ReferralCode, null=True, blank=True, on_delete=models.PROTECT, related_name="applications", db_index=False)
     # Credited employee and institution (at submission time), after first-touch attribution.
-    staff = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="referral_applications")
-    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="referral_applications", db_index=False)
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications")
-    rule = models.ForeignKey(ReferralRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(ReferralRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     attribution_note = models.CharField("归属说明", max_length=200, blank=True)
     first_touch = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # A customer managed by another employee: credited to the referrer but shown to both.
     relationship_manager = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when a manager upholds a dispute and re-credits the application: survives every recompute.
     credit_override = models.ForeignKey(
-        Staff, verbose_name="申诉改判归属", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Staff, verbose_name="申诉改判归属", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
-    customer_id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    customer_id_hash = models.CharField(max_length=64, blank=True)
     customer_id_masked = models.CharField(max_length=32, blank=True)
     customer_name = models.CharField(max_length=50, blank=True)
-    customer_mobile = models.CharField(max_length=20, blank=True, db_index=True)
+    customer_mobile = models.CharField(max_length=20, blank=True)
 
     status = models.CharField("状态", max_length=16, choices=ApplicationStatus.choices)
     status_at = models.DateTimeField("状态时间")
@@ -264,7 +264,7 @@ class Application(models.Model):
 
     flag = models.CharField("风险标记", max_length=16, choices=FlagKind.choices, blank=True)
     flag_status = models.CharField("核查状态", max_length=16, choices=FlagStatus.choices, blank=True, default="")
-    flag_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    flag_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     flag_reviewed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -277,7 +277,14 @@ class Application(models.Model):
             models.Index(fields=["staff", "submitted_at"], name="ref_app_staff_sub_idx"),
             models.Index(fields=["institution", "submitted_at"], name="ref_app_inst_sub_idx"),
             models.Index(fields=["code", "submitted_at"], name="ref_app_code_sub_idx"),
+            models.Index(fields=["customer_id_hash"], name="ref_app_customer_hash_idx"),
+            models.Index(fields=["customer_mobile"], name="ref_app_customer_mobile_idx"),
         ]
+        # Every index is written on each of the webhook's inserts and updates, so the table keeps
+        # only those a query uses: no single-column twins of the composites above, no LIKE
+        # (varchar_pattern_ops) twins of exact-match columns, none on references whose rows are
+        # practically never deleted (a deleted application's first-touch link keeps its index).
+        constraints = [models.UniqueConstraint(fields=["application_id"], name="ref_app_unique_application_id")]
 
     @property
     def counts(self) -> bool:
@@ -290,8 +297,8 @@ class ApplicationEvent(models.Model):
     the clear ID number. The application's state is a fold over its events sorted by their own
     time and the status order, so the final state never depends on arrival order."""
 
-    event_id = models.CharField(max_length=64, unique=True)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=64)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events", db_index=False)
     status = models.CharField(max_length=16, choices=ApplicationStatus.choices)
     occurred_at = models.DateTimeField()
     amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
@@ -302,6 +309,7 @@ class ApplicationEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["application", "occurred_at"], name="ref_event_app_at_idx")]
+        constraints = [models.UniqueConstraint(fields=["event_id"], name="ref_event_unique_event_id")]
 
 
 class EarningStatus(models.TextChoices):
