@@ -61,6 +61,9 @@ def test_sign_in_page_is_chinese_by_default(client):
 
     assert '<html lang="zh-hans">' in page
     assert "员工登录" in page and "密码" in page
+    # The switcher names each language in that language, so a reader can always find their own.
+    assert '<option value="zh-hans" selected>简体中文</option>' in page
+    assert '<option value="en">English</option>' in page
 
 
 @pytest.mark.django_db
