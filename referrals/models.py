@@ -243,7 +243,7 @@ class Application(models.Model):
     relationship_manager = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when a manager upholds a dispute and re-credits the application: survives every recompute.
     credit_override = models.ForeignKey(
-        Staff, verbose_name="申诉改判归属", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Staff, verbose_name="申诉改判归属", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     customer_id_hash = models.CharField(max_length=64, blank=True)
@@ -264,7 +264,7 @@ class Application(models.Model):
 
     flag = models.CharField("风险标记", max_length=16, choices=FlagKind.choices, blank=True)
     flag_status = models.CharField("核查状态", max_length=16, choices=FlagStatus.choices, blank=True, default="")
-    flag_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    flag_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     flag_reviewed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -282,8 +282,9 @@ class Application(models.Model):
         ]
         # Every index is written on each of the webhook's inserts and updates, so the table keeps
         # only those a query uses: no single-column twins of the composites above, no LIKE
-        # (varchar_pattern_ops) twins of exact-match columns, none on references whose rows are
-        # practically never deleted (a deleted application's first-touch link keeps its index).
+        # (varchar_pattern_ops) twins of exact-match columns, none on references to rule versions.
+        # References to staff, users and applications keep theirs: deleting one of those rows
+        # checks every application referring to it.
         constraints = [models.UniqueConstraint(fields=["application_id"], name="ref_app_unique_application_id")]
 
     @property
