@@ -183,6 +183,7 @@ def test_command_dry_run_and_unknown_kind(tmp_path, capsys):
         call_command("import_data", "staff", str(tmp_path / "missing.csv"))
 
 
+@pytest.mark.django_db(transaction=True)  # manage.py closes every connection when it ends
 def test_command_exit_status_as_the_shell_sees_it(tmp_path, capsys):
     """Through manage.py's own entry point: exit status 1 when a row is rejected, none otherwise."""
     from django.core.management import execute_from_command_line
