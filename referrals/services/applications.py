@@ -231,26 +231,6 @@ def event_sort_key(event) -> tuple:
     return (event.occurred_at, STATUS_ORDER[event.status], event.event_id)
 
 
-FOLDED_FIELDS = [
-    "product",
-    "referral_token",
-    "customer_id_hash",
-    "customer_id_masked",
-    "customer_name",
-    "customer_mobile",
-    "status",
-    "status_at",
-    "submitted_at",
-    "approved_at",
-    "rejected_at",
-    "reject_reason",
-    "disbursed_at",
-    "disbursed_amount",
-    "withdrawn_at",
-    "withdraw_reason",
-]
-
-
 def application_fold(app: Application, events: list) -> bool:
     """Set `app`'s state from all its events (any order in, sorted here). Returns whether the
     submitted event is among them (otherwise `submitted_at` is the earliest event's time)."""

@@ -44,6 +44,8 @@ from ..models import Application, ApplicationEvent, Campaign, FlagKind, FlagStat
 
 NOTE_NO_SUBMISSION = "进件事件尚未收到，暂按最早事件时间归属"
 
+# What a recompute writes back: the fields `application_fold` sets (product … withdraw_reason),
+# then attribution's.
 APP_UPDATE_FIELDS = [
     "product",
     "referral_token",
