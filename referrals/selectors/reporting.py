@@ -120,7 +120,9 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
         relation &= Q(referral_applications__campaign=campaign)
     apps = "period_apps__"
     in_scope = Q() if scope.parent_id is None else Q(**{f"{apps}institution__path__startswith": scope.path})
-    credited_here = Application.objects.filter(counted(), staff=OuterRef("pk"), institution__path__startswith=scope.path).filter(
+    # Uncorrelated (`pk IN (…)`), so PostgreSQL computes the credited people once and hashes them
+    # instead of probing applications for every person of the bank (2.8 s → well under 1 s).
+    credited_here = Application.objects.filter(counted(), institution__path__startswith=scope.path).filter(
         within("submitted_at", period) | within("approved_at", period) | within("disbursed_at", period)
     )
     if campaign is not None:
@@ -128,7 +130,9 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
     has_code = ReferralCode.objects.filter(staff=OuterRef("pk"), kind=CodeKind.PERSONAL, revoked_at__isnull=True)
     active = Q(active_from__lte=period.end) & (Q(active_to__isnull=True) | Q(active_to__gte=period.start))
     qs = (
-        Staff.objects.filter(Exists(credited_here) | (Q(institution__path__startswith=scope.path) & active & Exists(has_code)))
+        Staff.objects.filter(
+            Q(pk__in=credited_here.values("staff_id")) | (Q(institution__path__startswith=scope.path) & active & Exists(has_code))
+        )
         .select_related("institution")
         .annotate(period_apps=FilteredRelation("referral_applications", condition=relation))
         .annotate(
