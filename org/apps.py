@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgConfig(AppConfig):
@@ -9,7 +10,7 @@ class OrgConfig(AppConfig):
         from . import checks, navigation  # noqa: F401
         from .importing import kinds  # noqa: F401  (registers institutions, staff, customers)
 
-        navigation.register(label="数据导入", url_name="import-upload", audience="head_office", order=90)
+        navigation.register(label=_("数据导入"), url_name="import-upload", audience="head_office", order=90)
 
         # The organisation's pages, and the sign-in stamp that starts a session's 12-hour clock.
         from django.contrib.auth.signals import user_logged_in
@@ -17,5 +18,5 @@ class OrgConfig(AppConfig):
         from .auth import stamp_sign_in
 
         user_logged_in.connect(stamp_sign_in, dispatch_uid="org.stamp_sign_in")
-        navigation.register(label="机构", url_name="org_institutions", audience="manager", order=10)
-        navigation.register(label="员工", url_name="org_staff", audience="manager", order=11)
+        navigation.register(label=_("机构"), url_name="org_institutions", audience="manager", order=10)
+        navigation.register(label=_("员工"), url_name="org_staff", audience="manager", order=11)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
@@ -17,21 +18,21 @@ class ReferralsConfig(AppConfig):
         circular_sheets.register(
             name="荣誉榜", order=90, build=reporting.referral_honours_sheet, rule_version=reporting.referral_circular_rule_version
         )
-        navigation.register(label="转介看板", url_name="referrals:dashboard", audience="manager", order=20)
+        navigation.register(label=_("转介看板"), url_name="referrals:dashboard", audience="manager", order=20)
 
         from . import demo
 
         demo.register()  # the `referrals` step of seed_demo
-        navigation.register(label="推荐码", url_name="referrals:codes", audience="manager", order=21)
+        navigation.register(label=_("推荐码"), url_name="referrals:codes", audience="manager", order=21)
 
         from org.importing import registry
 
         from .importers import ApplicationEventImporter
 
         registry.register("applications", ApplicationEventImporter)
-        navigation.register(label="转介活动", url_name="referrals:campaigns", audience="manager", order=22)
-        navigation.register(label="进件管理", url_name="referrals:applications", audience="manager", order=23)
-        navigation.register(label="收益发放", url_name="referrals:payouts", audience="manager", order=24)
+        navigation.register(label=_("转介活动"), url_name="referrals:campaigns", audience="manager", order=22)
+        navigation.register(label=_("进件管理"), url_name="referrals:applications", audience="manager", order=23)
+        navigation.register(label=_("收益发放"), url_name="referrals:payouts", audience="manager", order=24)
 
         # The scan page caches the active offer; any change to campaigns or products drops it.
         from django.db.models.signals import m2m_changed, post_delete, post_save

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
@@ -8,4 +9,4 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from org import navigation
 
-        navigation.register(label="通报下载", url_name="reporting:circulars", audience="manager", order=80)
+        navigation.register(label=_("通报下载"), url_name="reporting:circulars", audience="manager", order=80)

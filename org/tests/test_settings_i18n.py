@@ -89,3 +89,18 @@ def test_signed_in_home_page_follows_the_chosen_language_and_back(client):
     assert "Workbench" in english and "Sign out" in english and "工作台" not in english
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "工作台" in client.get("/").content.decode()
+
+
+def test_every_menu_entry_has_an_english_label():
+    # Apps register menu labels in Chinese; the top bar translates them when English is chosen.
+    from django.utils import translation
+
+    from org import navigation
+
+    with translation.override("zh-hans"):
+        chinese = [str(item.label) for item in navigation.items()]
+    with translation.override("en"):
+        english = [translation.gettext(str(item.label)) for item in navigation.items()]
+    untranslated = [zh for zh, en in zip(chinese, english, strict=True) if zh == en]
+    assert chinese and not untranslated, f"menu labels without an English translation: {untranslated}"
+    assert "Payouts" in english and "收益发放" in chinese
