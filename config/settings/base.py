@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "org.tasks.audit_log_purge",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Leads are kept no longer than the privacy notice on the scan page says (180 days).
+    "referral-leads-purge": {
+        "task": "referrals.tasks.leads_purge_expired",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"

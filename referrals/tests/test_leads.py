@@ -166,3 +166,16 @@ def test_leads_older_than_the_promised_retention_are_purged(client, code):
     with clock.frozen(NOW + dt.timedelta(days=LEAD_RETENTION_DAYS, minutes=1)):
         assert lead_purge_expired() == 1
     assert list(Lead.objects.values_list("mobile", flat=True)) == ["13812345679"]
+
+
+def test_the_nightly_beat_job_purges_expired_leads(client, code, settings):
+    from celery.schedules import crontab
+
+    from referrals.tasks import leads_purge_expired
+
+    entry = settings.CELERY_BEAT_SCHEDULE["referral-leads-purge"]
+    assert entry["task"] == "referrals.tasks.leads_purge_expired" and entry["schedule"] == crontab(hour=3, minute=40)
+    post(client, code.token, GOOD)
+    with clock.frozen(NOW + dt.timedelta(days=LEAD_RETENTION_DAYS, minutes=1)):
+        assert leads_purge_expired.delay().get() == 1
+    assert not Lead.objects.exists()
