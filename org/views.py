@@ -39,6 +39,29 @@ class ManagerPageMixin(ScopedPageMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class InstitutionChoiceMixin:
+    """The institution a manager's page is about: `?inst=CODE` (404 outside their scope), else
+    their own scope node, else (head office, superuser) the root of the tree."""
+
+    def node(self):
+        from django.http import Http404
+        from django.shortcuts import get_object_or_404
+
+        from .models import Institution
+
+        qs = scope_filter(Institution.objects.all(), user=self.request.user)
+        code = self.request.GET.get("inst") or self.request.POST.get("inst")
+        if code:
+            return get_object_or_404(qs, code=code)
+        own = getattr(self.request.user, "scope_institution", None)
+        if own is not None:
+            return own
+        root = qs.filter(parent__isnull=True).order_by("path").first()
+        if root is None:
+            raise Http404
+        return root
+
+
 class ApplicationErrorMixin:
     """Turn an ApplicationError raised by a service into a form error, in one place."""
 

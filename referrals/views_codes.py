@@ -21,11 +21,9 @@ from django.views.generic import ListView
 
 from org import clock
 from org.errors import ApplicationError
-from org.models import Institution
-from org.scoping import scope_filter
 from org.selectors import institution_path_names, staff_in_scope
 from org.services import audit
-from org.views import ManagerPageMixin
+from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
 from .posters import poster_png
 from .qr import referral_url
@@ -35,22 +33,7 @@ from .services.codes import referral_code_issue, referral_code_revoke, referral_
 POSTER_ARCHIVE_MAX_DEFAULT = 5000
 
 
-class CodesScopeMixin(ManagerPageMixin):
-    def node(self) -> Institution:
-        """The institution chosen with `?inst=CODE` (404 outside the scope), default the
-        manager's own node."""
-        qs = scope_filter(Institution.objects.all(), user=self.request.user)
-        code = self.request.GET.get("inst") or self.request.POST.get("inst")
-        if code:
-            return get_object_or_404(qs, code=code)
-        own = getattr(self.request.user, "scope_institution", None)
-        if own is not None:
-            return own
-        root = qs.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise Http404
-        return root
-
+class CodesScopeMixin(InstitutionChoiceMixin, ManagerPageMixin):
     def staff_of(self, pk: int):
         return get_object_or_404(staff_in_scope(user=self.request.user), pk=pk)
 

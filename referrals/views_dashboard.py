@@ -8,18 +8,16 @@ in the manager's scope: outside it the page answers 404. Figures come from
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from org import clock
 from org.errors import ApplicationError
-from org.models import Institution, InstitutionKind
+from org.models import InstitutionKind
 from org.periods import Period
-from org.scoping import scope_filter
 from org.selectors import institution_path_names
-from org.views import ManagerPageMixin
+from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
 from .models import Campaign
 from .selectors.reporting import (
@@ -40,21 +38,8 @@ BEHIND_PEOPLE_LIMIT = 300
 TREND_WEEKS = 8
 
 
-class ReferralDashboardMixin(ManagerPageMixin):
+class ReferralDashboardMixin(InstitutionChoiceMixin, ManagerPageMixin):
     period_kinds = ("week",)
-
-    def node(self) -> Institution:
-        qs = scope_filter(Institution.objects.all(), user=self.request.user)
-        code = self.request.GET.get("inst")
-        if code:
-            return get_object_or_404(qs, code=code)
-        own = getattr(self.request.user, "scope_institution", None)
-        if own is not None:
-            return own
-        root = qs.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise Http404
-        return root
 
     def period(self) -> Period:
         text = self.request.GET.get("period")
