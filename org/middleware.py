@@ -36,3 +36,18 @@ class IdleSessionTimeoutMiddleware:
             elif last is None or now - last >= LAST_SEEN_RESOLUTION_S:
                 session["last_seen"] = now
         return self.get_response(request)
+
+
+class ChineseByDefaultMiddleware:
+    """The product speaks Chinese unless the user picked another language in the switcher.
+
+    Django would otherwise follow the browser's Accept-Language, and a branch PC or phone set up
+    in English would show English without anyone asking for it. The switcher's cookie still wins
+    (LocaleMiddleware reads it first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
+        return self.get_response(request)

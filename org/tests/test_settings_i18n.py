@@ -56,6 +56,15 @@ def test_english_catalogue_translates_every_message_and_the_compiled_file_matche
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_a_browser_set_to_english_still_gets_chinese_until_the_user_switches(client):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page and "员工登录" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    english = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="en">' in english and "员工登录" not in english
+
+
 def test_sign_in_page_is_chinese_by_default(client):
     page = client.get("/login/").content.decode()
 
