@@ -131,3 +131,31 @@ def celery_worker(celery_worker_process):
         yield celery_worker_process
     finally:
         app.conf.task_always_eager = previous
+
+
+# --- Browser tests (marker `browser`) -----------------------------------------------------------
+# Playwright drives Debian's chromium: it cannot download browsers of its own here. Its sync API
+# runs an event loop in the test thread, which Django's ORM would otherwise refuse to share.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the whole run (each test opens its own context)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (scripts/test.sh does this as root)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

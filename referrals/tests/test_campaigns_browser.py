@@ -14,7 +14,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from org.models import Position, join_positions  # noqa: E402
 from org.tests.factories import StaffFactory, tree, user_for  # noqa: E402
-from org.tests.test_browser_home import browser, page, sign_in  # noqa: E402,F401  (fixtures)
+from org.tests.test_browser_home import page, sign_in  # noqa: E402,F401  (fixture, helper)
 from referrals.models import CampaignTarget, ReferralProduct  # noqa: E402
 from referrals.services.campaigns import campaign_create  # noqa: E402
 
