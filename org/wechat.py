@@ -95,8 +95,17 @@ class WeChatClient:
         return _("%(reason)s（错误码 %(errcode)s）") % {"reason": known.get(errcode, _("微信登录失败")), "errcode": errcode}
 
 
+def wechat_enabled() -> bool:
+    return bool(settings.WECHAT_APP_ID and settings.WECHAT_APP_SECRET)
+
+
 def wechat_client() -> WeChatClient:
-    """The configured client (`WECHAT_CLIENT_CLASS`), so a deployment or a test can swap it."""
+    """The configured client (`WECHAT_CLIENT_CLASS`), so a deployment or a test can swap it.
+
+    Without an app id and secret WeChat sign-in is not enabled: a 400 that says so, not the 503 of
+    a configured WeChat that cannot be reached."""
+    if not wechat_enabled():
+        raise WeChatError(_("本系统未启用微信登录，请使用工号和密码登录"), code="wechat_disabled")
     return import_string(settings.WECHAT_CLIENT_CLASS)()
 
 

@@ -25,8 +25,10 @@ can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 
 apt_install() {
     log "apt-get install $*"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    # Another apt/dpkg (unattended upgrades, a second CI job) may hold the lock: wait for it.
+    local wait=(-o DPkg::Lock::Timeout=120 -o Acquire::Retries=3)
+    DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 # Create .venv if missing and (re)install requirements.txt when it changed since the last install.

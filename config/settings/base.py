@@ -78,13 +78,22 @@ TEMPLATES = [
     },
 ]
 
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+}
 # Database: SQLite unless DATABASE_URL says otherwise (postgres://user@host:5432/name).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent use of the embedded default (dev server threads, an in-process task): WAL lets
+    # readers run beside the writer, IMMEDIATE takes the write lock when a transaction starts (a
+    # deferred read-then-write transaction fails at once with "database is locked" instead of
+    # waiting), and the busy timeout makes the second writer wait its turn.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DB_JIT", default=False):
     # PostgreSQL's JIT compiles any plan costed above 100,000 (every league table of the regional
     # bank) and spends seconds on it for queries that run in milliseconds: measured 2.9 s → 0.3 s.
@@ -141,8 +150,9 @@ AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=3 * 365)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # WeChat mini-program login (code2session). Tests point WECHAT_API_BASE at a local fake server.
-WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="wx-demo-app")
-WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="demo-secret")
+# Unset (the default): WeChat sign-in is not enabled and /api/v1/auth/wechat answers 400 saying so.
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
 WECHAT_API_BASE = env.str("WECHAT_API_BASE", default="https://api.weixin.qq.com")
 WECHAT_CLIENT_CLASS = env.str("WECHAT_CLIENT_CLASS", default="org.wechat.WeChatClient")
 WECHAT_BIND_CODE_TTL_S = env.int("WECHAT_BIND_CODE_TTL_S", default=24 * 3600)

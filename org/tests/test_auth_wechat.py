@@ -190,7 +190,9 @@ def test_a_wechat_code_works_only_once(org, fake_wechat):
     assert resp.status_code == 401 and "40163" in resp.json()["error"]["message"]
 
 
-def test_wechat_unreachable_is_503(org, settings):
+def test_wechat_configured_but_unreachable_is_503(org, settings):
+    settings.WECHAT_APP_ID = "wx-configured"
+    settings.WECHAT_APP_SECRET = "configured-secret"
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -198,6 +200,14 @@ def test_wechat_unreachable_is_503(org, settings):
     resp = wechat_login("wx-1")
     assert resp.status_code == 503
     assert resp.json()["error"]["message"] == "暂时无法连接微信服务器，请稍后重试"
+
+
+def test_wechat_not_configured_is_400_saying_so(org, settings):
+    settings.WECHAT_APP_ID = ""
+    settings.WECHAT_APP_SECRET = ""
+    resp = wechat_login("wx-1")
+    assert resp.status_code == 400
+    assert resp.json()["error"] == {"code": "wechat_disabled", "message": "本系统未启用微信登录，请使用工号和密码登录", "fields": {}}
 
 
 def test_the_client_gives_up_after_its_timeout(fake_wechat):
@@ -218,6 +228,7 @@ def test_a_wrong_app_secret_surfaces_wechats_errcode(fake_wechat):
 
 def test_the_client_class_is_swappable_by_setting(org, settings):
     settings.WECHAT_CLIENT_CLASS = "org.tests.test_auth_wechat.AlwaysAlice"
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = "wx-configured", "configured-secret"
     WeChatBinding.objects.create(staff=org["employee"], openid="openid-alice", bound_at=clock.now())
     resp = wechat_login("anything")
     assert resp.status_code == 200 and resp.json()["employee_no"] == "LM0001"
