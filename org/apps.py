@@ -8,6 +8,8 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, navigation  # noqa: F401
+
+        checks.refuse_weak_secrets()  # production settings only (SECRETS_REQUIRED)
         from .importing import kinds  # noqa: F401  (registers institutions, staff, customers)
 
         navigation.register(label=_("数据导入"), url_name="import-upload", audience="head_office", order=90)

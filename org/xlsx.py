@@ -61,8 +61,9 @@ def safe_cell(value, *, sheet, number_format: str | None = None, bold: bool = Fa
         value = value.translate(_ILLEGAL)
     cell = WriteOnlyCell(sheet)
     if text:
-        # Assign the value without openpyxl's type guessing, which makes "=..." a formula.
-        cell._value = value
+        # openpyxl's public setter guesses "=..." is a formula (data_type "f"); the public data_type
+        # attribute then says what it is: text. (Tested with openpyxl 3.1; requirements cap <3.2.)
+        cell.value = value
         cell.data_type = "s"
         if is_dangerous(value) or value.startswith(("'",)):
             cell.quotePrefix = True

@@ -31,7 +31,7 @@ apt_install() {
         DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# Create .venv if missing and (re)install requirements.txt when it changed since the last install.
+# Create .venv if missing and (re)install the dev lock when it changed since the last install.
 ensure_venv() {
     local python
     if [ ! -x "$VENV/bin/python" ]; then
@@ -44,12 +44,15 @@ ensure_venv() {
             "$python" -m venv "$VENV"
         fi
     fi
+    # Development and tests install the dev lock (runtime lock + test tools); production installs
+    # requirements.txt (the runtime lock only), see the README.
+    local reqs="$ROOT/requirements/dev.txt"
     local stamp="$VENV/.requirements.sha256" want
-    want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
+    want="$(cat "$ROOT/requirements/base.txt" "$reqs" | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        log "Installing requirements.txt into .venv"
+        log "Installing requirements/dev.txt into .venv"
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements.txt"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$reqs"
         echo "$want" >"$stamp"
     fi
 }

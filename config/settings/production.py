@@ -1,6 +1,7 @@
 """Production: everything secret or host-specific must come from the environment.
 
-Refuses to start without DJANGO_SECRET_KEY, PII_HASH_KEY and LOAN_WEBHOOK_SECRET. Passes
+Refuses to start without DJANGO_SECRET_KEY, PII_HASH_KEY and LOAN_WEBHOOK_SECRET, or with any of
+them empty, shorter than 32 characters or a development/demo value. Passes
 `manage.py check --deploy` with no warnings when given its environment.
 """
 
@@ -12,6 +13,9 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: ImproperlyConfigured wi
 PII_HASH_KEY = env.str("PII_HASH_KEY")
 LOAN_WEBHOOK_SECRET = env.str("LOAN_WEBHOOK_SECRET")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Empty, short (< 32 characters) or shipped dev/demo secrets stop the process at start-up
+# (org.checks.refuse_weak_secrets) and fail `check --deploy` (org.E001).
+SECRETS_REQUIRED = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

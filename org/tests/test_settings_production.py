@@ -64,3 +64,31 @@ def test_production_runs_in_shanghai_time_in_chinese_with_debug_off_and_bank_ses
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["Asia/Shanghai", "zh-hans", "False", "43200", "1800", "True"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("LOAN_WEBHOOK_SECRET", "", "empty"),  # an event signed with an empty key was applied
+        ("PII_HASH_KEY", "dev-only-pii-key-change-me", "shorter than 32"),
+        ("PII_HASH_KEY", "dev-only-pii-key-change-me-and-longer-than-32-chars", "development or demo value"),
+        ("DJANGO_SECRET_KEY", "short", "shorter than 32"),
+    ],
+)
+def test_production_refuses_to_start_with_an_empty_short_or_demo_secret(name, value, reason):
+    result = manage("check", env={**FULL_ENV, name: value})
+
+    assert result.returncode != 0
+    assert "Refusing to start with weak secrets" in result.stderr
+    assert reason in result.stderr
+    assert name.removeprefix("DJANGO_") in result.stderr
+
+
+def test_check_deploy_reports_weak_secrets_as_errors(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.LOAN_WEBHOOK_SECRET = ""
+    with pytest.raises(SystemCheckError) as err:
+        call_command("check", "--deploy", "--tag", "security")
+    assert "org.E001" in str(err.value) and "LOAN_WEBHOOK_SECRET is empty" in str(err.value)
