@@ -199,3 +199,9 @@ class WeChatBindCodeAdmin(ReadOnlyAdmin):
     exclude = ["code_hash"]
     search_fields = ["staff__employee_no"]
     list_select_related = ["staff", "issued_by"]
+
+
+# Every sign-in form shares one throttle: the admin's too.
+from .forms import AdminLoginForm  # noqa: E402
+
+admin.site.login_form = AdminLoginForm

@@ -1,20 +1,17 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from .auth import login_throttle, refuse_departed
 from .errors import ApplicationError
 
 
-class LoginForm(AuthenticationForm):
-    """Session sign-in with failures limited per account and per client.
+class ThrottledSignInMixin:
+    """Failures limited per account and per client (org.auth.login_throttle), shared by every
+    sign-in form: the dashboard's and the admin's.
 
     The limit is checked before the password, so once an account is locked even the right password
     is refused until the window passes (otherwise guessing could simply continue)."""
-
-    error_messages = {
-        "invalid_login": "员工号或密码错误，请重新输入。",
-        "inactive": "该账号已停用。",
-    }
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip()
@@ -37,3 +34,16 @@ class LoginForm(AuthenticationForm):
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message, code="departed") from exc
         login_throttle.reset(username=user.get_username())
+
+
+class LoginForm(ThrottledSignInMixin, AuthenticationForm):
+    """The dashboard's session sign-in."""
+
+    error_messages = {
+        "invalid_login": "员工号或密码错误，请重新输入。",
+        "inactive": "该账号已停用。",
+    }
+
+
+class AdminLoginForm(ThrottledSignInMixin, AdminAuthenticationForm):
+    """/admin/login/: the same throttle (it was not throttled at all), staff-only as Django's."""

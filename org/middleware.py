@@ -51,3 +51,27 @@ class ChineseByDefaultMiddleware:
     def __call__(self, request):
         request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
         return self.get_response(request)
+
+
+class AdminNetworkMiddleware:
+    """The admin site only from ADMIN_ALLOWED_NETWORKS (addresses/CIDRs; empty: from anywhere).
+
+    Everyone else gets the same 404 as an unknown address, so the admin is not even confirmed to
+    exist. The client address is the one org.ratelimit resolves behind the trusted proxies."""
+
+    def __init__(self, get_response):
+        from django.urls import reverse
+
+        self.get_response = get_response
+        self.prefix = reverse("admin:index")
+
+    def __call__(self, request):
+        allowed = settings.ADMIN_ALLOWED_NETWORKS
+        if allowed and request.path.startswith(self.prefix):
+            from django.http import Http404
+
+            from .ratelimit import client_ip, in_networks
+
+            if not in_networks(client_ip(request), allowed):
+                raise Http404
+        return self.get_response(request)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from org import pii
+from org import pii, ratelimit
 from org.errors import ApplicationError
 
 from .models import CodeKind
@@ -55,7 +55,8 @@ def loan_application_url(*, token: str, product_code: str) -> str:
 
 
 def _client(request) -> str:
-    return client_hash(remote_addr=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    # The client's address resolved once, behind the trusted proxies (org.ratelimit.client_ip).
+    return client_hash(remote_addr=ratelimit.client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
 
 
 def _invalid(request):

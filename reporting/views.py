@@ -4,7 +4,6 @@ for a circular now (the build runs as a task, enqueued once the request's transa
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.generic import ListView
 from org.errors import ApplicationError
 from org.models import Institution
 from org.periods import Period
+from org.queue import enqueue
 from org.scoping import user_scope_path
 from org.services import audit
 from org.views import ManagerPageMixin
@@ -59,7 +59,14 @@ class CircularGenerateView(ManagerPageMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("reporting:circulars")
-        audit(user=request.user, action="circular.generate", period=period.code, scope=code or "")
-        transaction.on_commit(lambda: tasks.build_circulars.delay(period.code, code))
+        # The queue is tried once (fails in seconds when the broker is down) and the audit row says
+        # what happened, queued or not.
+        try:
+            enqueue(tasks.build_circulars, period.code, code)
+        except ApplicationError as exc:
+            audit(user=request.user, action="circular.generate", period=period.code, scope=code or "", outcome="queue_unavailable")
+            messages.error(request, exc.message)
+            return redirect("reporting:circulars")
+        audit(user=request.user, action="circular.generate", period=period.code, scope=code or "", outcome="queued")
         messages.success(request, _("已提交生成任务：%(period)s，完成后在本页下载") % {"period": period.code})
         return redirect("reporting:circulars")

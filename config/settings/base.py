@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "org.middleware.IdleSessionTimeoutMiddleware",
+    "org.middleware.AdminNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,6 +140,13 @@ LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", def
 LOGIN_FAILURE_LIMIT_PER_CLIENT = env.int("LOGIN_FAILURE_LIMIT_PER_CLIENT", default=20)
 LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
 
+# The reverse proxies in front of the web processes (addresses or CIDRs, e.g. "127.0.0.1,10.0.8.0/24").
+# Only a request from one of them has its X-Forwarded-For believed (org.ratelimit.client_ip); empty:
+# every peer is the client itself.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# The admin site only from these networks (addresses or CIDRs); empty: from anywhere.
+ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=[])
+
 # Personal information: the key of the keyed hash (HMAC-SHA256) for ID and card numbers.
 PII_HASH_KEY = env.str("PII_HASH_KEY", default="dev-only-pii-key-change-me")
 
@@ -205,6 +213,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# A request that queues work gives up after this many seconds when the broker is down (org.queue).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from org import clock, pii
+from org import clock, pii, ratelimit
 from org.errors import ApplicationError
 from org.selectors import staff_institution_on
 
@@ -77,36 +77,19 @@ def client_hash(*, remote_addr: str, user_agent: str) -> str:
     return hmac.new(settings.PII_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()[:CLIENT_HASH_LENGTH]
 
 
-def rate_limit_exceeded(*, bucket: str, client: str, limit: int, window_s: int) -> bool:
-    """Count one hit for `client` in `bucket`; True once more than `limit` hits fall in the window.
-
-    Fixed window: the counter is created with the window as its lifetime by `cache.add`, then
-    incremented. Cache failures let the request through (see the module docstring)."""
-    key = f"ref:rl:{bucket}:{client}"
-    try:
-        if cache.add(key, 1, timeout=window_s):
-            return limit < 1
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr: this hit starts a new window
-        return False
-    except Exception:  # noqa: BLE001 - a cache outage must not refuse customers
-        logger.warning("Rate-limit cache unavailable for %s", bucket, exc_info=True)
-        return False
-
-
 def scan_rate_limited(*, client: str) -> bool:
-    return rate_limit_exceeded(
-        bucket="scan",
-        client=client,
+    return ratelimit.hit(
+        "scan",
+        client,
         limit=_setting("REFERRAL_SCAN_RATE_LIMIT", 30),
         window_s=_setting("REFERRAL_SCAN_RATE_WINDOW_S", 60),
     )
 
 
 def lead_rate_limited(*, client: str) -> bool:
-    return rate_limit_exceeded(
-        bucket="lead",
-        client=client,
+    return ratelimit.hit(
+        "lead",
+        client,
         limit=_setting("REFERRAL_LEAD_RATE_LIMIT", 5),
         window_s=_setting("REFERRAL_LEAD_RATE_WINDOW_S", 10 * 60),
     )

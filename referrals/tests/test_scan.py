@@ -244,3 +244,26 @@ def test_the_fast_scan_page_is_the_same_html_as_a_full_render(rf, frozen, campai
     assert "李*" in fast and "李&lt;b&gt;四" not in fast
     if kind == "mgm":
         assert "链家&amp;朝阳店" in fast
+
+
+def test_two_customers_behind_the_banks_proxy_are_limited_separately(client, code, campaign, settings):
+    settings.TRUSTED_PROXIES = ["10.0.8.0/24"]
+    settings.REFERRAL_SCAN_RATE_LIMIT = 2
+
+    def via_proxy(customer_ip):
+        return client.get(f"/r/{code.token}", REMOTE_ADDR="10.0.8.2", HTTP_X_FORWARDED_FOR=customer_ip, HTTP_USER_AGENT=IPHONE_WECHAT).status_code
+
+    assert [via_proxy("203.0.113.5") for _ in range(3)] == [200, 200, 429]
+    assert via_proxy("203.0.113.6") == 200  # the same phone browser, another customer
+    # and each is its own client for de-duplication: two scans counted, not one
+    assert ScanEvent.objects.filter(code=code).count() == 2
+
+
+def test_a_forged_forwarded_header_does_not_dodge_the_scan_limit(client, code, campaign, settings):
+    settings.TRUSTED_PROXIES = ["10.0.8.0/24"]
+    settings.REFERRAL_SCAN_RATE_LIMIT = 2
+    codes = [
+        client.get(f"/r/{code.token}", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}", HTTP_USER_AGENT=IPHONE_WECHAT).status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 200, 429]

@@ -61,16 +61,43 @@ def test_plain_staff_get_404_on_circular_pages(client, built):
     assert client.get(reverse("reporting:circular-download", args=[circulars["BR1"].pk])).status_code == 404
 
 
-def test_head_office_generate_now_enqueues_after_commit(client, django_capture_on_commit_callbacks):
+def test_head_office_generate_now_enqueues_and_audits_it_as_queued(client):
     data = known_week()
     login(client, data["tree"]["HO"], "HQ900")
     assert "立即生成" in client.get(reverse("reporting:circulars")).content.decode()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        resp = client.post(reverse("reporting:circular-generate"), {"period": "2024-11", "scope": ""}, follow=True)
-    assert len(callbacks) == 1
+    resp = client.post(reverse("reporting:circular-generate"), {"period": "2024-11", "scope": ""}, follow=True)
     assert "已提交生成任务" in resp.content.decode()
     assert Circular.objects.filter(period="2024-11", kind="monthly").count() == 3
-    assert AuditLog.objects.filter(action="circular.generate").count() == 1
+    assert AuditLog.objects.get(action="circular.generate").detail["outcome"] == "queued"
+
+
+@pytest.fixture
+def queue_down():
+    """The real Celery app pointed at a broker nobody listens on, eager mode off."""
+    from config.celery_app import app
+
+    conf = app.conf
+    saved = conf.task_always_eager, conf.broker_url, app._pool
+    conf.task_always_eager, conf.broker_url, app._pool = False, "redis://127.0.0.1:9/0", None
+    app.amqp._producer_pool = None
+    yield app
+    conf.task_always_eager, conf.broker_url, app._pool = saved
+    app.amqp._producer_pool = None
+
+
+def test_generate_now_with_the_queue_down_answers_in_seconds_and_audits_the_outcome(client, queue_down):
+    import time
+
+    data = known_week()
+    login(client, data["tree"]["HO"], "HQ903")
+    started = time.monotonic()
+    resp = client.post(reverse("reporting:circular-generate"), {"period": "2024-11", "scope": ""}, follow=True)
+    elapsed = time.monotonic() - started
+    assert resp.status_code == 200  # was 500 after 19 s
+    assert "任务队列暂时不可用，任务未提交，请稍后重试" in resp.content.decode()
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+    assert AuditLog.objects.get(action="circular.generate").detail["outcome"] == "queue_unavailable"
+    assert Circular.objects.count() == 0
 
 
 def test_generate_now_refuses_bad_period_in_chinese_and_is_head_office_only(client, django_capture_on_commit_callbacks):
