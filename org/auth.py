@@ -69,12 +69,13 @@ def staff_user_ensure(*, staff):
 
 
 def token_login(*, employee_no: str, password: str, request=None):
-    """Check the password of an employee and return their API token.
+    """Check the password of an employee and return a new API token for this device: (ApiToken, raw key).
 
     Throttled exactly like the dashboard form: the same counters, so failures on either count
     towards one limit per account and one per client."""
     from django.contrib.auth import authenticate
-    from rest_framework.authtoken.models import Token
+
+    from .tokens import token_issue
 
     username = (employee_no or "").strip()
     client = login_throttle.client_key(request)
@@ -85,7 +86,7 @@ def token_login(*, employee_no: str, password: str, request=None):
         raise ApplicationError(_("员工号或密码错误，请重新输入"), code="authentication_failed")
     refuse_departed(user)
     login_throttle.reset(username=username)
-    return Token.objects.get_or_create(user=user)[0]
+    return token_issue(user=user)
 
 
 def stamp_sign_in(sender, request, user, **kwargs):

@@ -172,6 +172,22 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
 
+class ApiToken(models.Model):
+    """An API credential of one signed-in device (the mini-program), see `org.tokens`.
+
+    Only a hash of the token is kept, so a copy of the database signs nobody in. A token lives at
+    most API_TOKEN_MAX_AGE_DAYS after it was issued and API_TOKEN_IDLE_DAYS after its last use, is
+    refused once its employee has left, and is deleted when the staff import records the departure."""
+
+    key_hash = models.CharField("令牌摘要", max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField("签发时间")
+    last_used_at = models.DateTimeField("最近使用")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "API 令牌"
+
+
 class WeChatBinding(models.Model):
     staff = models.OneToOneField(Staff, on_delete=models.CASCADE, related_name="wechat_binding")
     openid = models.CharField(max_length=64, unique=True)

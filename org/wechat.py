@@ -24,7 +24,6 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from . import clock
 from .auth import login_throttle, staff_login_allowed, staff_user_ensure
@@ -143,9 +142,11 @@ def wechat_bind_code_issue(*, staff: Staff, issued_by: User) -> tuple[WeChatBind
     return row, raw
 
 
-def _token_for(staff: Staff) -> Token:
-    user = staff_user_ensure(staff=staff)
-    return Token.objects.get_or_create(user=user)[0]
+def _token_for(staff: Staff):
+    """A new API token for the employee's device: (ApiToken, raw key)."""
+    from .tokens import token_issue
+
+    return token_issue(user=staff_user_ensure(staff=staff))
 
 
 def _refuse_inactive(staff: Staff) -> None:
@@ -153,7 +154,7 @@ def _refuse_inactive(staff: Staff) -> None:
         raise ApplicationError(_("员工 %(no)s 已离职，不能登录") % {"no": staff.employee_no}, code="authentication_failed")
 
 
-def wechat_login(*, code: str, bind_code: str = "", client_key: str = "") -> tuple[Token, Staff, bool]:
+def wechat_login(*, code: str, bind_code: str = "", client_key: str = "") -> tuple[tuple, Staff, bool]:
     """Exchange a mini-program code for a token; bind the openid once with a manager's bind code.
 
     Returns (token, staff, newly_bound). Failed bind-code attempts count against the openid and the

@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -140,6 +139,10 @@ LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", def
 LOGIN_FAILURE_LIMIT_PER_CLIENT = env.int("LOGIN_FAILURE_LIMIT_PER_CLIENT", default=20)
 LOGIN_FAILURE_WINDOW_S = env.int("LOGIN_FAILURE_WINDOW_S", default=15 * 60)
 
+# API tokens (org.tokens): refused this many days after issue, or after this many days unused.
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=7)
+
 # The reverse proxies in front of the web processes (addresses or CIDRs, e.g. "127.0.0.1,10.0.8.0/24").
 # Only a request from one of them has its X-Forwarded-For believed (org.ratelimit.client_ip); empty:
 # every peer is the client itself.
@@ -184,7 +187,7 @@ REFERRAL_POSTER_WORKERS = env.int("REFERRAL_POSTER_WORKERS", default=None)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "org.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -56,7 +56,7 @@ def exception_handler(exc, context):
     else:
         detail = str(getattr(exc, "detail", ""))
         # A specific message (a permission's own `message`) beats the generic one for its code.
-        specific = isinstance(exc, exceptions.PermissionDenied) and detail != str(exc.default_detail)
+        specific = isinstance(exc, exceptions.PermissionDenied | exceptions.AuthenticationFailed) and detail != str(exc.default_detail)
         message = (detail if specific else MESSAGES.get(code)) or detail or "请求失败"
         if code == "throttled" and getattr(exc, "wait", None):
             message = f"请求过于频繁，请 {int(exc.wait) + 1} 秒后再试"

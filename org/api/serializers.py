@@ -57,6 +57,7 @@ class TokenLoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="请求时放在 Authorization: Token <token> 中")
+    expires_at = serializers.DateTimeField(help_text="不再使用时的失效时间（签发后最长 30 天，闲置 7 天即失效），到期前可调用刷新接口")
 
 
 class WeChatLoginSerializer(serializers.Serializer):
@@ -66,6 +67,7 @@ class WeChatLoginSerializer(serializers.Serializer):
 
 class WeChatLoginResultSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
     employee_no = serializers.CharField()
     newly_bound = serializers.BooleanField(help_text="本次登录是否完成了首次绑定")
 

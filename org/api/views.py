@@ -12,13 +12,14 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from org import clock, wechat
+from org import clock, tokens, wechat
 from org.auth import login_throttle, token_login
 from org.models import Institution, Staff, StaffAssignment, WeChatBinding
 from org.scoping import institution_in_scope, is_manager
 from org.selectors import institution_path_names, institutions_with_staff_counts
 from org.services import audit
 
+from .authentication import ApiTokenAuthentication
 from .base import ManagerOnlyMixin, ScopedAPIView, ScopedMixin, StaffAPIView
 from .filters import InstitutionFilter, StaffFilter
 from .serializers import (
@@ -67,8 +68,8 @@ class TokenLoginView(PublicAPIView):
     def post(self, request):
         data = TokenLoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = token_login(employee_no=data.validated_data["employee_no"], password=data.validated_data["password"], request=request)
-        return Response({"token": token.key})
+        issued = token_login(employee_no=data.validated_data["employee_no"], password=data.validated_data["password"], request=request)
+        return Response(_token_body(*issued))
 
 
 class WeChatLoginView(PublicAPIView):
@@ -82,12 +83,48 @@ class WeChatLoginView(PublicAPIView):
     def post(self, request):
         data = WeChatLoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, staff, newly_bound = wechat.wechat_login(
+        issued, staff, newly_bound = wechat.wechat_login(
             code=data.validated_data["code"],
             bind_code=data.validated_data.get("bind_code", ""),
             client_key=login_throttle.client_key(request),
         )
-        return Response({"token": token.key, "employee_no": staff.employee_no, "newly_bound": newly_bound})
+        return Response({**_token_body(*issued), "employee_no": staff.employee_no, "newly_bound": newly_bound})
+
+
+def _token_body(token, raw: str) -> dict:
+    return {"token": raw, "expires_at": tokens.expires_at(token)}
+
+
+class TokenRefreshView(APIView):
+    """Token-authenticated only: a browser session has no token to swap."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=["认证"],
+        summary="刷新 Token：换发新 Token，旧 Token 立即失效",
+        description="Token 最长有效 30 天（API_TOKEN_MAX_AGE_DAYS），连续 7 天未使用即失效（API_TOKEN_IDLE_DAYS），员工离职次日起失效。小程序在到期前调用本接口换发。",
+        request=None,
+        responses={200: TokenSerializer, **errors(401)},
+    )
+    def post(self, request):
+        return Response(_token_body(*tokens.token_refresh(token=request.auth)))
+
+
+class TokenRevokeView(APIView):
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=["认证"],
+        summary="注销 Token（退出登录）",
+        request=None,
+        responses={204: None, **errors(401)},
+    )
+    def post(self, request):
+        tokens.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(StaffAPIView):

@@ -305,6 +305,12 @@ class StaffImporter(Importer):
         _ensure_pks(Staff, new_staff, "employee_no")
         self.bulk_update(Staff, changed, sorted(fields))
         self.bulk_update(StaffAssignment, closed, ["valid_to"])
+        # A recorded departure ends the person's API tokens now, not when they next expire.
+        departed = [s.user_id for s in changed if s.active_to is not None and s.user_id is not None]
+        if departed:
+            from org.tokens import tokens_revoke_for_users
+
+            tokens_revoke_for_users(departed)
         self.bulk_create(StaffAssignment, [StaffAssignment(staff_id=s.pk, institution_id=i, valid_from=d) for s, i, d in opened])
 
 

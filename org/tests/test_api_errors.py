@@ -32,7 +32,7 @@ def test_401_without_credentials_and_with_a_bad_token():
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     resp = client.get("/api/v1/me")
     assert resp.status_code == 401
-    assert resp.json() == {"error": {"code": "authentication_failed", "message": "认证失败", "fields": {}}}
+    assert resp.json() == {"error": {"code": "authentication_failed", "message": "登录凭证无效，请重新登录", "fields": {}}}
 
 
 def test_404_out_of_scope_says_not_found_in_chinese():

@@ -9,6 +9,8 @@ pytestmark = pytest.mark.django_db
 
 ORG_PATHS = {
     "/api/v1/auth/token": {"post"},
+    "/api/v1/auth/token/refresh": {"post"},
+    "/api/v1/auth/token/revoke": {"post"},
     "/api/v1/auth/wechat": {"post"},
     "/api/v1/me": {"get"},
     "/api/v1/staff/": {"get"},
