@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from .clock import SHANGHAI
 from .errors import ApplicationError
+from .text import ascii_digits
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
-YEAR_RE = re.compile(r"^(\d{4})$")
+WEEK_RE = re.compile(r"^([0-9]{4})-W([0-9]{1,2})$")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
+QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
+YEAR_RE = re.compile(r"^([0-9]{4})$")
 
 KIND_LABELS = {"week": "周", "month": "月", "quarter": "季度", "year": "年"}
 
@@ -30,7 +31,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        text = (text or "").strip().upper()
+        text = ascii_digits(text).strip().upper()
         try:
             if m := WEEK_RE.match(text):
                 return cls.week(int(m[1]), int(m[2]))

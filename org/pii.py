@@ -10,8 +10,12 @@ import re
 
 from django.conf import settings
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-ID_RE = re.compile(r"^\d{17}[\dXx]$")
+from .text import ascii_digits
+
+# ASCII digits only: a Unicode \d would let other scripts' digits dodge the staff-mobile check.
+# Full-width digits are made ASCII by normalise() first (org.text.ascii_digits).
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 
 
 def keyed_hash(value: str) -> str:
@@ -22,7 +26,9 @@ def keyed_hash(value: str) -> str:
 
 
 def normalise(value: str | None) -> str:
-    return re.sub(r"[\s-]", "", value or "").upper()
+    """The one form a number is compared, hashed and stored in: full-width made ASCII, no spaces
+    or hyphens, upper case (the X of an ID number)."""
+    return re.sub(r"[\s-]", "", ascii_digits(value)).upper()
 
 
 def mask_id_number(value: str) -> str:

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "org.middleware.RejectNulMiddleware",
     "org.middleware.IdleSessionTimeoutMiddleware",
     "org.middleware.AdminNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -171,6 +172,8 @@ WECHAT_BIND_CODE_TTL_S = env.int("WECHAT_BIND_CODE_TTL_S", default=24 * 3600)
 # Loan-system webhook (INTERFACES.md).
 LOAN_WEBHOOK_SECRET = env.str("LOAN_WEBHOOK_SECRET", default="dev-only-loan-webhook-secret")
 LOAN_WEBHOOK_MAX_SKEW_S = 300
+# Loan events dated more than this far in the future are rejected (clock skew allowance).
+LOAN_EVENT_MAX_FUTURE_S = env.int("LOAN_EVENT_MAX_FUTURE_S", default=300)
 LOAN_APPLICATION_URL = env.str("LOAN_APPLICATION_URL", default="https://loan.example-bank.cn/apply")
 
 # Public scan page (/r/<token>): a client's repeated scans count once per window; scans and leads

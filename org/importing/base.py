@@ -82,6 +82,7 @@ from django.db.models import Model, QuerySet
 
 from .. import clock, pii
 from ..errors import ApplicationError
+from ..text import NUL_MESSAGE, has_nul
 from . import registry
 from .readers import Table, read_path, read_table
 
@@ -209,7 +210,7 @@ class parsers:  # noqa: N801 — a namespace, used as `parsers.date`
     @staticmethod
     def date(text: str) -> dt.date:
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
                 raise ValueError
             return dt.date.fromisoformat(text)
         except ValueError:
@@ -243,7 +244,7 @@ class parsers:  # noqa: N801 — a namespace, used as `parsers.date`
     @staticmethod
     def integer(*, min_value: int | None = None, max_value: int | None = None) -> Callable[[str], int]:
         def parse(text: str) -> int:
-            if not re.fullmatch(r"[+-]?\d+", text):
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
                 raise ValueError(f"“{text}”不是整数")
             value = int(text)
             if (min_value is not None and value < min_value) or (max_value is not None and value > max_value):
@@ -454,6 +455,10 @@ class Importer:
         row = Row(number, cells, self)
         for index, column in positions:
             text = cells[index] if index < len(cells) else ""
+            if has_nul(text):
+                row.values[column.key] = None
+                row.error(column.key, NUL_MESSAGE)
+                continue
             if not text:
                 row.values[column.key] = None
                 if column.required:

@@ -37,7 +37,7 @@ def _code(text: str) -> str:
 def _card_numbers(text: str) -> dict[str, str]:
     """{keyed hash: masked form}: the clear number goes no further than this parser."""
     cards = [pii.normalise(c) for c in parsers.text_list(text)]
-    if any(not re.fullmatch(r"\d{12,19}", c) for c in cards):
+    if any(not re.fullmatch(r"[0-9]{12,19}", c) for c in cards):
         # Never echo a card number: the message ends up in logs and rejects files.
         raise ValueError("卡号无效（应为 12–19 位数字，多个卡号用;分隔）")
     return {pii.keyed_hash(c): pii.mask_card_number(c) for c in cards}

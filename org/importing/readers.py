@@ -53,14 +53,28 @@ def _decode(data: bytes) -> str:
         raise ApplicationError("文件编码无法识别，请另存为 UTF-8 编码的 CSV 或 XLSX")
 
 
+# Python's csv refuses a field over 128 KB (csv.field_size_limit()); no column we import comes near
+# it, so such a file is refused with the row it happened on instead of crashing the import.
+MAX_CELL_BYTES = 128 * 1024
+
+
 def _read_csv(data: bytes) -> Table:
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _csv_table(reader)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ApplicationError(f"第 {reader.line_num} 行有单元格超过 {MAX_CELL_BYTES // 1024} KB，请检查文件内容（是否整列粘贴到了一个单元格）")
+        raise ApplicationError(f"第 {reader.line_num} 行无法按 CSV 读取：{exc}")
+
+
+def _csv_table(reader) -> Table:
     header: list[str] | None = None
     table = Table(header=[])
     for number, cells in enumerate(reader, start=1):
         if header is None:
-            header = [c.strip().lstrip("\ufeff") for c in cells]
+            header = [c.replace("\x00", "").strip().lstrip("\ufeff") for c in cells]
             table.header = header
             continue
         cells = [c.strip() for c in cells]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
@@ -36,8 +37,14 @@ class RawBodyParser(BaseParser):
         return {}
 
 
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+
+
 def _error(http_status: int, code: str, message: str) -> Response:
     return Response({"error": {"code": code, "message": message, "fields": {}}}, status=http_status)
+
+
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 
 
 def signature_valid(*, body: bytes, timestamp: str, signature: str, secret: str) -> bool:
@@ -125,10 +132,10 @@ class LoanEventsWebhookView(APIView):
         signature = request.headers.get("X-Signature", "").strip()
         if not timestamp or not signature:
             return _error(status.HTTP_401_UNAUTHORIZED, "signature_missing", "缺少签名或时间戳（X-Signature、X-Timestamp）")
-        try:
-            sent_at = int(timestamp)
-        except ValueError:
+        # Unix seconds in ASCII digits, at most 12 of them: 401 digits overflowed the float below.
+        if not TIMESTAMP_RE.fullmatch(timestamp):
             return _error(status.HTTP_401_UNAUTHORIZED, "timestamp_invalid", "时间戳格式错误，应为 Unix 秒")
+        sent_at = int(timestamp)
         if abs(clock.now().timestamp() - sent_at) > settings.LOAN_WEBHOOK_MAX_SKEW_S:
             return _error(status.HTTP_401_UNAUTHORIZED, "timestamp_stale", "时间戳与服务器时间相差超过 300 秒，请求已拒绝")
         if not signature_valid(body=body, timestamp=timestamp, signature=signature, secret=settings.LOAN_WEBHOOK_SECRET):
@@ -137,6 +144,8 @@ class LoanEventsWebhookView(APIView):
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return _error(status.HTTP_400_BAD_REQUEST, "parse_error", "请求体不是有效的 JSON")
+        except RecursionError:  # a signed but absurdly nested body
+            return _error(status.HTTP_400_BAD_REQUEST, "parse_error", "请求体嵌套层级过深")
         events = data.get("events") if isinstance(data, dict) else None
         if not isinstance(events, list):
             return _error(status.HTTP_400_BAD_REQUEST, "invalid", '请求体应为 {"events": [...]}')

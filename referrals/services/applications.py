@@ -29,12 +29,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 
 from org import clock, pii
 from org.errors import ApplicationError
 from org.scoping import is_manager, scope_filter
 from org.services import audit
+from org.text import has_nul
 
 from ..models import (
     STATUS_ORDER,
@@ -129,6 +131,8 @@ def _text(raw: dict, key: str) -> str:
     if isinstance(value, dict | list):
         raise EventInvalid(key, f"{_LABELS[key]}格式错误")
     text = str(value).strip()
+    if has_nul(text):
+        raise EventInvalid(key, f"{_LABELS[key]}含有非法字符（NUL）")
     limit = _LIMITS.get(key)
     if limit and len(text) > limit:
         raise EventInvalid(key, f"{_LABELS[key]}长度不能超过 {limit} 个字符")
@@ -146,7 +150,12 @@ def parse_occurred_at(value) -> dt.datetime:
             raise EventInvalid("occurred_at", f"发生时间“{value}”格式错误，应为 ISO 8601，如 2024-11-11T09:30:00+08:00")
     else:
         raise EventInvalid("occurred_at", "缺少发生时间")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.SHANGHAI)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.SHANGHAI)
+    # A loan system cannot report what has not happened yet: beyond a little clock skew, refused.
+    latest = clock.now() + dt.timedelta(seconds=settings.LOAN_EVENT_MAX_FUTURE_S)
+    if parsed > latest:
+        raise EventInvalid("occurred_at", f"发生时间 {clock.local(parsed):%Y-%m-%d %H:%M:%S} 晚于当前时间，事件已拒绝")
+    return parsed
 
 
 def parse_amount(value) -> Decimal | None:
