@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "csp",
     "org.apps.OrgConfig",
     "targets.apps.TargetsConfig",
     "referrals.apps.ReferralsConfig",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "org.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -187,6 +189,28 @@ REFERRAL_LEAD_RATE_WINDOW_S = env.int("REFERRAL_LEAD_RATE_WINDOW_S", default=10 
 REFERRAL_POSTER_ARCHIVE_MAX = env.int("REFERRAL_POSTER_ARCHIVE_MAX", default=5000)
 # Processes that draw an archive's posters (unset: up to four of the machine's cores).
 REFERRAL_POSTER_WORKERS = env.int("REFERRAL_POSTER_WORKERS", default=None)
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from our own origin only —
+# no inline <script>, no style="" attributes, no on* handlers, no CDN. Every page keeps to it
+# (org/tests/test_csp.py walks them in chromium); new pages put their JS in static/js and pass data
+# with json_script / data- attributes. QR images are data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# API docs and schema (/api/schema/, /api/docs/, /api/redoc/): public in development and the demo,
+# sign-in required in production (config/settings/production.py).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -16,6 +16,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 # Empty, short (< 32 characters) or shipped dev/demo secrets stop the process at start-up
 # (org.checks.refuse_weak_secrets) and fail `check --deploy` (org.E001).
 SECRETS_REQUIRED = True
+# API docs and schema only for signed-in users (API_DOCS_PUBLIC=true to open them).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

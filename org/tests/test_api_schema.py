@@ -7,6 +7,11 @@ from drf_spectacular.generators import SchemaGenerator
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def docs_public(settings):
+    settings.API_DOCS_PUBLIC = True  # as in development and the demo; production: see below
+
 ORG_PATHS = {
     "/api/v1/auth/token": {"post"},
     "/api/v1/auth/token/refresh": {"post"},
@@ -67,3 +72,19 @@ def test_the_browsable_docs_are_served_from_the_sidecar(client):
     resp = client.get("/api/docs/")
     assert resp.status_code == 200
     assert "swagger-ui" in resp.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_in_production_the_docs_and_schema_need_sign_in(client, settings, url):
+    from org.tests.factories import StaffFactory, tree, user_for
+
+    settings.API_DOCS_PUBLIC = False
+    assert client.get(url).status_code in (401, 403)
+    client.force_login(user_for(StaffFactory(institution=tree()["OUT1"])))
+    assert client.get(url).status_code == 200
+
+
+def test_swagger_starts_from_a_script_file_not_an_inline_script(client):
+    html = client.get("/api/docs/").content.decode()
+    assert "<script>" not in html.replace(" ", "")
+    assert client.get("/api/docs/?script=").status_code == 200
