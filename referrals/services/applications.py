@@ -412,9 +412,15 @@ def application_flag_review(*, application: Application, by, decision: str, note
     application.flag_reviewed_by = by
     application.flag_reviewed_at = clock.now()
     application.save(update_fields=["flag_status", "flag_reviewed_by", "flag_reviewed_at", "updated_at"])
+    from .attribution import applications_recompute
     from .earnings import earnings_sync
 
     earnings_sync(applications=[application])
+    # Whether it counts decides whether it holds first touch: the customer's other applications
+    # may change hands (recomputed beside it; every changed one gets its earnings synced).
+    if application.customer_id_hash:
+        others = list(Application.objects.filter(customer_id_hash=application.customer_id_hash).exclude(pk=application.pk))
+        applications_recompute(applications=others)
     audit(
         user=by,
         action="referral_flag_review",

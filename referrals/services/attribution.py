@@ -361,7 +361,19 @@ def _compute_flags(
     """Set the flags of the touched applications; return {pk: new flag} of the neighbours whose
     burst flag changes (the caller loads and writes those)."""
     mobiles = {a.customer_mobile for a in touched.values() if a.customer_mobile}
-    staff_mobiles = set(Staff.objects.filter(mobile__in=mobiles).values_list("mobile", flat=True)) if mobiles else set()
+    # Whose mobile each is, and when they were employed: a number of someone who left years ago (or
+    # joins later) does not make an application 代客操作 (SPEC §3: employed on the application's date).
+    employed: dict[str, list[tuple]] = defaultdict(list)
+    if mobiles:
+        for mobile, start, end in Staff.objects.filter(mobile__in=mobiles).values_list("mobile", "active_from", "active_to"):
+            employed[mobile].append((start, end))
+
+    def staff_mobile(app) -> bool:
+        if not app.customer_mobile or app.submitted_at is None:
+            return False
+        day = local_date(app.submitted_at)
+        return any((start is None or start <= day) and (end is None or day <= end) for start, end in employed.get(app.customer_mobile, ()))
+
     by_code: dict[int, list] = defaultdict(list)
     for item in list(touched.values()) + neighbours:
         if item.code_id and item.submitted_at is not None:
@@ -384,7 +396,7 @@ def _compute_flags(
             or (app.customer_mobile and app.customer_mobile == referrer.mobile)
         ):
             flag = FlagKind.SELF_REFERRAL
-        elif app.customer_mobile and app.customer_mobile in staff_mobiles:
+        elif staff_mobile(app):
             flag = FlagKind.STAFF_MOBILE
         elif burst(app):
             flag = FlagKind.BURST
@@ -443,9 +455,14 @@ def _compute_credit(group: list[Application], *, rules: RuleBook, touched: dict,
             notes.append("经申诉改判归属")
         elif referrer is not None and app.customer_id_hash:
             for earlier in by_customer[app.customer_id_hash]:
+                # Only an application that counts holds first touch (a confirmed or pending flag
+                # does not), and only one credited to its employee in their own right: one credited
+                # under this rule does not extend the window (SPEC §3).
                 if (
                     earlier.staff_id
                     and earlier.staff_id != referrer
+                    and earlier.first_touch is None
+                    and application_counts(earlier)
                     and (day - local_date(earlier.submitted_at)).days <= rule.attribution_window_days
                 ):
                     staff_id, first_touch = earlier.staff_id, earlier
@@ -465,6 +482,12 @@ def _compute_credit(group: list[Application], *, rules: RuleBook, touched: dict,
     _set_institutions(group, credited_staff)
     _set_campaigns(group)
     _set_relationship_managers(group)
+
+
+def application_counts(app: Application) -> bool:
+    """SPEC §3: an application counts (in tables, for earnings, for first touch) unless flagged and
+    not cleared by a manager."""
+    return not app.flag or app.flag_status == FlagStatus.CLEARED
 
 
 def _set_institutions(group: list[Application], staff_ids: set[int]) -> None:
