@@ -92,8 +92,21 @@ def earnings_sync(*, applications: list[Application], rules=None) -> None:
                 to_delete.append(earning.pk)
             continue
         values = _earning_values(app, rules_by_campaign, rules, local_date)
-        if paid and values["status"] == EarningStatus.CONFIRMED:
+        if paid and values["status"] == EarningStatus.CONFIRMED and earning.staff_id == values["staff_id"]:
             values["status"] = EarningStatus.PAID
+        elif paid and values["status"] != EarningStatus.REVERSED and earning.status != EarningStatus.REVERSED:
+            # Money once paid never disappears (SPEC §3): a flag confirmed after payment, or the
+            # credit moved to someone else, turns the paid line into a deduction on the next payout
+            # sheet; the amount and the person paid stay as they were.
+            reason = values["explanation"] if values["staff_id"] == earning.staff_id else "发放后归属改为其他员工"
+            values = {
+                **{k: getattr(earning, k) for k in ("staff_id", "institution_id", "incentive_id", "amount", "confirmed_at")},
+                "status": EarningStatus.REVERSED,
+                "reversed_at": clock.now(),
+                "explanation": f"{reason}；已发放 {earning.amount:,.2f} 元，在下期发放表扣回"[:300],
+            }
+        elif paid and earning.status == EarningStatus.REVERSED and values["status"] != EarningStatus.REVERSED:
+            continue  # already a deduction: it stays one
         if earning is None:
             to_create.append({"application_id": app.pk, **values})
             continue

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from org import clock
 from org.errors import ApplicationError
 from org.models import AuditLog
 from org.tests.factories import StaffFactory, tree, user_for
@@ -198,3 +199,48 @@ def test_payout_sheet_outside_scope_or_not_a_branch_is_refused(t):
         payout_sheet_build(branch=t["SB1"], month="2024-03", by=manager_of(t["BR1"]))
     with pytest.raises(ApplicationError, match="格式应为 YYYY-MM"):
         payout_sheet_build(branch=t["BR1"], month="2024-W10", by=manager_of(t["BR1"]))
+
+
+def _paid_in_march(t, staff, application_id="A1", **extra):
+    disbursed(application_id, staff, "50000", day="2024-03-05", **extra)
+    manager = manager_of(t["BR1"])
+    march = payout_sheet_build(branch=t["BR1"], month="2024-03", by=manager)
+    payout_sheet_confirm(sheet=march, file=SimpleUploadedFile("ok.pdf", b"%PDF"), by=manager)
+    assert earning(application_id).status == EarningStatus.PAID
+    return manager, march
+
+
+def test_a_flag_confirmed_after_payment_is_deducted_on_the_next_sheet_and_stays_in_history(t):
+    """Seen: the earning dropped to 0 with no deduction and the payment vanished from history."""
+    from referrals.services.applications import application_flag_review
+
+    campaign()
+    staff = StaffFactory(institution=t["OUT1"])
+    manager, march = _paid_in_march(t, staff)
+    Application.objects.filter(application_id="A1").update(flag="staff_mobile", flag_status="pending")
+    with clock.frozen(dt.datetime(2024, 4, 10, 9, 0, tzinfo=clock.SHANGHAI)):
+        application_flag_review(application=Application.objects.get(application_id="A1"), by=manager, decision="confirmed")
+    e = earning("A1")
+    assert (e.status, e.amount, e.staff, e.paid_in) == (EarningStatus.REVERSED, Decimal("150.00"), staff, march)
+    assert "确认违规" in e.explanation and "在下期发放表扣回" in e.explanation
+    april = payout_sheet_build(branch=t["BR1"], month="2024-04", by=manager)
+    rows = list(read_sheet(april).iter_rows(values_only=True))
+    assert rows[1][1] == staff.employee_no and rows[1][10] == "扣回" and rows[1][11] == -150
+    assert april.total == Decimal("-150.00")
+
+
+def test_a_deduction_is_made_once_however_often_the_application_is_recomputed(t):
+    from referrals.services.attribution import applications_recompute
+
+    campaign()
+    staff = StaffFactory(institution=t["OUT1"])
+    manager, _ = _paid_in_march(t, staff)
+    # The customer's mobile turns out to be a colleague's (the roster arrived late): flagged.
+    StaffFactory(institution=t["OUT2"], mobile="13800001234", active_from=dt.date(2020, 1, 1))
+    for day in (10, 12):
+        with clock.frozen(dt.datetime(2024, 4, day, 9, 0, tzinfo=clock.SHANGHAI)):
+            applications_recompute(applications=[Application.objects.get(application_id="A1")])
+    april = payout_sheet_build(branch=t["BR1"], month="2024-04", by=manager)
+    assert april.total == Decimal("-150.00")
+    payout_sheet_confirm(sheet=april, file=SimpleUploadedFile("ok.pdf", b"%PDF"), by=manager)
+    assert payout_sheet_build(branch=t["BR1"], month="2024-05", by=manager).total == Decimal("0")
