@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -63,18 +65,117 @@ def _write_sheet(wb: Workbook, *, name: str, title: str, data: SheetData) -> Non
         ws.append([safe_cell(v, sheet=ws, number_format=fmt) for v, fmt in zip(row, formats, strict=True)])
 
 
-def circular_workbook(*, period: Period, scope: Institution) -> tuple[bytes, str]:
+CORRECTIONS_SHEET = "更正说明"
+MAX_LISTED_CHANGES = 500
+
+
+def period_finished(period: Period) -> bool:
+    """A period is final once its last day is over (Asia/Shanghai)."""
+    return period.end < clock.today()
+
+
+def _sheets(*, period: Period, scope: Institution) -> list[tuple[str, str, SheetData]]:
+    return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in circular_sheets.builders_for(period.kind)]
+
+
+def _canon(value) -> str:
+    """One text form of a cell, the same whether it comes from a builder or read back from a file."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        number = round(float(value), 6)
+        return str(int(number)) if number == int(number) else repr(number)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _figures(sheets) -> dict[str, list[tuple[str, ...]]]:
+    return {name: [tuple(_canon(v) for v in row) for row in data.rows] for name, _version, data in sheets}
+
+
+def _fingerprint(figures: dict) -> str:
+    return hashlib.sha256(json.dumps(figures, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _figures_of_file(circular: Circular) -> dict[str, list[tuple[str, ...]]]:
+    """The figures of a stored edition, read back from its workbook (data rows below the header)."""
+    from openpyxl import load_workbook
+
+    with circular.file.open("rb") as fh:
+        wb = load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
+    try:
+        return {
+            ws.title: [tuple(_canon(v) for v in row) for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
+            for ws in wb.worksheets
+            if ws.title not in (NOTES_SHEET, CORRECTIONS_SHEET)
+        }
+    finally:
+        wb.close()
+
+
+def _is_figure(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def figures_diff(old: dict, new: dict) -> list[dict]:
+    """Rows whose figures differ: rows are matched by their text cells (who or what the row is:
+    employee number, name, institution…) and the n-th occurrence of the same text; a row that
+    appears or disappears is a change too."""
+
+    def keyed(rows):
+        out, seen = {}, {}
+        for row in rows:
+            ident = tuple(v for v in row if v and not _is_figure(v))
+            n = seen[ident] = seen.get(ident, 0) + 1
+            out[(ident, n)] = row
+        return out
+
+    changes = []
+    for sheet in list(new) + [name for name in old if name not in new]:
+        before, after = keyed(old.get(sheet, [])), keyed(new.get(sheet, []))
+        for key in list(after) + [k for k in before if k not in after]:
+            if before.get(key) != after.get(key):
+                changes.append(
+                    {
+                        "sheet": sheet,
+                        "row": " ".join(key[0]) or "—",
+                        "old": " | ".join(before[key]) if key in before else "（无此行）",
+                        "new": " | ".join(after[key]) if key in after else "（已删除）",
+                    }
+                )
+    return changes
+
+
+def circular_workbook(
+    *, period: Period, scope: Institution, sheets=None, title_suffix: str = "", corrections: list[dict] | None = None
+) -> tuple[bytes, str]:
     """The workbook's bytes (write-only mode: rows stream to disk, whatever the bank's size) and
-    its rule versions."""
-    builders = circular_sheets.builders_for(period.kind)
-    title = circular_title(period=period, scope=scope)
+    its rule versions. A corrected edition carries the 更正说明 sheet listing the changed rows."""
+    sheets = sheets if sheets is not None else _sheets(period=period, scope=scope)
+    title = circular_title(period=period, scope=scope) + title_suffix
     wb = Workbook(write_only=True)
     notes: list[list] = []
-    for b in builders:
-        version = b.rule_version(period)
-        data = b.build(period=period, scope=scope)
-        _write_sheet(wb, name=b.name, title=f"{b.name} · {title}", data=data)
-        notes.extend([b.name, c.header, c.definition, version] for c in data.columns)
+    for name, version, data in sheets:
+        _write_sheet(wb, name=name, title=f"{name} · {title}", data=data)
+        notes.extend([name, c.header, c.definition, version] for c in data.columns)
+    if corrections is not None:
+        columns = [
+            Column("工作表", "数字有变化的工作表", width=12),
+            Column("行", "该行是谁或什么（员工号、姓名、机构…）", width=30),
+            Column("上一版", "上一版该行的数字", width=60),
+            Column("本版", "本版该行的数字", width=60),
+        ]
+        rows = [[c["sheet"], c["row"], c["old"], c["new"]] for c in corrections]
+        _write_sheet(wb, name=CORRECTIONS_SHEET, title=f"{CORRECTIONS_SHEET} · {title}", data=SheetData(columns=columns, rows=rows))
     note_columns = [
         Column("工作表", "本说明所述的工作表", width=10),
         Column("列名", "该工作表的列", width=16),
@@ -87,21 +188,58 @@ def circular_workbook(*, period: Period, scope: Institution) -> tuple[bytes, str
     wb.properties.creator = "转介与营销过程管理"
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue(), "；".join(f"{b.name}：{b.rule_version(period)}" for b in builders)
+    return buf.getvalue(), "；".join(f"{name}：{version}" for name, version, _data in sheets)
+
+
+def circular_provisional(*, period: Period, scope: Institution) -> tuple[bytes, str]:
+    """A circular of a period not over yet: the figures so far, marked 截至 … in every title and
+    the file name, and never stored (SPEC §6: only a finished period has editions)."""
+    circular_kind(period)
+    stamp = f"{clock.local(clock.now()):%Y-%m-%d %H:%M}"
+    content, _versions = circular_workbook(period=period, scope=scope, title_suffix=f"（截至 {stamp}，临时）")
+    label = {"week": "周通报", "month": "月通报", "quarter": "季度通报"}[period.kind]
+    return content, f"{scope.name}{period.code}{label}（截至{stamp.replace(':', '')}临时）.xlsx"
 
 
 def _stored(*, kind: str, period: Period, scope: Institution, rule_versions: str) -> Circular | None:
-    return Circular.objects.filter(kind=kind, period=period.code, scope=scope, rule_versions=rule_versions).select_related("scope").first()
+    """The latest edition stored for these rule versions."""
+    return (
+        Circular.objects.filter(kind=kind, period=period.code, scope=scope, rule_versions=rule_versions)
+        .select_related("scope")
+        .order_by("-edition")
+        .first()
+    )
 
 
 def circular_build(*, period: Period, scope: Institution) -> Circular:
-    """The circular of `scope` for `period`: the stored one when the same rule versions already
-    produced it, otherwise a new workbook stored under the unique constraint."""
+    """The circular of `scope` for a finished `period`.
+
+    The first build stores edition 1 (what Monday's job sends). Every later build recounts: when the
+    figures are what the latest edition shows, that edition is returned; when facts arrived or flags
+    were decided since, a corrected edition (第 2 版 …) is stored beside it, with a 更正说明 sheet
+    listing the rows whose figures differ. Editions already sent are never rewritten."""
     kind = circular_kind(period)
+    if not period_finished(period):
+        raise ApplicationError(
+            f"{period.label} 尚未结束，不能生成正式通报；可下载截至当前的临时通报", code="period_unfinished"
+        )
     rule_versions = circular_rule_versions(period=period)
-    if existing := _stored(kind=kind, period=period, scope=scope, rule_versions=rule_versions):
-        return existing
-    content, rule_versions = circular_workbook(period=period, scope=scope)
+    latest = _stored(kind=kind, period=period, scope=scope, rule_versions=rule_versions)
+    sheets = _sheets(period=period, scope=scope)
+    figures = _figures(sheets)
+    fingerprint = _fingerprint(figures)
+    corrections = None
+    if latest is not None:
+        if latest.figures_sha256 == fingerprint:
+            return latest
+        changes = figures_diff(_figures_of_file(latest), figures)
+        if not changes:  # an edition stored before fingerprints: same figures
+            Circular.objects.filter(pk=latest.pk).update(figures_sha256=fingerprint)
+            return latest
+        corrections = changes
+    edition = latest.edition + 1 if latest is not None else 1
+    suffix = f" 第 {edition} 版（更正）" if edition > 1 else ""
+    content, rule_versions = circular_workbook(period=period, scope=scope, sheets=sheets, title_suffix=suffix, corrections=corrections)
     circular = Circular(
         kind=kind,
         period=period.code,
@@ -109,22 +247,55 @@ def circular_build(*, period: Period, scope: Institution) -> Circular:
         period_end=period.end,
         scope=scope,
         rule_versions=rule_versions,
+        edition=edition,
+        figures_sha256=fingerprint,
+        changes=(corrections or [])[:MAX_LISTED_CHANGES],
+        changed_rows=len(corrections or []),
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         created_at=clock.now(),
     )
-    circular.file.save(f"{kind}/{period.code}/{scope.code}.xlsx", ContentFile(content), save=False)
+    name = f"{kind}/{period.code}/{scope.code}.xlsx" if edition == 1 else f"{kind}/{period.code}/{scope.code}-v{edition}.xlsx"
+    circular.file.save(name, ContentFile(content), save=False)
     try:
         with transaction.atomic():
             circular.save()
     except IntegrityError:
-        # Another worker stored the same circular first: keep theirs, drop our file.
+        # Another worker stored the same edition first: keep theirs, drop our file.
         circular.file.delete(save=False)
         winner = _stored(kind=kind, period=period, scope=scope, rule_versions=rule_versions)
         if winner is None:
             raise
         return winner
     return circular
+
+
+def recent_finished_periods(*, weeks: int = 8) -> list[Period]:
+    """The finished weeks, months and quarters that ended in the last `weeks` weeks."""
+    today = clock.today()
+    since = today - dt.timedelta(weeks=weeks)
+    out: list[Period] = []
+    for kind in ("week", "month", "quarter"):
+        period = Period.containing(today, kind).previous()
+        while period.end >= since:
+            out.append(period)
+            period = period.previous()
+    return out
+
+
+def circulars_rebuild_changed(*, weeks: int = 8) -> list[Circular]:
+    """Nightly: recount every stored circular of the last `weeks` weeks; store a corrected edition
+    where the figures changed. Returns the new editions."""
+    new = []
+    for period in recent_finished_periods(weeks=weeks):
+        kind = circular_kind(period)
+        scope_ids = Circular.objects.filter(kind=kind, period=period.code).values_list("scope_id", flat=True).distinct()
+        for scope in Institution.objects.filter(pk__in=list(scope_ids)).order_by("path"):
+            before = Circular.objects.filter(kind=kind, period=period.code, scope=scope).count()
+            circular = circular_build(period=period, scope=scope)
+            if Circular.objects.filter(kind=kind, period=period.code, scope=scope).count() > before:
+                new.append(circular)
+    return new
 
 
 def circular_scopes(*, scope_code: str | None = None) -> list[Institution]:

@@ -3,6 +3,8 @@ for a circular now (the build runs as a task, enqueued once the request's transa
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -59,6 +61,12 @@ class CircularGenerateView(ManagerPageMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("reporting:circulars")
+        if not services.period_finished(period):
+            # Not over yet: the figures so far, marked 截至 …, downloaded now and never stored.
+            scope = Institution.objects.get(code=code) if code else services.circular_scopes()[0]
+            content, filename = services.circular_provisional(period=period, scope=scope)
+            audit(user=request.user, action="circular.provisional", period=period.code, scope=scope.code)
+            return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)
         # The queue is tried once (fails in seconds when the broker is down) and the audit row says
         # what happened, queued or not.
         try:

@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.build_monthly_circulars",
         "schedule": crontab(hour=8, minute=0, day_of_month="1"),
     },
+    # Facts and flag decisions that arrive after a circular went out: corrected editions, 8 weeks back.
+    "circular-corrections": {
+        "task": "reporting.tasks.rebuild_changed_circulars",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "audit-log-purge": {
         "task": "org.tasks.audit_log_purge",
         "schedule": crontab(hour=3, minute=30),
