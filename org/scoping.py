@@ -14,6 +14,7 @@ the scope are simply absent, so `get_object_or_404` on a scoped queryset answers
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
+from django.http import Http404
 
 from .models import Institution, Staff
 
@@ -70,3 +71,59 @@ Institution.scope_path_field = "path"
 Institution.scope_staff_field = None
 Staff.scope_path_field = "institution__path"
 Staff.scope_staff_field = "pk"
+
+
+# --- the resolver: every lookup by a key a user sent ------------------------------------------------
+
+NOT_FOUND_MESSAGE = "未找到，或不在您的管理范围内"
+
+
+class NotInScope(Http404):
+    """Raised for "does not exist" and "not in your scope" alike: the same neutral message, so an
+    answer never confirms that something exists outside the user's scope."""
+
+    def __init__(self, what: str = ""):
+        super().__init__(f"{what}{NOT_FOUND_MESSAGE}" if what else NOT_FOUND_MESSAGE)
+
+
+def is_head_office(user) -> bool:
+    """Head office: a user scoped to the root of the tree, or a superuser (sees everything)."""
+    return user_scope_path(user) == ""
+
+
+def institution_for(user, code: str | None) -> Institution:
+    """The institution `code` if the user may see it; NotInScope otherwise (unknown alike)."""
+    code = (code or "").strip()
+    inst = scope_filter(Institution.objects.all(), user=user).filter(code=code).first() if code else None
+    if inst is None:
+        raise NotInScope(f"机构“{code}”" if code else "")
+    return inst
+
+
+def staff_for(user, employee_no: str | None) -> Staff:
+    """The employee `employee_no` if the user may see them; NotInScope otherwise (unknown alike)."""
+    employee_no = (employee_no or "").strip()
+    staff = (
+        scope_filter(Staff.objects.select_related("institution"), user=user).filter(employee_no=employee_no).first()
+        if employee_no
+        else None
+    )
+    if staff is None:
+        raise NotInScope(f"员工“{employee_no}”" if employee_no else "")
+    return staff
+
+
+def scope_root(user) -> Institution:
+    """The top of what the user sees: their scope institution, or (superuser) the root of the tree."""
+    own = getattr(user, "scope_institution", None)
+    if own is not None:
+        return own
+    root = Institution.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        raise NotInScope()
+    return root
+
+
+def scope_node(user, code: str | None) -> Institution:
+    """A manager page's institution: `code` (from ?inst=) resolved in scope, else the top of scope."""
+    return institution_for(user, code) if code else scope_root(user)

@@ -32,7 +32,6 @@ class ManagerPageMixin(ScopedPageMixin):
     """Pages for managers only; others get 404 (nothing to see, not "forbidden")."""
 
     def dispatch(self, request, *args, **kwargs):
-        from django.http import Http404
 
         if request.user.is_authenticated and user_scope_path(request.user) is None:
             raise Http404
@@ -41,25 +40,12 @@ class ManagerPageMixin(ScopedPageMixin):
 
 class InstitutionChoiceMixin:
     """The institution a manager's page is about: `?inst=CODE` (404 outside their scope), else
-    their own scope node, else (head office, superuser) the root of the tree."""
+    the top of their scope. Resolved by `org.scoping.scope_node`, the one resolver."""
 
     def node(self):
-        from django.http import Http404
-        from django.shortcuts import get_object_or_404
+        from .scoping import scope_node
 
-        from .models import Institution
-
-        qs = scope_filter(Institution.objects.all(), user=self.request.user)
-        code = self.request.GET.get("inst") or self.request.POST.get("inst")
-        if code:
-            return get_object_or_404(qs, code=code)
-        own = getattr(self.request.user, "scope_institution", None)
-        if own is not None:
-            return own
-        root = qs.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise Http404
-        return root
+        return scope_node(self.request.user, self.request.GET.get("inst") or self.request.POST.get("inst"))
 
 
 class ApplicationErrorMixin:
@@ -131,13 +117,9 @@ class InstitutionPagesMixin(ManagerPageMixin):
         return institutions_with_staff_counts(queryset=self.institutions().filter(parent=node), day=clock.today()).order_by("code")
 
     def scope_root(self) -> Institution:
-        user = self.request.user
-        if user.scope_institution_id is not None:
-            return user.scope_institution
-        root = Institution.objects.filter(parent__isnull=True).order_by("code").first()
-        if root is None:
-            raise Http404
-        return root
+        from .scoping import scope_root
+
+        return scope_root(self.request.user)
 
     def trail(self, node: Institution) -> list[Institution]:
         """Breadcrumbs from the top of the user's scope down to the node (never above the scope)."""

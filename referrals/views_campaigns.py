@@ -19,9 +19,9 @@ from django.views.generic import FormView, TemplateView
 
 from org import clock
 from org.errors import ApplicationError
-from org.models import Institution, Staff
+from org.models import Institution
 from org.periods import Period
-from org.scoping import institution_in_scope
+from org.scoping import NotInScope, institution_in_scope, is_head_office, scope_node, staff_for
 from org.selectors import institutions_in_scope
 from org.views import ManagerPageMixin
 
@@ -31,7 +31,6 @@ from .services.campaigns import (
     campaign_targets_set,
     campaign_update,
     incentive_rule_add,
-    is_head_office,
     responsible_person_set,
 )
 
@@ -210,21 +209,6 @@ class IncentiveCreateView(HeadOfficeMixin, FormView):
         return HttpResponseRedirect(reverse("referrals:campaign-detail", args=[self.campaign.pk]))
 
 
-def _scope_node(user, code: str | None) -> Institution:
-    """The institution whose children the page shows: `?inst=CODE` if in scope, else the user's."""
-    if code:
-        node = Institution.objects.filter(code=code).first()
-        if node is None or not institution_in_scope(node, user=user):
-            raise Http404
-        return node
-    node = getattr(user, "scope_institution", None)
-    if node is None:  # a superuser without a scope: the root
-        node = Institution.objects.filter(parent__isnull=True).first()
-    if node is None:
-        raise Http404
-    return node
-
-
 def _week(text: str | None, campaign: Campaign) -> Period:
     if text:
         try:
@@ -297,12 +281,12 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        node = _scope_node(self.request.user, self.request.GET.get("inst"))
+        node = scope_node(self.request.user, self.request.GET.get("inst"))
         ctx.update(self.context(node, _week(self.request.GET.get("week"), self.campaign)))
         return ctx
 
     def post(self, request, *args, **kwargs):
-        node = _scope_node(request.user, request.POST.get("inst"))
+        node = scope_node(request.user, request.POST.get("inst"))
         try:
             week = _week(request.POST.get("week"), self.campaign)
         except ApplicationError as exc:
@@ -356,9 +340,12 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
         employee_no = request.POST.get("employee_no", "").strip()
         staff = None
         if employee_no:
-            staff = Staff.objects.select_related("institution").filter(employee_no=employee_no).first()
-            if staff is None:
-                messages.error(request, f"员工号 {employee_no} 不存在")
+            # Looked up in the manager's scope only: an employee number from elsewhere in the bank
+            # answers exactly like an unknown one, and no name is printed.
+            try:
+                staff = staff_for(request.user, employee_no)
+            except NotInScope as exc:
+                messages.error(request, str(exc))
                 return HttpResponseRedirect(back)
         try:
             responsible_person_set(campaign=self.campaign, institution=target, staff=staff, by=request.user)

@@ -16,7 +16,7 @@ from org.errors import ApplicationError
 from org.models import Institution
 from org.periods import Period
 from org.queue import enqueue
-from org.scoping import user_scope_path
+from org.scoping import is_head_office
 from org.services import audit
 from org.views import ManagerPageMixin
 
@@ -34,7 +34,7 @@ class CircularListView(ManagerPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["can_generate"] = user_scope_path(self.request.user) == ""
+        ctx["can_generate"] = is_head_office(self.request.user)
         return ctx
 
 
@@ -50,7 +50,7 @@ class CircularGenerateView(ManagerPageMixin, View):
     """Head office only ("generate now"): validates, then enqueues the task after commit."""
 
     def post(self, request):
-        if user_scope_path(request.user) != "":
+        if not is_head_office(request.user):
             raise Http404
         code = (request.POST.get("scope") or "").strip() or None
         try:

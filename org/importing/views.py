@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views import View
 
-from ..scoping import user_scope_path
+from ..scoping import is_head_office
 from ..views import ScopedPageMixin
 from . import registry
 from .base import run_import
@@ -41,7 +41,7 @@ class ImportUploadView(ScopedPageMixin, View):
     template_name = "org/import.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and user_scope_path(request.user) != "":
+        if request.user.is_authenticated and not is_head_office(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 

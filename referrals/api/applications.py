@@ -7,16 +7,14 @@ Answers mask customers' names, mobiles and ID numbers; listing them is audit-log
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from org.api.base import ScopedAPIView
+from org.api.base import ManagerOnlyMixin, ScopedAPIView
 from org.api.pagination import StandardPagination
 from org.errors import ApplicationError
 from org.models import Staff
-from org.scoping import is_manager
 from org.services import audit
 
 from ..selectors.applications import applications_in_scope, disputes_in_scope
@@ -26,13 +24,8 @@ from ..services.applications import application_flag_review, dispute_resolve
 TAG = "转介管理"
 
 
-class ManagerAPIView(ScopedAPIView):
-    """Managers only: anyone else gets 404 (nothing to see, not "forbidden")."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not is_manager(request.user):
-            raise Http404
+class ManagerAPIView(ManagerOnlyMixin, ScopedAPIView):
+    """Managers only (org.api.base.ManagerOnlyMixin, the one home of that rule): anyone else 404."""
 
 
 class ApplicationListView(ManagerAPIView):

@@ -16,17 +16,13 @@ from django.db.models import Max
 
 from org.errors import ApplicationError
 from org.models import Institution, Staff
-from org.scoping import institution_in_scope, is_manager, user_scope_path
+from org.scoping import institution_in_scope, is_head_office, is_manager
 from org.services import audit
 
 from ..models import Campaign, CampaignTarget, IncentiveRule, ReferralProduct, ResponsiblePerson
 
 DEFAULT_RATE = Decimal("0.003")
 DEFAULT_CAP = Decimal("300")
-
-
-def is_head_office(user) -> bool:
-    return user_scope_path(user) == ""
 
 
 def _require_head_office(user) -> None:

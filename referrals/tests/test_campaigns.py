@@ -222,12 +222,28 @@ def test_responsible_person_per_institution(t, campaign):
     assert response.status_code == 302
     assert ResponsiblePerson.objects.get(campaign=campaign, institution=t["OUT1"]).staff == vp
     assert "赵行长" in client.get(url, {"week": "2024-W10"}).content.decode()
+    # Someone in scope but working in another outlet: the service's placement rule.
+    sideways = StaffFactory(institution=t["OUT2"], name="钱柜员")
     refused = client.post(
         url,
-        {"inst": "SB1", "week": "2024-W10", "action": "responsible", "institution": t["OUT2"].pk, "employee_no": far.employee_no},
+        {"inst": "SB1", "week": "2024-W10", "action": "responsible", "institution": t["OUT1"].pk, "employee_no": sideways.employee_no},
         follow=True,
     )
     assert "不能担任包保责任人" in refused.content.decode()
+    # Someone elsewhere in the bank reads exactly like an unknown number, and no name is printed.
+    outside = client.post(
+        url,
+        {"inst": "SB1", "week": "2024-W10", "action": "responsible", "institution": t["OUT1"].pk, "employee_no": far.employee_no},
+        follow=True,
+    ).content.decode()
+    unknown = client.post(
+        url,
+        {"inst": "SB1", "week": "2024-W10", "action": "responsible", "institution": t["OUT1"].pk, "employee_no": "NOBODY1"},
+        follow=True,
+    ).content.decode()
+    assert f"员工“{far.employee_no}”未找到，或不在您的管理范围内" in outside and far.name not in outside
+    assert "员工“NOBODY1”未找到，或不在您的管理范围内" in unknown
+    assert ResponsiblePerson.objects.get(campaign=campaign, institution=t["OUT1"]).staff == vp
     assert (
         client.post(url, {"inst": "SB1", "action": "responsible", "institution": t["OUT4"].pk, "employee_no": vp.employee_no}).status_code
         == 404

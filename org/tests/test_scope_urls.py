@@ -1,0 +1,126 @@
+"""Every URL the product serves, walked from Django's URL resolver (issue 7 §2): each pattern is
+classified below, and every one that takes an object answers 404 for GET and POST when the object
+is outside the caller's scope — the same answer as an object that does not exist.
+
+A new URL fails `test_every_url_is_classified` until it is added to one of the tables: PUBLIC
+(anyone), NO_OBJECT (takes no key: lists, the caller's own things, forms; its querysets are scoped
+by org.scoping), BANK_WIDE (an object every manager may read, e.g. campaigns, with the reason) or
+OBJECT (how to name an object of the other branch, BR2, for a BR1 manager — or, for /me/ URLs, an
+object of another employee)."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from org import clock
+from org.tests.factories import StaffFactory, user_for
+from referrals.models import Application, Dispute, PayoutSheet
+from referrals.services.codes import mgm_code_create, referral_code_issue
+from referrals.tests.reporting_data import known_week
+from reporting import services as reporting_services
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {
+    "set_language", "schema", "api-docs", "api-redoc", "api-auth-token", "api-auth-token-refresh",
+    "api-auth-token-revoke", "api-auth-wechat", "api-loan-events", "privacy", "scan", "lead", "thanks",
+    "login", "logout", "home",
+}
+NO_OBJECT = {
+    "api-me", "api-staff-list", "api-institution-list", "api-me-referral-code", "api-me-referral-code-reissue",
+    "api-me-referral-code-png", "api-me-referral-code-svg", "api-me-referral-code-poster",
+    "api-me-referral-code-poster-pdf", "api-me-mgm-codes", "api-me-referrals", "api-me-earnings", "api-me-rank",
+    "api-referral-applications", "api-referral-disputes", "dashboard", "dashboard-funnel", "dashboard-behind",
+    "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
+    "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload",
+}
+BANK_WIDE = {
+    # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
+    # only (tested in referrals/tests/test_campaigns.py); targets inside are scoped by ?inst=.
+    "campaign-detail", "campaign-edit", "campaign-incentive-add",
+}
+# name -> function(objects) -> (path, who): who is "manager" (BR1) or "staff" (an employee of BR1).
+OBJECT = {
+    "api-staff-detail": lambda o: (f"/api/v1/staff/{o['far_staff'].employee_no}/", "manager"),
+    "api-staff-bind-code": lambda o: (f"/api/v1/staff/{o['far_staff'].employee_no}/wechat-bind-code", "manager"),
+    "api-institution-detail": lambda o: ("/api/v1/institutions/OUT4/", "manager"),
+    "api-me-mgm-code-revoke": lambda o: (f"/api/v1/me/mgm-codes/{o['far_mgm'].pk}/revoke", "staff"),
+    "api-me-mgm-code-png": lambda o: (f"/api/v1/me/mgm-codes/{o['far_mgm'].pk}/qr.png", "staff"),
+    "api-me-referral-dispute": lambda o: (f"/api/v1/me/referrals/{o['far_app'].application_id}/dispute", "staff"),
+    "api-referral-review": lambda o: (f"/api/v1/referrals/applications/{o['far_app'].application_id}/review", "manager"),
+    "api-referral-dispute-resolve": lambda o: (f"/api/v1/referrals/disputes/{o['far_dispute'].pk}/resolve", "manager"),
+    "codes-issue": lambda o: (f"/referrals/codes/staff/{o['far_staff'].pk}/issue", "manager"),
+    "codes-revoke": lambda o: (f"/referrals/codes/staff/{o['far_staff'].pk}/revoke", "manager"),
+    "codes-poster": lambda o: (f"/referrals/codes/staff/{o['far_staff'].pk}/poster.png", "manager"),
+    "application-review": lambda o: (f"/referrals/applications/{o['far_app'].application_id}/review", "manager"),
+    "dispute-resolve": lambda o: (f"/referrals/disputes/{o['far_dispute'].pk}/resolve", "manager"),
+    "payout-download": lambda o: (f"/referrals/payouts/{o['far_payout'].pk}/download", "manager"),
+    "payout-confirm": lambda o: (f"/referrals/payouts/{o['far_payout'].pk}/confirm", "manager"),
+    "circular-download": lambda o: (f"/reporting/circulars/{o['far_circular'].pk}/download/", "manager"),
+    "org_institution_detail": lambda o: ("/org/institutions/OUT4/", "manager"),
+    "org_staff_detail": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/", "manager"),
+    "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
+}
+# Filters that name an institution: out of scope reads like unknown (404), never a widened list.
+SCOPED_FILTERS = ["/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3"]
+
+
+def _walk(resolver, prefix=""):
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue  # Django's admin: superusers only, behind ADMIN_ALLOWED_NETWORKS
+            yield from _walk(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.name
+
+
+def test_every_url_is_classified():
+    tables = PUBLIC | NO_OBJECT | BANK_WIDE | set(OBJECT)
+    unclassified = [f"{route} (name={name})" for route, name in _walk(get_resolver()) if name not in tables]
+    assert not unclassified, (
+        "Classify each new URL in org/tests/test_scope_urls.py: PUBLIC, NO_OBJECT, BANK_WIDE (with the reason) "
+        "or OBJECT (how to name an out-of-scope object): " + "; ".join(unclassified)
+    )
+    assert not (PUBLIC & NO_OBJECT) and not (set(OBJECT) & (PUBLIC | NO_OBJECT | BANK_WIDE))
+
+
+@pytest.fixture
+def objects():
+    data = known_week()
+    t = data["tree"]
+    far = data["E"]  # BR2
+    far_app = Application.objects.filter(staff=far).first()
+    near_staff = data["A"]  # BR1, OUT1
+    referral_code_issue(staff=far, issued_by=None)
+    with clock.frozen(clock.now()):
+        far_mgm = mgm_code_create(staff=far, intermediary_kind="merchant", intermediary_name="某商户", by=None)
+    return {
+        "tree": t,
+        "far_staff": far,
+        "far_app": far_app,
+        "far_mgm": far_mgm,
+        "far_dispute": Dispute.objects.create(application=far_app, raised_by=far, reason="x", raised_at=clock.now()),
+        "far_payout": PayoutSheet.objects.create(branch=t["BR2"], month="2024-11", generated_at=clock.now()),
+        "far_circular": reporting_services.circular_build(period=reporting_services.Period.parse("2024-W45"), scope=t["BR2"]),
+        "manager": user_for(StaffFactory(employee_no="BM777", institution=t["BR1"]), scope=t["BR1"]),
+        "staff": user_for(near_staff),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT))
+def test_an_object_outside_the_scope_answers_404_for_get_and_post(objects, name):
+    path, who = OBJECT[name](objects)
+    client = APIClient()
+    client.force_login(objects[who])
+    answers = {method: getattr(client, method)(path).status_code for method in ("get", "post")}
+    # A method the URL does not serve says 405 before any lookup (it reveals nothing); the method
+    # it serves must say 404 — never 200, 403 or 500.
+    assert set(answers.values()) <= {404, 405}, f"{path} as {who}: {answers}"
+    assert 404 in answers.values(), f"{path} as {who}: {answers}"
+
+
+@pytest.mark.parametrize("path", SCOPED_FILTERS)
+def test_a_filter_naming_an_institution_outside_the_scope_answers_404(objects, path, client):
+    client.force_login(objects["manager"])
+    assert client.get(path).status_code == 404
