@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,9 +22,9 @@ from org.services import audit
 from .authentication import ApiTokenAuthentication
 from .base import ManagerOnlyMixin, ScopedAPIView, ScopedMixin, StaffAPIView
 from .filters import InstitutionFilter, StaffFilter
+from .schema import errors
 from .serializers import (
     BindCodeSerializer,
-    ErrorSerializer,
     InstitutionDetailSerializer,
     InstitutionSerializer,
     MeSerializer,
@@ -35,18 +35,6 @@ from .serializers import (
     WeChatLoginResultSerializer,
     WeChatLoginSerializer,
 )
-
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="提交的数据有误"),
-    401: OpenApiResponse(ErrorSerializer, description="未登录或认证失败"),
-    404: OpenApiResponse(ErrorSerializer, description="未找到，或不在您的管理范围内"),
-    429: OpenApiResponse(ErrorSerializer, description="登录失败次数过多"),
-    503: OpenApiResponse(ErrorSerializer, description="微信服务器暂时不可用"),
-}
-
-
-def errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in codes}
 
 
 class PublicAPIView(APIView):

@@ -88,3 +88,20 @@ def test_swagger_starts_from_a_script_file_not_an_inline_script(client):
     html = client.get("/api/docs/").content.decode()
     assert "<script>" not in html.replace(" ", "")
     assert client.get("/api/docs/?script=").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "component"),
+    [
+        ("/api/v1/me/referrals", "PaginatedMyReferralList"),
+        ("/api/v1/referrals/applications/", "PaginatedApplicationList"),
+        ("/api/v1/referrals/disputes/", "PaginatedDisputeList"),
+    ],
+)
+def test_paginated_lists_are_documented_as_paginated(client, path, component):
+    """They were documented as bare arrays but answer {count, next, previous, results}."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    ok = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": f"#/components/schemas/{component}"}
+    assert set(schema["components"]["schemas"][component]["properties"]) == {"count", "next", "previous", "results"}
+    assert {"401", "404"} <= set(schema["paths"][path]["get"]["responses"])

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from org.api.base import ManagerOnlyMixin, ScopedAPIView
 from org.api.pagination import StandardPagination
+from org.api.schema import errors, paginated
 from org.errors import ApplicationError
 from org.models import Staff
 from org.services import audit
@@ -42,7 +43,7 @@ class ApplicationListView(ManagerAPIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=ApplicationSerializer(many=True),
+        responses={200: paginated(ApplicationSerializer), **errors(400, 401, 404)},
     )
     def get(self, request):
         p = request.query_params
@@ -66,7 +67,7 @@ class ApplicationReviewView(ManagerAPIView):
         tags=[TAG],
         summary="核查风险标记：放行（cleared）或确认违规（confirmed）",
         request=FlagReviewSerializer,
-        responses=ApplicationSerializer,
+        responses={200: ApplicationSerializer, **errors(400, 401, 404)},
     )
     def post(self, request, application_id: str):
         application = get_object_or_404(applications_in_scope(user=request.user), application_id=application_id)
@@ -81,8 +82,8 @@ class DisputeListView(ManagerAPIView):
     @extend_schema(
         tags=[TAG],
         summary="管理范围内的归属申诉",
-        parameters=[OpenApiParameter("status", str, enum=["open", "upheld", "dismissed"]), OpenApiParameter("page", int)],
-        responses=DisputeSerializer(many=True),
+        parameters=[OpenApiParameter("status", str, enum=["open", "upheld", "dismissed"]), OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses={200: paginated(DisputeSerializer), **errors(400, 401, 404)},
     )
     def get(self, request):
         qs = disputes_in_scope(user=request.user, status=request.query_params.get("status"))
@@ -92,7 +93,7 @@ class DisputeListView(ManagerAPIView):
 
 
 class DisputeResolveView(ManagerAPIView):
-    @extend_schema(tags=[TAG], summary="处理申诉：成立（可改判归属）或驳回", request=DisputeResolveSerializer, responses=DisputeSerializer)
+    @extend_schema(tags=[TAG], summary="处理申诉：成立（可改判归属）或驳回", request=DisputeResolveSerializer, responses={200: DisputeSerializer, **errors(400, 401, 404)})
     def post(self, request, pk: int):
         dispute = get_object_or_404(disputes_in_scope(user=request.user), pk=pk)
         body = DisputeResolveSerializer(data=request.data)

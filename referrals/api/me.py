@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from org import clock
 from org.api.base import StaffAPIView
 from org.api.pagination import StandardPagination
+from org.api.schema import errors, paginated
 from org.errors import ApplicationError
 from org.periods import Period
 from org.selectors import branch_of
@@ -45,7 +46,7 @@ class MyReferralsView(StaffAPIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses=MyReferralSerializer(many=True),
+        responses={200: paginated(MyReferralSerializer), **errors(400, 401, 404)},
     )
     def get(self, request):
         qs = my_referrals(staff=self.staff, status=request.query_params.get("status"), month=request.query_params.get("month"))
