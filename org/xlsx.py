@@ -98,6 +98,17 @@ def header_row(sheet, headers: list[str]) -> list[WriteOnlyCell]:
 
 
 def safe_csv_value(value) -> str:
-    """For CSV exports (no cell types there): prefix a quote so a spreadsheet shows the text."""
+    """For CSV exports (no cell types there): prefix a quote so a spreadsheet shows the text.
+    The one escape of every CSV the product writes (exports, referral_codes, import rejects)."""
     text = "" if value is None else str(value)
     return "'" + text if is_dangerous(text) else text
+
+
+def safe_csv_row(values) -> list[str]:
+    return [safe_csv_value(v) for v in values]
+
+
+def unescape_csv_value(text: str) -> str:
+    """What `safe_csv_value` wrote, read back: a rejects file fixed in Excel and re-imported gives
+    the original text ("'-abc" → "-abc"); a quote before anything harmless is the user's own."""
+    return text[1:] if text.startswith("'") and is_dangerous(text[1:]) else text

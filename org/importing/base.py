@@ -83,6 +83,7 @@ from django.db.models import Model, QuerySet
 from .. import clock, pii
 from ..errors import ApplicationError
 from ..text import NUL_MESSAGE, has_nul
+from ..xlsx import safe_csv_row
 from . import registry
 from .readers import Table, read_path, read_table
 
@@ -550,7 +551,7 @@ def write_rejects(target: Path, *, table: Table, rows: list[Row]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(header)
+        writer.writerow(safe_csv_row(header))
         for row in rows:
             reason = "；".join(f"{e.column}: {e.message}" if e.column else e.message for e in row.row_errors())
-            writer.writerow([row.cells[i] if i < len(row.cells) else "" for i in keep] + [reason])
+            writer.writerow(safe_csv_row([row.cells[i] if i < len(row.cells) else "" for i in keep] + [reason]))

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import ApplicationError
+from ..xlsx import unescape_csv_value
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -77,7 +78,8 @@ def _csv_table(reader) -> Table:
             header = [c.replace("\x00", "").strip().lstrip("\ufeff") for c in cells]
             table.header = header
             continue
-        cells = [c.strip() for c in cells]
+        # A cell escaped by safe_csv_value (a rejects file re-imported) reads as the original text.
+        cells = [unescape_csv_value(c.strip()) for c in cells]
         if not any(cells):
             continue
         table.rows.append((number, _fit(cells, len(header))))

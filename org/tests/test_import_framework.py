@@ -196,3 +196,16 @@ def test_command_exit_status_as_the_shell_sees_it(tmp_path, capsys):
     assert exit_info.value.code == 1
     captured = capsys.readouterr()
     assert "第 3 行 机构号: 机构 X9 不存在" in captured.out and "有 2 行被拒绝" in captured.err
+
+
+def test_the_rejects_file_is_escaped_and_reads_back_as_the_original_text(tmp_path):
+    tree()
+    bad = [GOOD[0][:1] + ["=HYPERLINK(\"x\")"] + GOOD[0][2:3] + ["X9"] + GOOD[0][4:]]
+    result = run_import(kind="staff", path=write_csv(tmp_path / "r.csv", ZH, GOOD[1:] + bad), skip_bad=True)
+    assert result.rejected == 1
+    raw = read_csv(tmp_path / "r.rejects.csv")
+    assert raw[1][1] == "'=HYPERLINK(\"x\")"  # Excel shows text, never runs it
+    raw[1][3] = "OUT3"
+    write_csv(tmp_path / "r.rejects.csv", raw[0], raw[1:], bom=True)
+    assert run_import(kind="staff", path=tmp_path / "r.rejects.csv").created == 1
+    assert Staff.objects.filter(name="=HYPERLINK(\"x\")").exists()  # the name as it was

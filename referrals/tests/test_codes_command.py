@@ -93,3 +93,13 @@ def test_unknown_scope_is_refused_in_chinese(bank):
     with pytest.raises(CommandError, match="机构号 NOPE 不存在"):
         run("--scope", "NOPE")
     assert not ReferralCode.objects.exists()
+
+
+def test_a_token_that_starts_like_a_formula_is_escaped_too(bank, tmp_path):
+    """token_urlsafe starts with "-" about once in 64; the code column was written raw."""
+    code = referral_code_issue(staff=bank["br1_a"], issued_by=None)
+    ReferralCode.objects.filter(pk=code.pk).update(token="-2BNWcX9aQ1")
+    out = tmp_path / "codes.csv"
+    run("--scope", "BR1", "--out", str(out))
+    row = next(r for r in read_csv(out) if r["employee_no"] == "A001")
+    assert row["code"] == "'-2BNWcX9aQ1"
