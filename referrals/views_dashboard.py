@@ -16,6 +16,7 @@ from org import clock
 from org.errors import ApplicationError
 from org.models import InstitutionKind
 from org.periods import Period
+from org.scoping import scope_root
 from org.selectors import institution_path_names
 from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
@@ -159,7 +160,7 @@ class HonoursView(ReferralDashboardMixin, TemplateView):
         branch = None
         if node.parent_id is not None:
             branch = next((i for i in ctx["trail"] if i.kind == InstitutionKind.BRANCH), None)
-        h = referral_honours(period=honours_period(ctx["period"]), branch=branch)
+        h = referral_honours(period=honours_period(ctx["period"]), branch=branch, viewer_scope=scope_root(self.request.user))
         branches = [
             {
                 "institution": inst,

@@ -14,6 +14,7 @@ the children of any node is one query per source table whatever the tree's size.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -374,30 +375,66 @@ def referral_targets_behind(*, scope: Institution, period: Period, campaign: Cam
 # --- Honours (monthly, SPEC §3) ---------------------------------------------------------------------
 
 
-def _honour_rows(
-    *, root: Institution, period: Period, by: str, top: int, per_branch: bool, branch: Institution | None = None
-) -> list[dict]:
-    # Rewards by rank consider only people employed for the whole period (SPEC §6).
-    base = Application.objects.filter(counted(), staff__isnull=False, institution__path__startswith=(branch or root).path).filter(
-        Q(staff__active_from__lte=period.start) & (Q(staff__active_to__isnull=True) | Q(staff__active_to__gte=period.end))
-    )
+def _employed_whole_period(period: Period) -> Q:
+    return Q(staff__active_from__lte=period.start) & (Q(staff__active_to__isnull=True) | Q(staff__active_to__gte=period.end))
+
+
+def _honour_values(*, root: Institution, period: Period, by: str, per_branch: bool, branch: Institution | None, whole_period: bool):
+    base = Application.objects.filter(counted(), staff__isnull=False, institution__path__startswith=(branch or root).path)
+    # Rewards by rank consider only people employed for the whole period (SPEC §6); the others are
+    # listed beside the ranking, marked, without a rank.
+    base = base.filter(_employed_whole_period(period)) if whole_period else base.exclude(_employed_whole_period(period))
     if by == "applications":
         base, value = base.filter(within("submitted_at", period)), Count("pk")
     else:
         base, value = base.filter(within("disbursed_at", period)), Sum("disbursed_amount")
     grouping = {"branch": child_path("institution__path", root.path)} if per_branch else {}
-    qs = (
+    return (
         base.annotate(**grouping)
-        .values("staff_id", "staff__employee_no", "staff__name", "staff__institution__name", *grouping)
+        .values("staff_id", "staff__employee_no", "staff__name", "staff__institution__name", "staff__institution__path", *grouping)
         .annotate(value=value)
         .filter(value__gt=0)
-        .annotate(
-            rank=Window(Rank(), partition_by=[F("branch")] if per_branch else None, order_by=F("value").desc()),
-        )
+    )
+
+
+def _honour_rows(
+    *, root: Institution, period: Period, by: str, top: int, per_branch: bool, branch: Institution | None = None
+) -> list[dict]:
+    qs = (
+        _honour_values(root=root, period=period, by=by, per_branch=per_branch, branch=branch, whole_period=True)
+        .annotate(rank=Window(Rank(), partition_by=[F("branch")] if per_branch else None, order_by=F("value").desc()))
         .filter(rank__lte=top)
         .order_by(*(["branch"] if per_branch else []), "rank", "staff__employee_no")
     )
     return list(qs)
+
+
+def _honour_unranked(*, root, period, by, top, per_branch, branch, ranked: list[dict]) -> list[dict]:
+    """People not employed the whole period whose figure would have placed them in the list: shown
+    after it, marked, with no rank. Compared with the list's last figure (or any figure > 0 when the
+    list is not full); the candidates are few (joiners and leavers of the month)."""
+    lists: dict = defaultdict(list)
+    for r in ranked:
+        lists[r.get("branch")].append(r["value"])
+    out = []
+    for r in _honour_values(root=root, period=period, by=by, per_branch=per_branch, branch=branch, whole_period=False).order_by(
+        "-value", "staff__employee_no"
+    ):
+        values = lists.get(r.get("branch"), [])
+        if len(values) < top or r["value"] >= min(values):
+            out.append({**r, "rank": None, "note": "统计期内未全期在岗，列出不排名"})
+    return out
+
+
+def _outside_scope_masked(rows: list[dict], viewer_scope: Institution | None) -> list[dict]:
+    """Bank-wide honours are public recognition (通报表扬): name, institution and figure for
+    everyone; the employee number only for people inside the viewer's scope (SPEC §2)."""
+    prefix = viewer_scope.path if viewer_scope is not None and viewer_scope.parent_id is not None else ""
+    for r in rows:
+        r["in_scope"] = r["staff__institution__path"].startswith(prefix)
+        if not r["in_scope"]:
+            r["staff__employee_no"] = ""
+    return rows
 
 
 @dataclass
@@ -408,32 +445,44 @@ class Honours:
     branch_applications: list[dict]
     branch_amount: list[dict]
     branches: dict[str, Institution]
+    unranked_applications: list[dict] = field(default_factory=list)
+    unranked_amount: list[dict] = field(default_factory=list)
 
 
 def head_office() -> Institution | None:
     return Institution.objects.filter(parent__isnull=True).order_by("path").first()
 
 
-def referral_honours(*, period: Period, branch: Institution | None = None, top: int = 10, top_per_branch: int = 3) -> Honours:
+def referral_honours(
+    *, period: Period, branch: Institution | None = None, top: int = 10, top_per_branch: int = 3, viewer_scope: Institution | None = None
+) -> Honours:
     """转介进件营销明星 (top by applications) and 月投放营销能手 (top by disbursed amount), bank-wide,
     and the top of each branch (of `branch` only when given). Only people employed for the whole
-    month are ranked: who joined or left during it is in the league tables but not in the honours. Honours are bank-wide whoever looks:
-    a branch sees the same top 10 as the head office. Ties share a rank, so a list may be longer.
-    Five queries whatever the bank's size."""
+    month are ranked; those who joined or left during it and would have placed are listed after the
+    bank-wide lists, marked, without a rank. Honours are bank-wide whoever looks, but the employee
+    number of someone outside `viewer_scope` is never shown. Ties share a rank, so a list may be
+    longer."""
     root = head_office()
     if root is None:
         return Honours(period, [], [], [], [], {})
     branches = {i.path: i for i in Institution.objects.filter(parent=root)}
     if branch is not None:
         branches = {branch.path: branch}
-    return Honours(
+    top_apps = _honour_rows(root=root, period=period, by="applications", top=top, per_branch=False)
+    top_amount = _honour_rows(root=root, period=period, by="amount", top=top, per_branch=False)
+    h = Honours(
         period=period,
-        top_applications=_honour_rows(root=root, period=period, by="applications", top=top, per_branch=False),
-        top_amount=_honour_rows(root=root, period=period, by="amount", top=top, per_branch=False),
+        top_applications=top_apps,
+        top_amount=top_amount,
         branch_applications=_honour_rows(root=root, period=period, by="applications", top=top_per_branch, per_branch=True, branch=branch),
         branch_amount=_honour_rows(root=root, period=period, by="amount", top=top_per_branch, per_branch=True, branch=branch),
         branches=branches,
+        unranked_applications=_honour_unranked(root=root, period=period, by="applications", top=top, per_branch=False, branch=None, ranked=top_apps),
+        unranked_amount=_honour_unranked(root=root, period=period, by="amount", top=top, per_branch=False, branch=None, ranked=top_amount),
     )
+    for rows in (h.top_applications, h.top_amount, h.branch_applications, h.branch_amount, h.unranked_applications, h.unranked_amount):
+        _outside_scope_masked(rows, viewer_scope)
+    return h
 
 
 # --- Circular sheets (registered with org.circular_sheets from ReferralsConfig.ready) ----------------
@@ -491,16 +540,17 @@ def referral_honours_sheet(*, period: Period, scope: Institution):
 
     hp = honours_period(period)
     branch = None if scope.parent_id is None else branch_of(institution=scope)
-    h = referral_honours(period=hp, branch=branch)
+    h = referral_honours(period=hp, branch=branch, viewer_scope=scope)
     columns = [
         Column("榜单", f"转介进件营销明星：按进件数；月投放营销能手：按放款金额（统计期间 {hp.code}）", width=20),
         Column("范围", "全行，或所在分行", width=14),
         Column("排名", "并列同名次，下一名次跳过；进件数或放款金额为 0 者、统计期间内入职或离职者不参与评选", "int", 7),
-        Column("员工号", "员工号", width=12),
+        Column("员工号", "员工号；本通报范围以外的人员只列姓名、机构和业绩（通报表扬），不列员工号", width=12),
         Column("姓名", "员工姓名", width=10),
         Column("机构", "员工当前所在机构", width=20),
         Column("进件数", "统计期间内计入的进件笔数（进件榜）", "int", 9),
         Column("放款金额(万元)", "统计期间内计入的放款金额（投放榜），单位万元", "wan", 14),
+        Column("备注", "统计期间内入职或离职、业绩可入榜者：列出不排名", width=26),
     ]
     rows = []
 
@@ -516,11 +566,12 @@ def referral_honours_sheet(*, period: Period, scope: Institution):
                     r["staff__institution__name"],
                     r["value"] if by == "applications" else None,
                     r["value"] / WAN if by == "amount" else None,
+                    r.get("note", ""),
                 ]
             )
 
-    add("转介进件营销明星", "全行", h.top_applications, "applications")
-    add("月投放营销能手", "全行", h.top_amount, "amount")
+    add("转介进件营销明星", "全行", h.top_applications + h.unranked_applications, "applications")
+    add("月投放营销能手", "全行", h.top_amount + h.unranked_amount, "amount")
     for path, inst in sorted(h.branches.items()):
         add("转介进件营销明星", inst.name, [r for r in h.branch_applications if r["branch"] == path], "applications")
         add("月投放营销能手", inst.name, [r for r in h.branch_amount if r["branch"] == path], "amount")

@@ -78,7 +78,12 @@ def test_honours_of_the_month(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(16):
         resp = get(client, "dashboard-honours", period="2024-11")
     h = resp.context["honours"]
-    assert [r["staff__employee_no"] for r in h.top_applications] == ["A001", "B001", "C001", "D001", "E001"]
+    # Bank-wide honours are public recognition: everyone's name and figure, but employee numbers only
+    # inside the viewer's scope (BR2 here).
+    assert [r["staff__name"] for r in h.top_applications][:1] == ["张三"]
+    assert [r["staff__employee_no"] for r in h.top_applications] == ["", "", "", "", "E001"]
+    html = resp.content.decode()
+    assert "张三" in html and "A001" not in html and "E001" in html
     assert [b["institution"].code for b in resp.context["branches"]] == ["BR2"]
     assert [r["staff__employee_no"] for r in resp.context["branches"][0]["applications"]] == ["E001"]
 

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from org.models import Institution
 from org.periods import Period
+from org.tests.factories import StaffFactory
 from referrals.tests.reporting_data import known_week
 from reporting import services, tasks
 from reporting.models import Circular
@@ -66,7 +67,7 @@ def test_head_office_circular_counts_every_branch_and_honours_sheet():
     rows = {r[0]: r for r in values(wb["转介"])[2:]}
     assert rows["E001"][3] == 1 and rows["F001"][7] == 6
     honours = values(wb["荣誉榜"])[2:]
-    assert ["转介进件营销明星", "全行", 1, "A001", "张三", "人民广场网点", 3, None] in honours
+    assert ["转介进件营销明星", "全行", 1, "A001", "张三", "人民广场网点", 3, None, None] in honours
     assert [r[3] for r in honours if r[0] == "月投放营销能手" and r[1] == "全行"] == ["A001", "D001"]
     assert [r[3] for r in honours if r[0] == "转介进件营销明星" and r[1] == "吉林分行"] == ["E001"]
 
@@ -199,3 +200,31 @@ def test_a_programme_sheet_registered_for_quarters_plugs_into_the_quarterly_circ
     assert ["网点", "评级", "季度评级", "网点评级 v2"] in values(wb["说明"])
     assert "网点：网点评级 v2" in quarter.rule_versions
     assert "网点" not in read(services.circular_build(period=W45, scope=scope)).sheetnames
+
+
+def test_a_branch_circular_shows_other_branches_honoured_people_without_their_employee_numbers():
+    data = known_week()
+    wb = read(services.circular_build(period=W45, scope=data["tree"]["BR2"]))
+    honours = values(wb["荣誉榜"])[2:]
+    bank_wide = [r for r in honours if r[1] == "全行" and r[0] == "转介进件营销明星"]
+    assert [r[4] for r in bank_wide][0] == "张三" and bank_wide[0][3] is None  # name yes, number no
+    assert {r[3] for r in bank_wide} == {None, "E001"}
+    every_cell = {c for r in values(wb["荣誉榜"]) for c in r}
+    assert not {"A001", "B001", "C001", "D001"} & every_cell
+
+
+def test_someone_not_employed_the_whole_month_is_listed_marked_not_ranked():
+    import datetime as dt
+
+    from referrals.tests.reporting_data import TUE, app
+
+    data = known_week()
+    joiner = StaffFactory(employee_no="N001", name="新人", institution=data["tree"]["OUT1"], active_from=dt.date(2024, 11, 3))
+    for _ in range(5):
+        app(joiner, submitted=TUE)
+    wb = read(services.circular_build(period=W45, scope=data["tree"]["HO"]))
+    honours = values(wb["荣誉榜"])[2:]
+    row = next(r for r in honours if r[3] == "N001" and r[0] == "转介进件营销明星")
+    assert row[2] is None and row[8] == "统计期内未全期在岗，列出不排名" and row[6] == 5
+    ranked = [r for r in honours if r[0] == "转介进件营销明星" and r[1] == "全行" and r[2] is not None]
+    assert ranked[0][3] == "A001" and ranked[0][2] == 1  # the joiner's 5 does not take first place
