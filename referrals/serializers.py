@@ -186,7 +186,7 @@ class EarningMonthSerializer(serializers.Serializer):
 
 class RankScopeSerializer(serializers.Serializer):
     name = serializers.CharField()
-    rank = serializers.IntegerField()
+    rank = serializers.IntegerField(allow_null=True, help_text="与通报“转介”表同一口径的名次；无进件且无有效推荐码者不参与排名（null）")
     participants = serializers.IntegerField()
 
 

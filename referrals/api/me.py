@@ -22,6 +22,7 @@ from org.selectors import branch_of
 from ..selectors.applications import my_application, my_referrals
 from ..selectors.earnings import my_earning_lines, my_earnings_by_month
 from ..selectors.ranking import applications_count, staff_rank
+from ..selectors.reporting import head_office
 from ..serializers import (
     DisputeCreateSerializer,
     DisputeSerializer,
@@ -95,7 +96,7 @@ class MyRankView(StaffAPIView):
         period = Period.containing(clock.today(), kind)
         staff = self.staff
         branch = branch_of(institution=staff.institution)
-        bank = staff_rank(staff=staff, period=period)
+        bank = staff_rank(staff=staff, period=period, scope=head_office())
         data = {
             "period": kind,
             "code": period.code,
@@ -106,7 +107,7 @@ class MyRankView(StaffAPIView):
             "branch": None,
         }
         if branch is not None:
-            mine = staff_rank(staff=staff, period=period, path_prefix=branch.path)
+            mine = staff_rank(staff=staff, period=period, scope=branch)
             data["branch"] = {"name": branch.name, "rank": mine.rank, "participants": mine.participants}
         return Response(RankSerializer(data).data)
 

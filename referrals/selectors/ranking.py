@@ -1,10 +1,11 @@
 """An employee's rank by applications among their branch and bank-wide (mini-program `/me/rank`).
 
-Counted in the database: applications credited per employee in the period (flagged ones only once
-cleared), ranked with the window function RANK() — ties share a rank, the next skips (1, 2, 2, 4).
-My own rank and the number of ranked employees come from one outer query over that ranking, so the
-whole answer is two queries whatever the bank's size. An employee with no application this period
-ranks after everyone who has one.
+One population and one ranking for every place that shows a referral rank: the rows of
+`referral_person_figures` (everyone credited with a counted application in the scope and period,
+plus the scope's active employees holding a personal code, zeros included) ranked with RANK() by
+进件数 — exactly the 转介 sheet of the circular and the dashboard's league table, so the rank the
+mini-program shows is the rank the circular prints. Someone in neither group is not ranked (null),
+never "21 of 20". Two queries whatever the bank's size.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import Rank
+from django.db.models import Q
 
+from org.models import Institution
 from org.periods import Period
 
 from ..models import Application, FlagStatus
+from .reporting import referral_person_figures
 
 
 @dataclass(frozen=True)
 class RankResult:
-    rank: int
-    participants: int  # employees with at least one counted application
+    rank: int | None  # None: not in the ranked population (no application, no personal code)
+    participants: int  # the people ranked, as listed on the circular
 
 
 def counted_applications(*, period: Period, path_prefix: str = ""):
@@ -40,17 +42,11 @@ def applications_count(*, staff, period: Period) -> int:
     return counted_applications(period=period).filter(staff=staff).count()
 
 
-def staff_rank(*, staff, period: Period, path_prefix: str = "") -> RankResult:
-    ranked = (
-        counted_applications(period=period, path_prefix=path_prefix)
-        .values("staff_id")
-        .annotate(n=Count("id"))
-        .annotate(rnk=Window(expression=Rank(), order_by=F("n").desc()))
-        .values("staff_id", "n", "rnk")
-    )
-    inner, params = ranked.query.sql_with_params()
-    sql = f"SELECT MAX(CASE WHEN r.staff_id = %s THEN r.rnk END), COUNT(*) FROM ({inner}) r"
+def staff_rank(*, staff, period: Period, scope: Institution) -> RankResult:
+    """`staff`'s rank in `scope` for `period`, from the same ranked rows as the circular."""
+    inner, params = referral_person_figures(scope=scope, period=period).values("pk", "rank").query.sql_with_params()
+    sql = f"SELECT MAX(CASE WHEN r.pk = %s THEN r.rank END), COUNT(*) FROM ({inner}) r"
     with connection.cursor() as cursor:
         cursor.execute(sql, [staff.pk, *params])
         mine, participants = cursor.fetchone()
-    return RankResult(rank=int(mine) if mine is not None else participants + 1, participants=participants)
+    return RankResult(rank=int(mine) if mine is not None else None, participants=participants)

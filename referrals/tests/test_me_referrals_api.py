@@ -141,7 +141,8 @@ def test_rank_in_branch_and_bank_with_ties(world):
     far = client_for(world["far"]).get("/api/v1/me/rank", {"period": "month"}).json()
     assert far["bank"]["rank"] == 2 and far["branch"]["rank"] == 1
     nobody = client_for(world["rm"]).get("/api/v1/me/rank").json()
-    assert nobody["applications"] == 0 and nobody["bank"]["rank"] == 4
+    # No application and no personal code: not ranked — it used to answer "rank 4 of 3".
+    assert nobody["applications"] == 0 and nobody["bank"] == {"name": "全行", "rank": None, "participants": 3}
     assert client_for(world["me"]).get("/api/v1/me/rank", {"period": "year"}).status_code == 400
 
 
@@ -246,3 +247,29 @@ def test_endpoints_are_in_the_schema(world):
         "/api/v1/referrals/disputes/{id}/resolve",
     ):
         assert p in paths, p
+
+
+def test_my_rank_is_the_rank_the_circular_prints():
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+
+    from org import clock
+    from org.periods import Period
+    from referrals.tests.reporting_data import known_week
+    from reporting import services
+
+    data = known_week()
+    with clock.frozen(dt.datetime(2024, 11, 11, 8, 0, tzinfo=clock.SHANGHAI)):  # Monday's build
+        sheet = services.circular_build(period=Period.parse("2024-W45"), scope=data["tree"]["HO"])
+    with sheet.file.open("rb") as fh:
+        rows = list(load_workbook(io.BytesIO(fh.read()))["转介"].iter_rows(min_row=3, values_only=True))
+    printed = {r[0]: r[7] for r in rows}
+    assert len(printed) >= 5
+    with clock.frozen(dt.datetime(2024, 11, 10, 20, 0, tzinfo=clock.SHANGHAI)):
+        for key in ("A", "B", "C", "D", "E", "F"):
+            staff = data[key]
+            body = client_for(staff).get("/api/v1/me/rank", {"period": "week"}).json()
+            assert body["bank"]["rank"] == printed[staff.employee_no], staff.employee_no
+            assert body["bank"]["participants"] == len(printed)
