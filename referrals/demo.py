@@ -234,13 +234,15 @@ def _scans_and_leads(*, rng, cases: list[_Case], campaign) -> tuple[int, int]:
     for i, c in enumerate(cases):
         for k in range(rng.randrange(2, 7)):
             at = c.submitted - dt.timedelta(minutes=rng.randrange(5, 60 * 24 * 3))
-            scans.append((c.code_id, at, rng.choice(["wechat", "wechat", "alipay", "browser"]), f"{i:x}{k}{rng.randrange(16**8):08x}"[:32]))
+            scans.append(
+                (c.code_id, staff_inst[c.staff_id], at, rng.choice(["wechat", "wechat", "alipay", "browser"]), f"{i:x}{k}{rng.randrange(16**8):08x}"[:32])
+            )
         if rng.random() < 0.5:
             at = c.submitted - dt.timedelta(minutes=rng.randrange(1, 600))
             leads.append(
                 (c.code_id, c.staff_id, staff_inst[c.staff_id], campaign.pk, products[c.product], c.name, c.mobile, at, "v1", at, f"{i:x}")
             )
-    n_scans = demo.copy_rows(ScanEvent, ["code_id", "at", "client_type", "client_hash"], scans)
+    n_scans = demo.copy_rows(ScanEvent, ["code_id", "institution_id", "at", "client_type", "client_hash"], scans)
     n_leads = demo.copy_rows(
         Lead,
         ["code_id", "staff_id", "institution_id", "campaign_id", "product_id", "name", "mobile", "consent_at", "consent_version"]

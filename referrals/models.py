@@ -168,12 +168,17 @@ class ScanEvent(models.Model):
     `client_hash` is a keyed hash of address and user agent, never the raw IP."""
 
     code = models.ForeignKey(ReferralCode, on_delete=models.CASCADE, related_name="scans")
+    # Where the code's holder worked on the day of the scan: a later transfer never moves past scans.
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     client_type = models.CharField(max_length=16)
     client_hash = models.CharField(max_length=32)
 
     class Meta:
         indexes = [models.Index(fields=["code", "at"], name="ref_scan_code_at_idx"), models.Index(fields=["at"], name="ref_scan_at_idx")]
+
+    scope_path_field = "institution__path"
+    scope_staff_field = "code__staff"
 
 
 class Lead(models.Model):

@@ -115,7 +115,7 @@ def _landing_shell(request, *, offer: PublicOffer, with_intermediary: bool) -> s
     key = (get_language(), settings.LOAN_APPLICATION_URL, offer, with_intermediary)
     shell = _shells.get(key)
     if shell is None:
-        target = ScanTarget(0, _PLACEHOLDERS["token"], CodeKind.MGM if with_intermediary else CodeKind.PERSONAL, "", "", "")
+        target = ScanTarget(0, _PLACEHOLDERS["token"], CodeKind.MGM if with_intermediary else CodeKind.PERSONAL, "", "", "", 0)
         response = _landing(request, target=target, offer=offer, placeholders=True)
         shell = response.content.decode()
         if len(_shells) > 256:  # offers change rarely; never let the memo grow without bound
@@ -148,7 +148,12 @@ def scan(request, token: str):
     target = scan_target_resolve(token=token)
     if target is None:
         return _invalid(request)
-    scan_record(code_id=target.code_id, client=client, client_type=client_type_from_user_agent(request.META.get("HTTP_USER_AGENT", "")))
+    scan_record(
+        code_id=target.code_id,
+        institution_id=target.institution_id,  # the holder's institution today, kept with the scan
+        client=client,
+        client_type=client_type_from_user_agent(request.META.get("HTTP_USER_AGENT", "")),
+    )
     return _landing_fast(request, target=target, offer=public_offer())
 
 

@@ -102,6 +102,7 @@ class ScanTarget:
     intermediary_name: str
     staff_name: str
     outlet_name: str
+    institution_id: int
 
 
 _SCAN_TARGET_SQL = None
@@ -112,7 +113,7 @@ def _scan_target_sql() -> str:
     if _SCAN_TARGET_SQL is None:
         code_t, staff_t, inst_t = ReferralCode._meta.db_table, Staff._meta.db_table, Institution._meta.db_table
         _SCAN_TARGET_SQL = (
-            f"SELECT c.id, c.token, c.kind, c.intermediary_name, s.name, i.name "
+            f"SELECT c.id, c.token, c.kind, c.intermediary_name, s.name, i.name, i.id "
             f"FROM {code_t} c JOIN {staff_t} s ON s.id = c.staff_id JOIN {inst_t} i ON i.id = s.institution_id "
             f"WHERE c.token = %s AND c.revoked_at IS NULL AND s.active_from <= %s AND (s.active_to IS NULL OR s.active_to >= %s)"
         )

@@ -25,6 +25,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -144,12 +145,15 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
             disbursed_amount=Coalesce(
                 Sum(f"{apps}disbursed_amount", filter=in_scope & within("disbursed_at", period, apps)), Value(ZERO), output_field=MONEY
             ),
+            # The institution the figures were credited to (SPEC §3: on the day of the fact), not the
+            # person's current one; people with no figures show where they work now.
+            credited_institution_name=Max(f"{apps}institution__name", filter=in_scope),
         )
     )
     if with_funnel:
         lo, hi = period.bounds()
         scans = (
-            ScanEvent.objects.filter(code__staff=OuterRef("pk"), at__gte=lo, at__lt=hi)
+            ScanEvent.objects.filter(code__staff=OuterRef("pk"), institution__path__startswith=scope.path, at__gte=lo, at__lt=hi)
             .order_by()
             .values("code__staff")
             .annotate(n=Count("pk"))
@@ -283,10 +287,10 @@ def referral_institution_figures(*, scope: Institution, period: Period, campaign
         f.disbursed_count, f.disbursed_amount = r["disbursed_count"], r["disbursed_amount"]
 
     lo, hi = period.bounds()
-    # A scan is booked where its code's holder works now (scans carry no institution of their own).
+    # A scan is booked where its code's holder worked on the day of the scan (stored with it).
     for r in (
-        ScanEvent.objects.filter(at__gte=lo, at__lt=hi, code__staff__institution__path__startswith=sp)
-        .annotate(child=child_path("code__staff__institution__path", sp))
+        ScanEvent.objects.filter(at__gte=lo, at__lt=hi, institution__path__startswith=sp)
+        .annotate(child=child_path("institution__path", sp))
         .values("child")
         .annotate(n=Count("pk"))
         .order_by()
@@ -506,7 +510,7 @@ def referral_circular_sheet(*, period: Period, scope: Institution):
             width=12,
         ),
         Column("姓名", "员工姓名", width=10),
-        Column("机构", "员工当前所在机构；业绩按进件时员工所属机构归属，调岗不改历史", width=20),
+        Column("机构", "业绩归属机构：进件时员工所在机构（调岗不改历史）；期内无业绩者为当前所在机构", width=20),
         Column(
             "进件数",
             f"期内（北京时间）提交、按首触归属规则计入该员工的进件笔数；被标记为自荐/代客操作等异常的进件经管理人员核查放行后才计入（{rule}）",
@@ -519,7 +523,16 @@ def referral_circular_sheet(*, period: Period, scope: Institution):
         Column("排名", "按进件数排名；并列同名次，下一名次跳过（1、2、2、4）", "int", 7),
     ]
     rows = [
-        [s.employee_no, s.name, s.institution.name, s.submitted, s.approved, s.disbursed_count, s.disbursed_amount / WAN, s.rank]
+        [
+            s.employee_no,
+            s.name,
+            s.credited_institution_name or s.institution.name,
+            s.submitted,
+            s.approved,
+            s.disbursed_count,
+            s.disbursed_amount / WAN,
+            s.rank,
+        ]
         for s in referral_person_figures(scope=scope, period=period)
     ]
     return SheetData(columns=columns, rows=rows)

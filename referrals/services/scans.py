@@ -95,7 +95,7 @@ def lead_rate_limited(*, client: str) -> bool:
     )
 
 
-def scan_record(*, code_id: int, client: str, client_type: str) -> bool:
+def scan_record(*, code_id: int, client: str, client_type: str, institution_id: int | None = None) -> bool:
     """Count a scan once per client and code per dedupe window: one `cache.add` and at most one
     INSERT, so a whole bank scanning in the same hour costs the database one row per real scan.
     Returns False when this client's scan was already counted."""
@@ -109,11 +109,11 @@ def scan_record(*, code_id: int, client: str, client_type: str) -> bool:
         return False
     # A plain INSERT: the page's hottest write, without building a model instance.
     with connection.cursor() as cursor:
-        cursor.execute(_SCAN_INSERT_SQL, [code_id, clock.now(), client_type, client])
+        cursor.execute(_SCAN_INSERT_SQL, [code_id, institution_id, clock.now(), client_type, client])
     return True
 
 
-_SCAN_INSERT_SQL = f"INSERT INTO {ScanEvent._meta.db_table} (code_id, at, client_type, client_hash) VALUES (%s, %s, %s, %s)"
+_SCAN_INSERT_SQL = f"INSERT INTO {ScanEvent._meta.db_table} (code_id, institution_id, at, client_type, client_hash) VALUES (%s, %s, %s, %s, %s)"
 
 
 def lead_validate(

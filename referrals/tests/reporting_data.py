@@ -93,7 +93,7 @@ def known_week() -> dict:
     app(d, submitted=PREV_WEEK, approved=PREV_WEEK, disbursed=TUE, amount="12345.67", campaign=campaign)
     app(e, submitted=MON, campaign=campaign)
     for i in range(3):
-        ScanEvent.objects.create(code=a.referral_codes.first(), at=at(MON, 9 + i), client_type="wechat", client_hash=f"h{i}")
+        ScanEvent.objects.create(code=a.referral_codes.first(), institution=a.institution, at=at(MON, 9 + i), client_type="wechat", client_hash=f"h{i}")
     CampaignTarget.objects.create(
         campaign=campaign, institution=t["OUT1"], week_start=MON, applications=4, disbursed_amount=Decimal("100000")
     )
