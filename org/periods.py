@@ -22,6 +22,10 @@ YEAR_RE = re.compile(r"^([0-9]{4})$")
 KIND_LABELS = {"week": "周", "month": "月", "quarter": "季度", "year": "年"}
 
 
+KIND_LABELS = {"week": "周", "month": "月份", "quarter": "季度", "year": "年份"}
+KIND_EXAMPLES = {"week": "2024-W45", "month": "YYYY-MM", "quarter": "2024-Q4", "year": "2024"}
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     start: dt.date  # first day, inclusive
@@ -30,7 +34,21 @@ class Period:
     code: str
 
     @classmethod
-    def parse(cls, text: str) -> Period:
+    def parse(cls, text: str, kind: str | None = None, *, field: str | None = None) -> Period:
+        """The one period parser. With `kind` ("week", "month", "quarter", "year") anything else is
+        refused with a Chinese message naming the expected form (and `field`, for forms and the API)."""
+        period = cls._parse_any(text)
+        if kind is not None and (period is None or period.kind != kind):
+            shown = ascii_digits(text).strip() or "（空）"
+            message = f"{KIND_LABELS[kind]}“{shown}”无效，格式应为 {KIND_EXAMPLES[kind]}"
+            raise ApplicationError(message, fields={field: [f"格式应为 {KIND_EXAMPLES[kind]}"]} if field else None)
+        if period is None:
+            shown = ascii_digits(text).strip().upper()
+            raise ApplicationError(f"无法识别的期间“{shown}”：应为 ISO 周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）")
+        return period
+
+    @classmethod
+    def _parse_any(cls, text: str) -> Period | None:
         text = ascii_digits(text).strip().upper()
         try:
             if m := WEEK_RE.match(text):
@@ -43,7 +61,7 @@ class Period:
                 return cls.year(int(m[1]))
         except ValueError:
             pass
-        raise ApplicationError(f"无法识别的期间“{text}”：应为 ISO 周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）")
+        return None
 
     @classmethod
     def week(cls, year: int, week: int) -> Period:

@@ -76,3 +76,21 @@ def test_full_width_digits_are_the_same_number_and_other_scripts_are_refused():
     assert pii.keyed_hash("１３９１２３４５６７８") == pii.keyed_hash("13912345678")
     assert not pii.is_valid_mobile("١٣٩١٢٣٤٥٦٧٨")  # Arabic-Indic digits: not a Chinese mobile
     assert Period.parse("２０２４-W４５").code == "2024-W45"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        ("2024-W45", "month", "月份“2024-W45”无效，格式应为 YYYY-MM"),
+        ("2024-13", "month", "月份“2024-13”无效，格式应为 YYYY-MM"),
+        ("2024-11", "week", "周“2024-11”无效，格式应为 2024-W45"),
+        ("", "week", "周“（空）”无效，格式应为 2024-W45"),
+    ],
+)
+def test_one_period_parser_with_the_kind_it_expects(text, kind, message):
+    from org.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as err:
+        Period.parse(text, kind)
+    assert err.value.message == message
+    assert Period.parse("２０２４-１１", "month").code == "2024-11"

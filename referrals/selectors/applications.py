@@ -20,13 +20,7 @@ _BASE_RELATED = ("staff", "institution", "relationship_manager", "earning__incen
 def month_period(month: str | None) -> Period | None:
     if not month:
         return None
-    try:
-        period = Period.parse(month)
-    except ApplicationError:
-        period = None
-    if period is None or period.kind != "month":
-        raise ApplicationError(f"月份“{month}”无效，格式应为 YYYY-MM", fields={"month": ["月份格式应为 YYYY-MM"]})
-    return period
+    return Period.parse(month, "month", field="month")
 
 
 def _status_filter(qs: QuerySet, status: str | None) -> QuerySet:

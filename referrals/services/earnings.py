@@ -196,10 +196,7 @@ SUMMARY_HEADERS = ["员工号", "姓名", "机构", "发放笔数", "扣回笔�
 
 
 def _month(month: str) -> Period:
-    period = Period.parse(month)
-    if period.kind != "month":
-        raise ApplicationError(f"月份“{month}”无效，格式应为 YYYY-MM", fields={"month": ["月份格式应为 YYYY-MM"]})
-    return period
+    return Period.parse(month, "month", field="month")
 
 
 def _check_branch(branch: Institution, by) -> None:
