@@ -33,13 +33,13 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 
 from org import clock, pii
+from org.bulk import rows_insert, rows_insert_dicts
 from org.errors import ApplicationError
 from org.scoping import is_manager, scope_filter
 from org.services import audit
 from org.text import has_nul
 
 from ..models import (
-    STATUS_ORDER,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -49,6 +49,9 @@ from ..models import (
     FlagStatus,
     ReferralProduct,
 )
+from .attribution import applications_recompute
+from .earnings import earnings_sync
+from .folding import application_fold, event_sort_key  # noqa: F401 (the fold, re-exported)
 
 MAX_EVENTS_PER_BATCH = 1000
 RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -233,62 +236,6 @@ def product_codes() -> set[str]:
     return set(ReferralProduct.objects.values_list("code", flat=True))
 
 
-# --- the fold --------------------------------------------------------------------------------------
-
-
-def event_sort_key(event) -> tuple:
-    return (event.occurred_at, STATUS_ORDER[event.status], event.event_id)
-
-
-def application_fold(app: Application, events: list) -> bool:
-    """Set `app`'s state from all its events (any order in, sorted here). Returns whether the
-    submitted event is among them (otherwise `submitted_at` is the earliest event's time)."""
-    events = sorted(events, key=event_sort_key)
-    facts = {
-        "product": "",
-        "referral_code": "",
-        "customer_id_hash": "",
-        "customer_id_masked": "",
-        "customer_name": "",
-        "customer_mobile": "",
-    }
-    submitted = approved = None
-    rejected = disbursed = withdrawn = None
-    for ev in events:
-        payload = ev.payload or {}
-        for key, current in facts.items():
-            if not current and payload.get(key):
-                facts[key] = payload[key]
-        if ev.status == ApplicationStatus.SUBMITTED and submitted is None:
-            submitted = ev
-        elif ev.status == ApplicationStatus.APPROVED and approved is None:
-            approved = ev
-        elif ev.status == ApplicationStatus.REJECTED:
-            rejected = ev
-        elif ev.status == ApplicationStatus.DISBURSED:
-            disbursed = ev
-        elif ev.status == ApplicationStatus.WITHDRAWN:
-            withdrawn = ev
-    last = events[-1]
-    app.product = facts["product"]
-    app.referral_token = facts["referral_code"]
-    app.customer_id_hash = facts["customer_id_hash"]
-    app.customer_id_masked = facts["customer_id_masked"]
-    app.customer_name = facts["customer_name"]
-    app.customer_mobile = facts["customer_mobile"]
-    app.status = last.status
-    app.status_at = last.occurred_at
-    app.submitted_at = (submitted or events[0]).occurred_at
-    app.approved_at = approved.occurred_at if approved else None
-    app.rejected_at = rejected.occurred_at if rejected else None
-    app.reject_reason = rejected.reason if rejected else ""
-    app.disbursed_at = disbursed.occurred_at if disbursed else None
-    app.disbursed_amount = disbursed.amount if disbursed else None
-    app.withdrawn_at = withdrawn.occurred_at if withdrawn else None
-    app.withdraw_reason = withdrawn.reason if withdrawn else ""
-    return submitted is not None
-
-
 # --- the entry point -------------------------------------------------------------------------------
 
 
@@ -362,7 +309,6 @@ def _apply_parsed(batch: _Batch, *, source: str) -> None:
 
 
 def _apply_fresh(fresh: list[ParsedEvent], *, source: str) -> None:
-    from .attribution import applications_recompute, rows_insert, rows_insert_dicts
 
     now = clock.now()
     by_app: dict[str, list[ParsedEvent]] = defaultdict(list)
@@ -412,8 +358,6 @@ def application_flag_review(*, application: Application, by, decision: str, note
     application.flag_reviewed_by = by
     application.flag_reviewed_at = clock.now()
     application.save(update_fields=["flag_status", "flag_reviewed_by", "flag_reviewed_at", "updated_at"])
-    from .attribution import applications_recompute
-    from .earnings import earnings_sync
 
     earnings_sync(applications=[application])
     # Whether it counts decides whether it holds first touch: the customer's other applications
@@ -458,7 +402,6 @@ def dispute_raise(*, application: Application, staff, reason: str) -> Dispute:
 def dispute_resolve(*, dispute: Dispute, by, upheld: bool, note: str, reassign_to=None) -> Dispute:
     """A manager in scope resolves a dispute. Upheld with `reassign_to` re-credits the application
     (staff, institution at submission, earning) and the choice survives every later recompute."""
-    from .attribution import applications_recompute
 
     dispute = Dispute.objects.select_for_update().select_related("application").get(pk=dispute.pk)
     application = dispute.application

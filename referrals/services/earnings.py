@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from org import clock, pii
+from org.bulk import rows_insert_dicts, rows_update
 from org.errors import ApplicationError
 from org.models import Institution, InstitutionKind
 from org.periods import Period
@@ -35,6 +36,7 @@ from org.scoping import institution_in_scope, is_manager
 from org.services import audit
 
 from ..models import Application, ApplicationStatus, Earning, EarningStatus, FlagStatus, IncentiveRule, PayoutSheet, ReferralProduct
+from ..rules import RuleBook, local_date
 
 CENT = Decimal("0.01")
 EARNING_FIELDS = ["staff", "institution", "incentive", "amount", "status", "explanation", "confirmed_at", "reversed_at", "paid_in"]
@@ -70,7 +72,6 @@ def _incentive_for(rules_by_campaign: dict, campaign_id: int | None, day: dt.dat
 def earnings_sync(*, applications: list[Application], rules=None) -> None:
     """Bring the earnings of `applications` in line with their state, in a bounded number of
     queries (one read of earnings, one of incentive rules, bulk writes)."""
-    from .attribution import RuleBook, local_date, rows_insert_dicts, rows_update
 
     if not applications:
         return
