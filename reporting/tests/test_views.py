@@ -72,17 +72,26 @@ def test_head_office_generate_now_enqueues_and_audits_it_as_queued(client):
 
 
 @pytest.fixture
-def queue_down():
-    """The real Celery app pointed at a broker nobody listens on, eager mode off."""
-    from config.celery_app import app
+def queue_down(monkeypatch):
+    """The circular task on a real Celery app whose Redis broker nobody listens on (a separate app,
+    so the suite's own app and its connection pools are left alone)."""
+    from celery import Celery
 
-    conf = app.conf
-    saved = conf.task_always_eager, conf.broker_url, app._pool
-    conf.task_always_eager, conf.broker_url, app._pool = False, "redis://127.0.0.1:9/0", None
-    app.amqp._producer_pool = None
-    yield app
-    conf.task_always_eager, conf.broker_url, app._pool = saved
-    app.amqp._producer_pool = None
+    from reporting import tasks
+
+    # Celery lets the CELERY_BROKER_URL environment variable (set by .ci/run) win over `broker=`.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    down = Celery("queue-down", broker="redis://127.0.0.1:9/0")
+    down.conf.broker_url = "redis://127.0.0.1:9/0"
+    down.conf.broker_connection_timeout = 3
+    down.conf.task_always_eager = False
+
+    @down.task(name="reporting.tasks.build_circulars")
+    def build_circulars(period_code, scope_code=None):  # never runs: the broker is down
+        raise AssertionError("should not run")
+
+    monkeypatch.setattr(tasks, "build_circulars", build_circulars)
+    return down
 
 
 def test_generate_now_with_the_queue_down_answers_in_seconds_and_audits_the_outcome(client, queue_down):
