@@ -28,7 +28,7 @@ log "Demo bank for the fuzzer in $WORK"
 "$VENV/bin/python" manage.py seed_demo >"$WORK/seed.log"
 "$VENV/bin/python" manage.py runserver "127.0.0.1:$PORT" --noreload >"$WORK/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/api/schema/" -o "$WORK/schema.yaml" && break; sleep 0.5; done
 
 token() {

@@ -81,7 +81,7 @@ def queue_down(monkeypatch):
 
     # Celery lets the CELERY_BROKER_URL environment variable (set by .ci/run) win over `broker=`.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    down = Celery("queue-down", broker="redis://127.0.0.1:9/0")
+    down = Celery("queue-down", broker="redis://127.0.0.1:9/0", set_as_current=False)
     down.conf.broker_url = "redis://127.0.0.1:9/0"
     down.conf.broker_connection_timeout = 3
     down.conf.task_always_eager = False
