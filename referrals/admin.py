@@ -23,6 +23,22 @@ from .models import (
 )
 
 
+class ThroughThePagesAdmin(admin.ModelAdmin):
+    """Read-only here: campaigns, incentive versions, weekly targets and 包保责任人 are written only
+    through their pages (/referrals/campaigns/), whose services check product overlap, version order,
+    placement and scope. An admin save skipped those checks (issue 7 §2), so the admin shows them
+    and links to the page instead of writing them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class VersionedAdmin(admin.ModelAdmin):
     """A version in use is history: it can be read, not rewritten."""
 
@@ -57,7 +73,7 @@ class IncentiveRuleInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ThroughThePagesAdmin):
     list_display = ["code", "name", "start_date", "end_date"]
     search_fields = ["code", "name"]
     filter_horizontal = ["products"]
@@ -65,12 +81,9 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncentiveRule)
-class IncentiveRuleAdmin(VersionedAdmin):
+class IncentiveRuleAdmin(ThroughThePagesAdmin):
     list_display = ["campaign", "version", "effective_from", "rate", "cap_per_loan", "flat_bonus_per_approved"]
     list_filter = ["campaign"]
-
-    def in_use(self, obj) -> bool:
-        return Earning.objects.filter(incentive=obj).exists()
 
 
 @admin.register(ReferralProduct)
@@ -79,14 +92,14 @@ class ReferralProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignTarget)
-class CampaignTargetAdmin(admin.ModelAdmin):
+class CampaignTargetAdmin(ThroughThePagesAdmin):
     list_display = ["campaign", "institution", "week_start", "applications", "disbursed_amount"]
     list_filter = ["campaign", "week_start"]
     raw_id_fields = ["institution"]
 
 
 @admin.register(ResponsiblePerson)
-class ResponsiblePersonAdmin(admin.ModelAdmin):
+class ResponsiblePersonAdmin(ThroughThePagesAdmin):
     list_display = ["campaign", "institution", "staff"]
     raw_id_fields = ["institution", "staff"]
 
