@@ -127,3 +127,11 @@ def scope_root(user) -> Institution:
 def scope_node(user, code: str | None) -> Institution:
     """A manager page's institution: `code` (from ?inst=) resolved in scope, else the top of scope."""
     return institution_for(user, code) if code else scope_root(user)
+
+
+def scope_trail(user, node: Institution) -> list[Institution]:
+    """Breadcrumbs from the top of the user's scope down to `node`: never above the scope."""
+    from .selectors import institution_path_names
+
+    top = scope_root(user)
+    return [i for i in institution_path_names(institution=node) if i.path.startswith(top.path)]

@@ -17,7 +17,7 @@ from .errors import ApplicationError
 from .forms import LoginForm
 from .models import Institution, Position, Staff, StaffAssignment, WeChatBinding
 from .scoping import scope_filter, user_scope_path
-from .selectors import institution_path_names, institutions_in_scope, institutions_with_staff_counts, staff_in_scope
+from .selectors import institutions_in_scope, institutions_with_staff_counts, staff_in_scope
 
 
 class ScopedPageMixin(LoginRequiredMixin):
@@ -123,8 +123,9 @@ class InstitutionPagesMixin(ManagerPageMixin):
 
     def trail(self, node: Institution) -> list[Institution]:
         """Breadcrumbs from the top of the user's scope down to the node (never above the scope)."""
-        root = self.scope_root()
-        return [i for i in institution_path_names(institution=node) if i.path.startswith(root.path)]
+        from .scoping import scope_trail
+
+        return scope_trail(self.request.user, node)
 
 
 class InstitutionTreeView(InstitutionPagesMixin, TemplateView):

@@ -21,7 +21,8 @@ from django.views.generic import ListView
 
 from org import clock
 from org.errors import ApplicationError
-from org.selectors import institution_path_names, staff_in_scope
+from org.scoping import scope_trail
+from org.selectors import staff_in_scope
 from org.services import audit
 from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
@@ -62,7 +63,7 @@ class CodesListView(CodesScopeMixin, ListView):
         totals = self.filtered.order_by().aggregate(total=Count("pk"), with_code=Count("pk", filter=Q(code_token__isnull=False)))
         ctx.update(
             node=self.node_obj,
-            trail=institution_path_names(institution=self.node_obj),
+            trail=scope_trail(self.request.user, self.node_obj),
             q=self.request.GET.get("q", ""),
             total=totals["total"],
             with_code=totals["with_code"],

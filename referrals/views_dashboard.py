@@ -16,8 +16,8 @@ from org import clock
 from org.errors import ApplicationError
 from org.models import InstitutionKind
 from org.periods import Period
-from org.scoping import scope_root
-from org.selectors import institution_path_names
+from org.scoping import scope_root, scope_trail
+from org.selectors import branch_of
 from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
 from .models import Campaign
@@ -77,7 +77,7 @@ class ReferralDashboardMixin(InstitutionChoiceMixin, ManagerPageMixin):
             prev_period=period.previous(),
             next_period=period.next(),
             period_error=self.period_error,
-            trail=institution_path_names(institution=node),
+            trail=scope_trail(self.request.user, node),
             rule_label=referral_rule_label(period=period),
             show_people=node.kind in PEOPLE_KINDS,
         )
@@ -159,7 +159,7 @@ class HonoursView(ReferralDashboardMixin, TemplateView):
         node = ctx["node"]
         branch = None
         if node.parent_id is not None:
-            branch = next((i for i in ctx["trail"] if i.kind == InstitutionKind.BRANCH), None)
+            branch = branch_of(institution=node)
         h = referral_honours(period=honours_period(ctx["period"]), branch=branch, viewer_scope=scope_root(self.request.user))
         branches = [
             {

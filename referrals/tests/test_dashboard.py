@@ -95,3 +95,12 @@ def test_bad_period_is_explained_in_chinese(client):
     assert resp.status_code == 200 and "无法识别的期间" in resp.content.decode()
     resp = get(client, "dashboard-honours", period="2024-W45")
     assert "此页面的期间应为：月" in resp.content.decode()
+
+
+def test_breadcrumbs_start_at_the_top_of_the_viewers_scope(client):
+    data = known_week()
+    manager(client, data["tree"]["OUT1"], "OH809")
+    resp = get(client, "dashboard-honours", period="2024-11")
+    assert [i.code for i in resp.context["trail"]] == ["OUT1"]
+    # The outlet's branch still decides which branch top 3 the page shows.
+    assert [b["institution"].code for b in resp.context["branches"]] == ["BR1"]
