@@ -108,3 +108,13 @@ def institutions_with_staff_counts(*, queryset: QuerySet[Institution], day: dt.d
 def staff_history(*, staff: Staff) -> QuerySet[StaffAssignment]:
     """Where the person belonged over time, newest first (the transfer history of SPEC §2)."""
     return StaffAssignment.objects.filter(staff=staff).select_related("institution").order_by("-valid_from")
+
+
+def staff_with_wechat_status():
+    """Staff with their institution and whether their WeChat is bound: the one staff queryset of the
+    staff pages and the staff API (scoped by their callers)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import WeChatBinding
+
+    return Staff.objects.select_related("institution").annotate(wechat_bound=Exists(WeChatBinding.objects.filter(staff=OuterRef("pk"))))

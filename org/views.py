@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -103,8 +103,9 @@ def position_labels(staff: Staff) -> list[str]:
 
 
 def staff_pages_queryset() -> QuerySet[Staff]:
-    bound = WeChatBinding.objects.filter(staff=OuterRef("pk"))
-    return Staff.objects.select_related("institution").annotate(wechat_bound=Exists(bound))
+    from .selectors import staff_with_wechat_status
+
+    return staff_with_wechat_status()
 
 
 class InstitutionPagesMixin(ManagerPageMixin):

@@ -230,6 +230,15 @@ class FlagStatus(models.TextChoices):
     CONFIRMED = "confirmed", "确认违规"
 
 
+# "Counts in tables" (SPEC §3): unflagged, or flagged and cleared. One home for every selector,
+# service and page: `Application.counts` in Python, `counted_q()` in a query.
+COUNTED_FLAG_STATUSES = ("", FlagStatus.CLEARED)
+
+
+def counted_q(prefix: str = "") -> models.Q:
+    return models.Q(**{f"{prefix}flag_status__in": COUNTED_FLAG_STATUSES})
+
+
 class Application(models.Model):
     """An application (进件) from the loan system, in the state folded from all its events."""
 
@@ -294,8 +303,9 @@ class Application(models.Model):
 
     @property
     def counts(self) -> bool:
-        """Flagged applications count in no table until a manager clears them."""
-        return self.flag_status in ("", FlagStatus.CLEARED)
+        """Flagged applications count in no table, earn nothing and hold no first touch until a
+        manager clears them (SPEC §3). The one rule; `counted_q` is its database form."""
+        return self.flag_status in COUNTED_FLAG_STATUSES
 
 
 class ApplicationEvent(models.Model):

@@ -40,11 +40,13 @@ status=0
 for who in WM001 BM001; do
     log "schemathesis as $who"
     # Sign-out endpoints would end the run's own token: fuzzed by the test suite instead.
+    # One worker: two threads once tripped a CPython 3.11 "AST constructor recursion depth" error
+    # inside hypothesis (a runtime error of the tool, not a finding about the API).
     "$ST_VENV/bin/st" run "http://127.0.0.1:$PORT/api/schema/" \
         -H "Authorization: Token $(token "$who")" \
         --checks not_a_server_error,ignored_auth,response_schema_conformance \
         --exclude-path-regex '/auth/token/(refresh|revoke)$' \
-        --seed 20261202 --max-examples "${ST_MAX_EXAMPLES:-25}" --workers 2 \
+        --seed 20261202 --max-examples "${ST_MAX_EXAMPLES:-25}" --workers 1 \
         --no-shrink "$@" || status=1
 done
 if [ "$status" -ne 0 ]; then

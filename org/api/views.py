@@ -5,7 +5,7 @@ and read through the scoped querysets of `org.api.base`."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from org import clock, tokens, wechat
 from org.auth import login_throttle, token_login
-from org.models import Institution, Staff, StaffAssignment, WeChatBinding
+from org.models import Institution, Staff, StaffAssignment
 from org.scoping import institution_in_scope, is_manager
 from org.selectors import institution_path_names, institutions_with_staff_counts
 from org.services import audit
@@ -129,7 +129,9 @@ class MeView(StaffAPIView):
 
 
 def staff_queryset():
-    return Staff.objects.select_related("institution").annotate(wechat_bound=Exists(WeChatBinding.objects.filter(staff=OuterRef("pk"))))
+    from org.selectors import staff_with_wechat_status  # the one staff queryset of pages and API
+
+    return staff_with_wechat_status()
 
 
 class StaffPIIMixin:

@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q
 
 from org.models import Institution
 from org.periods import Period
 
-from ..models import Application, FlagStatus
+from ..models import Application, counted_q
 from .reporting import referral_person_figures
 
 
@@ -31,7 +30,7 @@ class RankResult:
 def counted_applications(*, period: Period, path_prefix: str = ""):
     lo, hi = period.bounds()
     qs = Application.objects.filter(
-        Q(flag_status__in=("", FlagStatus.CLEARED)), staff__isnull=False, submitted_at__gte=lo, submitted_at__lt=hi
+        counted_q(), staff__isnull=False, submitted_at__gte=lo, submitted_at__lt=hi
     )
     if path_prefix:
         qs = qs.filter(institution__path__startswith=path_prefix)

@@ -46,21 +46,20 @@ from ..models import (
     Campaign,
     CampaignTarget,
     CodeKind,
-    FlagStatus,
     Lead,
     ReferralCode,
     ReferralRule,
     ScanEvent,
+    counted_q,
 )
 
-COUNTED_FLAG_STATUSES = ("", FlagStatus.CLEARED)
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Decimal("0")
 
 
 def counted() -> Q:
-    """Applications that count in tables: unflagged, or flagged and cleared by a manager."""
-    return Q(flag_status__in=COUNTED_FLAG_STATUSES)
+    """Applications that count in tables (referrals.models.counted_q, the one rule)."""
+    return counted_q()
 
 
 def within(field_name: str, period: Period, prefix: str = "") -> Q:
@@ -117,7 +116,7 @@ def referral_person_figures(*, scope: Institution, period: Period, campaign: Cam
         | within("rejected_at", period, prefix)
         | within("disbursed_at", period, prefix)
     )
-    relation = Q(referral_applications__flag_status__in=COUNTED_FLAG_STATUSES) & touched
+    relation = counted_q("referral_applications__") & touched
     if campaign is not None:
         relation &= Q(referral_applications__campaign=campaign)
     apps = "period_apps__"

@@ -340,7 +340,7 @@ def _compute_credit(group: list[Application], *, rules: RuleBook, touched: dict,
 def application_counts(app: Application) -> bool:
     """SPEC §3: an application counts (in tables, for earnings, for first touch) unless flagged and
     not cleared by a manager."""
-    return not app.flag or app.flag_status == FlagStatus.CLEARED
+    return app.counts
 
 
 def _set_institutions(group: list[Application], staff_ids: set[int]) -> None:

@@ -145,7 +145,7 @@ def _earning_values(app: Application, rules_by_campaign, rules, local_date) -> d
     incentive = _incentive_for(rules_by_campaign, app.campaign_id, day) if app.campaign_id else None
     if incentive is not None:
         values["incentive_id"] = incentive.pk
-    if app.flag and app.flag_status != FlagStatus.CLEARED:
+    if not app.counts:
         why = "确认违规" if app.flag_status == FlagStatus.CONFIRMED else "待管理人员核查，放行前"
         values["explanation"] = f"风险标记：{app.get_flag_display()}，{why}不计收益"
         return values
