@@ -124,3 +124,12 @@ def test_an_object_outside_the_scope_answers_404_for_get_and_post(objects, name)
 def test_a_filter_naming_an_institution_outside_the_scope_answers_404(objects, path, client):
     client.force_login(objects["manager"])
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/referrals/applications/?institution=BR2", "/api/v1/referrals/applications/?institution=NOPE"])
+def test_an_institution_filter_outside_the_scope_reads_like_an_unknown_one(objects, path):
+    client = APIClient()
+    client.force_login(objects["manager"])
+    resp = client.get(path)
+    assert resp.status_code == 404
+    assert resp.json()["error"]["message"] == "未找到，或不在您的管理范围内"

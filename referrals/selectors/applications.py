@@ -6,7 +6,7 @@ from django.db.models import Case, CharField, Q, QuerySet, Value, When
 
 from org.errors import ApplicationError
 from org.periods import Period
-from org.scoping import scope_filter
+from org.scoping import institution_for, scope_filter
 
 from ..models import Application, ApplicationStatus, Dispute, DisputeStatus, FlagStatus
 
@@ -70,7 +70,8 @@ def applications_in_scope(
     product: str | None = None,
 ) -> QuerySet[Application]:
     """A manager's applications (credited to their subtree). `flag`: "pending" (to review),
-    "any" (flagged at all), or a flag status."""
+    "any" (flagged at all), or a flag status. `institution_code` is resolved by the scope resolver:
+    a code outside the scope answers 404 exactly like an unknown one (NotInScope)."""
     qs = scope_filter(Application.objects.all(), user=user)
     qs = _month_filter(_status_filter(qs, status), month)
     if flag == "any":
@@ -80,7 +81,7 @@ def applications_in_scope(
             raise ApplicationError("风险标记筛选应为 pending、cleared、confirmed 或 any", fields={"flag": ["筛选值无效"]})
         qs = qs.filter(flag_status=flag)
     if institution_code:
-        qs = qs.filter(institution__path__contains=f"/{institution_code}/")
+        qs = qs.filter(institution__path__startswith=institution_for(user, institution_code).path)
     if employee_no:
         qs = qs.filter(staff__employee_no=employee_no)
     if product:
