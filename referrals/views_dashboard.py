@@ -41,10 +41,16 @@ TREND_WEEKS = 8
 
 class ReferralDashboardMixin(InstitutionChoiceMixin, ManagerPageMixin):
     period_kinds = ("week",)
+    # Progress pages open on the running period; the honours open on the last complete one.
+    default_complete = False
+
+    def default_period(self) -> Period:
+        current = Period.containing(clock.today(), self.period_kinds[0])
+        return current.previous() if self.default_complete else current
 
     def period(self) -> Period:
         text = self.request.GET.get("period")
-        default = Period.containing(clock.today(), self.period_kinds[0])
+        default = self.default_period()
         if not text:
             return default
         try:
@@ -153,6 +159,7 @@ class HonoursView(ReferralDashboardMixin, TemplateView):
 
     template_name = "referrals/dashboard/honours.html"
     period_kinds = ("month",)
+    default_complete = True  # a month two days old has no honours yet: the last complete month
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -10,6 +10,8 @@ ensure_venv
 export DJANGO_SETTINGS_MODULE=config.settings.dev
 PY="$VENV/bin/python"
 ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
+# QR codes, posters and links point at the address this demo is served on.
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://$ADDR}"
 
 log "Creating/updating the database"
 "$PY" manage.py migrate --noinput -v 0

@@ -104,3 +104,16 @@ def test_breadcrumbs_start_at_the_top_of_the_viewers_scope(client):
     assert [i.code for i in resp.context["trail"]] == ["OUT1"]
     # The outlet's branch still decides which branch top 3 the page shows.
     assert [b["institution"].code for b in resp.context["branches"]] == ["BR1"]
+
+
+def test_honours_open_on_the_last_complete_month(client):
+    import datetime as dt
+
+    from org import clock
+
+    data = known_week()
+    manager(client, data["tree"]["BR1"], "BM811")
+    with clock.frozen(dt.datetime(2024, 12, 2, 9, 0, tzinfo=clock.SHANGHAI)):
+        resp = client.get("/referrals/dashboard/honours/")
+    assert resp.context["period"].code == "2024-11"
+    assert resp.context["honours"].top_applications  # November's stars, not an empty December
