@@ -19,9 +19,6 @@ MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
 YEAR_RE = re.compile(r"^([0-9]{4})$")
 
-KIND_LABELS = {"week": "周", "month": "月", "quarter": "季度", "year": "年"}
-
-
 KIND_LABELS = {"week": "周", "month": "月份", "quarter": "季度", "year": "年份"}
 KIND_EXAMPLES = {"week": "2024-W45", "month": "YYYY-MM", "quarter": "2024-Q4", "year": "2024"}
 

@@ -75,15 +75,6 @@ def working_days(*, start: dt.date, end: dt.date) -> list[dt.date]:
     return [d for d in days if is_working_day(d, overrides)]
 
 
-def time_progress(*, start: dt.date, end: dt.date, today: dt.date) -> float:
-    """序时进度: the share of the period's working days elapsed by `today` (inclusive)."""
-    all_days = working_days(start=start, end=end)
-    if not all_days:
-        return 1.0
-    elapsed = sum(1 for d in all_days if d <= today)
-    return elapsed / len(all_days)
-
-
 def active_staff_count_subquery(*, day: dt.date, outer_path: str = "path"):
     """Active staff whose institution lies under the outer institution's path, as a correlated
     subquery: annotating a page of institutions with it costs one query, whatever the tree size."""

@@ -23,6 +23,7 @@ from org.models import Institution
 from org.periods import Period
 from org.scoping import NotInScope, institution_in_scope, is_head_office, scope_node, staff_for
 from org.selectors import institutions_in_scope
+from org.text import ascii_digits
 from org.views import ManagerPageMixin
 
 from .models import Campaign, CampaignTarget, IncentiveRule, ReferralProduct, ResponsiblePerson
@@ -249,8 +250,9 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
             rows.append(
                 {
                     "institution": child,
-                    "applications": (posted or {}).get(f"applications_{child.pk}", t.applications if t else 0),
-                    "amount": (posted or {}).get(f"amount_{child.pk}", _wan(t.disbursed_amount) if t else "0"),
+                    # No target yet reads as an empty field, not 0: saving the form unchanged sets nothing.
+                    "applications": (posted or {}).get(f"applications_{child.pk}", t.applications if t else ""),
+                    "amount": (posted or {}).get(f"amount_{child.pk}", _wan(t.disbursed_amount) if t else ""),
                     "responsible": people.get(child.pk),
                     "errors": (errors or {}).get(f"applications_{child.pk}", []) + (errors or {}).get(f"amount_{child.pk}", []),
                 }
@@ -290,10 +292,21 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
         if request.POST.get("action") == "responsible":
             return self._responsible(request, node, back)
         posted, targets, errors = {}, {}, {}
-        for child in node.children.all():
-            raw_apps = request.POST.get(f"applications_{child.pk}", "").strip() or "0"
-            raw_amount = request.POST.get(f"amount_{child.pk}", "").strip().replace(",", "") or "0"
+        children = list(node.children.all())
+        current = {
+            t.institution_id: t
+            for t in CampaignTarget.objects.filter(campaign=self.campaign, week_start=week.start, institution__in=children)
+        }
+        for child in children:
+            raw_apps = ascii_digits(request.POST.get(f"applications_{child.pk}", "")).strip()
+            raw_amount = ascii_digits(request.POST.get(f"amount_{child.pk}", "")).strip().replace(",", "")
             posted[f"applications_{child.pk}"], posted[f"amount_{child.pk}"] = raw_apps, raw_amount
+            if not raw_apps and not raw_amount:
+                continue  # both empty: this child's target is left as it is
+            # One empty field keeps that half of the existing target (0 only when there is none).
+            existing = current.get(child.pk)
+            raw_apps = raw_apps or (str(existing.applications) if existing else "0")
+            raw_amount = raw_amount or (_wan(existing.disbursed_amount) if existing else "0")
             try:
                 applications = int(raw_apps)
             except ValueError:

@@ -248,3 +248,48 @@ def test_responsible_person_per_institution(t, campaign):
         client.post(url, {"inst": "SB1", "action": "responsible", "institution": t["OUT4"].pk, "employee_no": vp.employee_no}).status_code
         == 404
     )
+
+
+def test_saving_the_target_form_unchanged_changes_nothing(t, campaign):
+    client = browser(t["SB1"])
+    url = f"/referrals/campaigns/{campaign.pk}/"
+    out1, out2 = t["OUT1"].pk, t["OUT2"].pk
+    page = client.get(url, {"week": "2024-W10"}).content.decode()
+    assert f'name="applications_{out1}" value=""' in page and 'value="0"' not in page
+    # The form as the browser sends it when nobody typed anything: every field empty.
+    response = client.post(
+        url,
+        {
+            "inst": "SB1",
+            "week": "2024-W10",
+            f"applications_{out1}": "",
+            f"amount_{out1}": "",
+            f"applications_{out2}": "",
+            f"amount_{out2}": "",
+        },
+        follow=True,
+    )
+    assert "0 个机构有变更" in response.content.decode()
+    assert not CampaignTarget.objects.exists()
+    # A target set, then the form saved again as shown: still one change in all, nothing reset to 0.
+    client.post(url, {"inst": "SB1", "week": "2024-W10", f"applications_{out1}": "１２", f"amount_{out1}": "150"})
+    shown = client.get(url, {"week": "2024-W10"}).content.decode()
+    assert 'value="12"' in shown and 'value="150' in shown
+    response = client.post(
+        url,
+        {
+            "inst": "SB1",
+            "week": "2024-W10",
+            f"applications_{out1}": "12",
+            f"amount_{out1}": "150",
+            f"applications_{out2}": "",
+            f"amount_{out2}": "",
+        },
+        follow=True,
+    )
+    assert "0 个机构有变更" in response.content.decode()
+    # An empty amount keeps the amount; only the number typed changes.
+    client.post(url, {"inst": "SB1", "week": "2024-W10", f"applications_{out1}": "9", f"amount_{out1}": ""})
+    row = CampaignTarget.objects.get(institution_id=out1)
+    assert (row.applications, row.disbursed_amount) == (9, Decimal("1500000"))
+    assert CampaignTarget.objects.count() == 1
