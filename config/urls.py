@@ -26,3 +26,5 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("", include("org.urls")),
 ]
+
+handler500 = "org.views.server_error"

@@ -2,7 +2,7 @@ from django.urls import NoReverseMatch, reverse
 
 from . import navigation as nav_registry
 from .scoping import user_scope_path, user_staff
-from .selectors import institution_path_names
+from .selectors import institution_label
 
 
 def navigation_context(user) -> dict:
@@ -23,7 +23,8 @@ def navigation_context(user) -> dict:
             continue
     staff = user_staff(user)
     anchor = getattr(user, "scope_institution", None) or (staff.institution if staff else None)
-    crumbs = institution_path_names(institution=anchor) if anchor else []
+    # Where the viewer stands: their own node only, never the levels above their scope.
+    crumbs = [institution_label(anchor)] if anchor else []
     return {"nav_menu": menu, "nav_breadcrumbs": crumbs, "nav_is_manager": is_mgr, "nav_is_head_office": is_head_office, "nav_staff": staff}
 
 
@@ -32,3 +33,20 @@ def navigation(request) -> dict:
     if user is None:
         return {}
     return navigation_context(user)
+
+
+def bank(request) -> dict:
+    """The bank's name, logo, hotline and data controller (settings) for the public pages."""
+    from django.conf import settings
+    from django.templatetags.static import static
+
+    logo = settings.BANK_LOGO
+    return {
+        "bank": {
+            "name": settings.BANK_NAME,
+            "logo": logo if logo.startswith(("https://", "/")) else static(logo),
+            "hotline": settings.BANK_HOTLINE,
+            "controller": settings.DATA_CONTROLLER_NAME,
+            "controller_contact": settings.DATA_CONTROLLER_CONTACT,
+        }
+    }

@@ -115,6 +115,18 @@ class Staff(models.Model):
     def position_list(self) -> list[str]:
         return [p for p in self.positions.split(";") if p]
 
+    @property
+    def position_labels_text(self) -> str:
+        """Positions by their Chinese names ("理财经理、大堂经理")."""
+        labels = dict(Position.choices)
+        return "、".join(str(labels.get(code, code)) for code in self.position_list) or "—"
+
+    @property
+    def institution_label(self) -> str:
+        from .selectors import institution_label
+
+        return institution_label(self.institution)
+
     def set_positions(self, codes) -> None:
         self.positions = join_positions(codes)
 

@@ -109,3 +109,28 @@ def staff_with_wechat_status():
     from .models import WeChatBinding
 
     return Staff.objects.select_related("institution").annotate(wechat_bound=Exists(WeChatBinding.objects.filter(staff=OuterRef("pk"))))
+
+
+AMBIGUOUS_NAMES_CACHE_KEY = "org:ambiguous-institution-names"
+
+
+def ambiguous_institution_names() -> frozenset[str]:
+    """Names held by more than one institution (many outlets have a 个人金融部); cached for 5 minutes."""
+    from django.core.cache import cache
+    from django.db.models import Count
+
+    names = cache.get(AMBIGUOUS_NAMES_CACHE_KEY)
+    if names is None:
+        names = frozenset(Institution.objects.values("name").annotate(n=Count("pk")).filter(n__gt=1).values_list("name", flat=True))
+        cache.set(AMBIGUOUS_NAMES_CACHE_KEY, names, 300)
+    return names
+
+
+def institution_label(inst: Institution | None) -> str:
+    """An institution's name, with its parent's where the name alone is ambiguous
+    ("人民广场网点·个人金融部"). Callers listing many use select_related("parent")."""
+    if inst is None:
+        return "—"
+    if inst.parent_id and (inst.kind == InstitutionKind.DEPARTMENT or inst.name in ambiguous_institution_names()):
+        return f"{inst.parent.name}·{inst.name}"
+    return inst.name

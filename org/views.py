@@ -78,15 +78,41 @@ class LoginView(auth_views.LoginView):
         return ctx
 
 
+def section_export(sections: list[dict]):
+    """The .xlsx a section's table was asked for (`?export=KEY`), if any."""
+    for section in sections:
+        if (response := section["ctx"].get("export")) is not None:
+            return response
+    return None
+
+
 class HomeView(ScopedPageMixin, TemplateView):
+    """The workbench: a manager sees their scope's KPI tiles, trend and what needs their action;
+    an employee without a scope sees their own code, customers, earnings and rank. Each programme
+    adds its blocks through org.sections."""
+
     template_name = "org/home.html"
 
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return section_export(ctx["sections"]) or self.render_to_response(ctx)
+
     def get_context_data(self, **kwargs):
+        from . import sections
+        from .scoping import scope_root, user_staff
+
         ctx = super().get_context_data(**kwargs)
+        ctx["today"] = clock.today()
         user = self.request.user
-        institutions = institutions_in_scope(user=user)
-        ctx["institution_counts"] = dict(institutions.values_list("kind").annotate(n=Count("id")).order_by())
-        ctx["staff_count"] = staff_in_scope(user=user).count()
+        if user_scope_path(user) is not None:
+            node = scope_root(user)
+            institutions = institutions_in_scope(user=user)
+            ctx["institution_counts"] = dict(institutions.values_list("kind").annotate(n=Count("id")).order_by())
+            ctx["staff_count"] = staff_in_scope(user=user).count()
+            ctx.update(is_manager=True, node=node, sections=sections.render_list("manager_home", self.request, node))
+        else:
+            staff = user_staff(user)
+            ctx.update(is_manager=False, staff=staff, sections=sections.render_list("staff_home", self.request, staff) if staff else [])
         return ctx
 
 
@@ -199,9 +225,14 @@ class StaffPageMixin(ManagerPageMixin):
 
 
 class StaffDetailView(StaffPageMixin, TemplateView):
-    """One person, for a manager in scope: full mobile (audit-logged), history, WeChat binding."""
+    """One person, for a manager in scope: full mobile (audit-logged), history (transfers), WeChat
+    binding, and each programme's block (org.sections "person")."""
 
     template_name = "org/staff_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return section_export(ctx["sections"]) or self.render_to_response(ctx)
 
     def get_context_data(self, bind_code=None, bind_expires_at=None, **kwargs):
         from .services import audit
@@ -211,7 +242,12 @@ class StaffDetailView(StaffPageMixin, TemplateView):
         audit(user=self.request.user, action="staff.view", obj=staff)
         history = StaffAssignment.objects.filter(staff=staff).select_related("institution").order_by("-valid_from")
         binding = WeChatBinding.objects.filter(staff=staff).first()
+        from . import sections
+        from .scoping import scope_trail
+
         ctx.update(
+            trail=scope_trail(self.request.user, staff.institution),
+            sections=sections.render_list("person", self.request, staff),
             staff=staff,
             position_labels=position_labels(staff),
             history=history,
@@ -243,3 +279,24 @@ class StaffBindCodeView(StaffPageMixin, View):
         response = detail.render_to_response(detail.get_context_data(bind_code=raw, bind_expires_at=row.expires_at))
         response["Cache-Control"] = "no-store"
         return response
+
+
+def server_error(request):
+    """Chinese 500 page with the navigation; if rendering with the request fails too, the plain one."""
+    import logging
+
+    from django.shortcuts import render
+    from django.views import defaults
+
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:  # the page itself must never be the second failure
+        logging.getLogger("org").exception("500 page rendering failed")
+        return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """A stale or missing CSRF token: the Chinese 403 page, not Django's English one."""
+    from django.shortcuts import render
+
+    return render(request, "403.html", {"reason": reason}, status=403)

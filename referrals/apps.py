@@ -34,6 +34,15 @@ class ReferralsConfig(AppConfig):
         navigation.register(label=_("进件管理"), url_name="referrals:applications", audience="manager", order=23)
         navigation.register(label=_("收益发放"), url_name="referrals:payouts", audience="manager", order=24)
 
+        # Blocks on the shared pages: the manager's home, the staff home and a person's page.
+        from org import sections as page_sections
+
+        from . import sections
+
+        page_sections.register("manager_home", key="referrals", template="referrals/sections/manager_home.html", build=sections.manager_home, order=20)
+        page_sections.register("staff_home", key="referrals", template="referrals/sections/staff_home.html", build=sections.staff_home, order=20)
+        page_sections.register("person", key="referrals", template="referrals/sections/person.html", build=sections.person, order=20)
+
         # The scan page caches the active offer; any change to campaigns or products drops it.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 

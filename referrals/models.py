@@ -143,6 +143,8 @@ class ReferralCode(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The scan page shows the referrer as 张* unless the employee agreed to show the full name.
+    show_full_name = models.BooleanField("扫码页显示全名（本人同意）", default=False)
 
     scope_path_field = "staff__institution__path"
     scope_staff_field = "staff"

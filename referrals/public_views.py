@@ -81,7 +81,7 @@ def _landing(request, *, target: ScanTarget, offer: PublicOffer, values=None, er
         "token": target.token,
         "campaign": offer if offer.campaign_id else None,
         "products": products,
-        "referrer_name": pii.mask_name(target.staff_name),
+        "referrer_name": target.referrer_name,
         "referrer_outlet": target.outlet_name,
         "intermediary": target.intermediary_name if target.kind == CodeKind.MGM else "",
         "values": values or {},
@@ -112,7 +112,7 @@ _shells: dict[tuple, str] = {}
 
 
 def _landing_shell(request, *, offer: PublicOffer, with_intermediary: bool) -> str:
-    key = (get_language(), settings.LOAN_APPLICATION_URL, offer, with_intermediary)
+    key = (get_language(), settings.LOAN_APPLICATION_URL, settings.BANK_NAME, settings.BANK_LOGO, settings.BANK_HOTLINE, offer, with_intermediary)
     shell = _shells.get(key)
     if shell is None:
         target = ScanTarget(0, _PLACEHOLDERS["token"], CodeKind.MGM if with_intermediary else CodeKind.PERSONAL, "", "", "", 0)
@@ -129,7 +129,7 @@ def _landing_fast(request, *, target: ScanTarget, offer: PublicOffer) -> HttpRes
     html = _landing_shell(request, offer=offer, with_intermediary=bool(intermediary))
     for name, value in (
         ("token", target.token),
-        ("referrer_name", pii.mask_name(target.staff_name)),
+        ("referrer_name", target.referrer_name),
         ("referrer_outlet", target.outlet_name),
         ("intermediary", intermediary),
         ("csrf_token", get_token(request)),  # also makes CsrfViewMiddleware set the cookie
@@ -229,7 +229,7 @@ def thanks(request, token: str):
     code = referral_code_resolve(token=token)
     if code is None:
         return _invalid(request)
-    return render(request, "referrals/public/thanks.html", {"code": code, "referrer_name": pii.mask_name(code.staff.name)})
+    return render(request, "referrals/public/thanks.html", {"code": code, "referrer_name": code.staff.name if code.show_full_name else pii.mask_name(code.staff.name)})
 
 
 @require_GET

@@ -14,6 +14,9 @@ urlpatterns = [
     path("codes/posters.zip", views_codes.PosterArchiveView.as_view(), name="codes-archive"),
     path("codes/staff/<int:pk>/issue", views_codes.CodeIssueView.as_view(), name="codes-issue"),
     path("codes/staff/<int:pk>/revoke", views_codes.CodeRevokeView.as_view(), name="codes-revoke"),
+    path("me/poster.png", views_codes.MyPosterView.as_view(), name="my-poster"),
+    path("me/code/issue", views_codes.MyCodeIssueView.as_view(), name="my-code-issue"),
+    path("me/code/name-display", views_codes.MyCodeNameDisplayView.as_view(), name="my-code-name-display"),
     path("codes/staff/<int:pk>/poster.png", views_codes.CodePosterView.as_view(), name="codes-poster"),
     # Campaigns, applications, disputes and payout sheets (R2).
     path("campaigns/", views_campaigns.CampaignListView.as_view(), name="campaigns"),

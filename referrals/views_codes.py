@@ -11,6 +11,7 @@ import tempfile
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -39,6 +40,11 @@ class CodesScopeMixin(InstitutionChoiceMixin, ManagerPageMixin):
         return get_object_or_404(staff_in_scope(user=self.request.user), pk=pk)
 
     def back(self):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        nxt = self.request.POST.get("next") or ""
+        if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()):
+            return redirect(nxt)  # back to the person page the action was taken on
         url = reverse("referrals:codes")
         inst = self.request.POST.get("inst") or self.request.GET.get("inst")
         return redirect(f"{url}?inst={inst}" if inst else url)
@@ -147,3 +153,61 @@ class PosterArchiveView(CodesScopeMixin, View):
         audit(user=request.user, action="referral_posters_archive_download", obj=node, posters=count)
         filename = f"推荐码海报_{node.code}_{clock.today():%Y-%m-%d}.zip"
         return FileResponse(fh, as_attachment=True, filename=filename, content_type="application/zip")
+
+
+class MyCodeMixin(LoginRequiredMixin):
+    """The signed-in employee's own code (the staff home); someone with no staff record gets 404."""
+
+    def my_staff(self):
+        from org.scoping import user_staff
+
+        staff = user_staff(self.request.user)
+        if staff is None:
+            raise Http404
+        return staff
+
+
+class MyPosterView(MyCodeMixin, View):
+    def get(self, request):
+        from .api.codes import _my_poster_args
+
+        staff = self.my_staff()
+        code = personal_code_of(staff=staff)
+        if code is None:
+            raise Http404
+        png = poster_png(url=referral_url(code.token), **_my_poster_args(staff))
+        response = HttpResponse(png, content_type="image/png")
+        response["Content-Disposition"] = f'attachment; filename="poster-{staff.employee_no}.png"'
+        return response
+
+
+class MyCodeIssueView(MyCodeMixin, View):
+    """Generate (or re-generate: the old code stops working at once) the employee's own code."""
+
+    def post(self, request):
+        staff = self.my_staff()
+        try:
+            referral_code_issue(staff=staff, issued_by=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            audit(user=request.user, action="referral_code_issue", obj=staff)
+            messages.success(request, _("已生成新的推荐码，旧码（如有）已失效"))
+        return redirect("home")
+
+
+class MyCodeNameDisplayView(MyCodeMixin, View):
+    """The employee agrees (or no longer agrees) to show their full name on the scan page."""
+
+    def post(self, request):
+        from .services.codes import referral_code_name_display_set
+
+        staff = self.my_staff()
+        show = request.POST.get("show_full_name") == "1"
+        try:
+            referral_code_name_display_set(staff=staff, show_full_name=show, by=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("扫码页将显示您的全名") if show else _("扫码页将只显示您的姓氏（如 张*）"))
+        return redirect("home")

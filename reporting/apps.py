@@ -10,3 +10,7 @@ class ReportingConfig(AppConfig):
         from org import navigation
 
         navigation.register(label=_("通报下载"), url_name="reporting:circulars", audience="manager", order=80)
+
+        from . import demo
+
+        demo.register()  # the `reporting` step of seed_demo: recent circulars already built

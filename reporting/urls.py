@@ -8,4 +8,5 @@ urlpatterns = [
     path("circulars/", views.CircularListView.as_view(), name="circulars"),
     path("circulars/<int:pk>/download/", views.CircularDownloadView.as_view(), name="circular-download"),
     path("circulars/generate/", views.CircularGenerateView.as_view(), name="circular-generate"),
+    path("circulars/mine/", views.MyCircularView.as_view(), name="circular-mine"),
 ]

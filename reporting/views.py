@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from org import clock
 from org.errors import ApplicationError
 from org.models import Institution
 from org.periods import Period
 from org.queue import enqueue
-from org.scoping import is_head_office
+from org.scoping import is_head_office, scope_root
 from org.services import audit
 from org.views import ManagerPageMixin
 
@@ -35,7 +36,33 @@ class CircularListView(ManagerPageMixin, ListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["can_generate"] = is_head_office(self.request.user)
+        # Every manager downloads the circular of their own scope; the last complete periods first.
+        today = clock.today()
+        ctx["my_scope"] = scope_root(self.request.user)
+        ctx["my_periods"] = [Period.containing(today, kind).previous() for kind in ("week", "month", "quarter")]
         return ctx
+
+
+class MyCircularView(ManagerPageMixin, View):
+    """The circular of the viewer's own scope (an outlet, a sub-branch, a branch …) for a period:
+    the stored edition, or built and stored on this first download; a period not yet over gives
+    the provisional 截至 workbook, never stored."""
+
+    def get(self, request):
+        scope = scope_root(request.user)
+        try:
+            period = Period.parse(request.GET.get("period", ""))
+            services.circular_kind(period)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("reporting:circulars")
+        if not services.period_finished(period):
+            content, filename = services.circular_provisional(period=period, scope=scope)
+            audit(user=request.user, action="circular.provisional", period=period.code, scope=scope.code)
+            return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename)
+        circular = services.circular_build(period=period, scope=scope)
+        audit(user=request.user, action="circular.download", obj=circular, period=circular.period, scope=scope.code)
+        return FileResponse(circular.file.open("rb"), as_attachment=True, filename=circular.download_name)
 
 
 class CircularDownloadView(ManagerPageMixin, View):

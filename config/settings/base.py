@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "org.context_processors.navigation",
+                "org.context_processors.bank",
             ],
         },
     },
@@ -189,6 +190,17 @@ REFERRAL_LEAD_RATE_WINDOW_S = env.int("REFERRAL_LEAD_RATE_WINDOW_S", default=10 
 REFERRAL_POSTER_ARCHIVE_MAX = env.int("REFERRAL_POSTER_ARCHIVE_MAX", default=5000)
 # Processes that draw an archive's posters (unset: up to four of the machine's cores).
 REFERRAL_POSTER_WORKERS = env.int("REFERRAL_POSTER_WORKERS", default=None)
+
+# The bank as the public scan page names it: name, logo (a static path or an https URL), service
+# hotline, and the data controller of the privacy notice with its contact (PIPL art. 17).
+BANK_NAME = env.str("BANK_NAME", default="示例商业银行")
+BANK_LOGO = env.str("BANK_LOGO", default="img/bank-logo.svg")
+BANK_HOTLINE = env.str("BANK_HOTLINE", default="400-000-0000")
+DATA_CONTROLLER_NAME = env.str("DATA_CONTROLLER_NAME", default="示例商业银行股份有限公司")
+DATA_CONTROLLER_CONTACT = env.str("DATA_CONTROLLER_CONTACT", default="个人信息保护负责人 · privacy@bank.example · 400-000-0000")
+
+# A stale or missing CSRF token gets the Chinese 403 page with the navigation.
+CSRF_FAILURE_VIEW = "org.views.csrf_failure"
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and images from our own origin only —
 # no inline <script>, no style="" attributes, no on* handlers, no CDN. Every page keeps to it

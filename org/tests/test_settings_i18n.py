@@ -59,16 +59,16 @@ def test_english_catalogue_translates_every_message_and_the_compiled_file_matche
 @pytest.mark.django_db
 def test_a_browser_set_to_english_still_gets_chinese_until_the_user_switches(client):
     page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    assert '<html lang="zh-hans">' in page and "员工登录" in page
+    assert '<html lang="zh-hans" class="no-js">' in page and "员工登录" in page
     client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
     english = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    assert '<html lang="en">' in english and "员工登录" not in english
+    assert '<html lang="en" class="no-js">' in english and "员工登录" not in english
 
 
 def test_sign_in_page_is_chinese_by_default(client):
     page = client.get("/login/").content.decode()
 
-    assert '<html lang="zh-hans">' in page
+    assert '<html lang="zh-hans" class="no-js">' in page
     assert "员工登录" in page and "密码" in page
     # The switcher names each language in that language, so a reader can always find their own.
     assert '<option value="zh-hans" selected>简体中文</option>' in page
@@ -81,7 +81,7 @@ def test_choosing_english_in_the_switcher_turns_the_whole_sign_in_page_english(c
     page = response.content.decode()
 
     assert response.redirect_chain[-1][0] == "/login/"
-    assert '<html lang="en">' in page
+    assert '<html lang="en" class="no-js">' in page
     assert "Staff sign-in" in page and "Password" in page
     # Nothing Chinese left but the switcher's own name for Chinese.
     assert not CJK.findall(page.replace("简体中文", ""))

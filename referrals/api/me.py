@@ -11,18 +11,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from org import clock
 from org.api.base import StaffAPIView
 from org.api.pagination import StandardPagination
 from org.api.schema import errors, paginated
 from org.errors import ApplicationError
-from org.periods import Period
-from org.selectors import branch_of
 
 from ..selectors.applications import my_application, my_referrals
 from ..selectors.earnings import my_earning_lines, my_earnings_by_month
-from ..selectors.ranking import applications_count, staff_rank
-from ..selectors.reporting import head_office
+from ..selectors.ranking import my_rank_summary
 from ..serializers import (
     DisputeCreateSerializer,
     DisputeSerializer,
@@ -93,22 +89,7 @@ class MyRankView(StaffAPIView):
         kind = request.query_params.get("period", "week")
         if kind not in ("week", "month"):
             raise ApplicationError("period 应为 week 或 month", fields={"period": ["period 应为 week 或 month"]})
-        period = Period.containing(clock.today(), kind)
-        staff = self.staff
-        branch = branch_of(institution=staff.institution)
-        bank = staff_rank(staff=staff, period=period, scope=head_office())
-        data = {
-            "period": kind,
-            "code": period.code,
-            "start": period.start,
-            "end": period.end,
-            "applications": applications_count(staff=staff, period=period),
-            "bank": {"name": "全行", "rank": bank.rank, "participants": bank.participants},
-            "branch": None,
-        }
-        if branch is not None:
-            mine = staff_rank(staff=staff, period=period, scope=branch)
-            data["branch"] = {"name": branch.name, "rank": mine.rank, "participants": mine.participants}
+        data = my_rank_summary(staff=self.staff, kind=kind)
         return Response(RankSerializer(data).data)
 
 

@@ -103,6 +103,14 @@ class ScanTarget:
     staff_name: str
     outlet_name: str
     institution_id: int
+    show_full_name: bool = False
+
+    @property
+    def referrer_name(self) -> str:
+        """The name the scan page shows: in full only where the employee agreed, else 张*."""
+        from org import pii
+
+        return self.staff_name if self.show_full_name else pii.mask_name(self.staff_name)
 
 
 _SCAN_TARGET_SQL = None
@@ -113,7 +121,7 @@ def _scan_target_sql() -> str:
     if _SCAN_TARGET_SQL is None:
         code_t, staff_t, inst_t = ReferralCode._meta.db_table, Staff._meta.db_table, Institution._meta.db_table
         _SCAN_TARGET_SQL = (
-            f"SELECT c.id, c.token, c.kind, c.intermediary_name, s.name, i.name, i.id "
+            f"SELECT c.id, c.token, c.kind, c.intermediary_name, s.name, i.name, i.id, c.show_full_name "
             f"FROM {code_t} c JOIN {staff_t} s ON s.id = c.staff_id JOIN {inst_t} i ON i.id = s.institution_id "
             f"WHERE c.token = %s AND c.revoked_at IS NULL AND s.active_from <= %s AND (s.active_to IS NULL OR s.active_to >= %s)"
         )
@@ -129,7 +137,7 @@ def scan_target_resolve(*, token: str, day: dt.date | None = None) -> ScanTarget
     with connection.cursor() as cursor:
         cursor.execute(_scan_target_sql(), [token, day, day])
         row = cursor.fetchone()
-    return ScanTarget(*row) if row else None
+    return ScanTarget(*row[:7], bool(row[7])) if row else None
 
 
 @dataclass(frozen=True)
@@ -198,3 +206,8 @@ def offer_cache_clear(**_signal_kwargs) -> None:
         cache.delete_many([_offer_key(today + dt.timedelta(days=d)) for d in (-1, 0, 1)])
     except Exception:  # noqa: BLE001
         pass
+
+
+def product_names() -> dict[str, str]:
+    """Product code → Chinese name, for every table and export that shows a product."""
+    return dict(ReferralProduct.objects.values_list("code", "name"))

@@ -49,3 +49,29 @@ def staff_rank(*, staff, period: Period, scope: Institution) -> RankResult:
         cursor.execute(sql, [staff.pk, *params])
         mine, participants = cursor.fetchone()
     return RankResult(rank=int(mine) if mine is not None else None, participants=participants)
+
+
+def my_rank_summary(*, staff, kind: str = "week", day=None) -> dict:
+    """What the mini-program's /me/rank answers and the staff home shows: the running week's or
+    month's applications and the rank in the branch and bank-wide (one definition for both)."""
+    from org import clock
+    from org.selectors import branch_of
+
+    from .reporting import head_office
+
+    period = Period.containing(day or clock.today(), kind)
+    branch = branch_of(institution=staff.institution)
+    bank = staff_rank(staff=staff, period=period, scope=head_office())
+    data = {
+        "period": kind,
+        "code": period.code,
+        "start": period.start,
+        "end": period.end,
+        "applications": applications_count(staff=staff, period=period),
+        "bank": {"name": "全行", "rank": bank.rank, "participants": bank.participants},
+        "branch": None,
+    }
+    if branch is not None:
+        mine = staff_rank(staff=staff, period=period, scope=branch)
+        data["branch"] = {"name": branch.name, "rank": mine.rank, "participants": mine.participants}
+    return data

@@ -36,8 +36,10 @@ from django.db.models import (
 from django.db.models.expressions import ExpressionWrapper, Window
 from django.db.models.functions import Coalesce, Rank, StrIndex, Substr
 
+from org import clock
 from org.models import Institution, Staff
 from org.periods import Period
+from org.progress import Attainment, time_progress
 from org.selectors import branch_of
 
 from ..models import (
@@ -206,6 +208,7 @@ class InstitutionFigures:
     target_applications: int | None = None
     target_amount: Decimal | None = None
     children: int = 0
+    time_progress: float = 1.0  # share of the period elapsed when the figures were read (org.progress)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -236,8 +239,13 @@ class InstitutionFigures:
         return float(self.disbursed_amount / self.target_amount)
 
     @property
+    def progress(self) -> Attainment:
+        return Attainment(actual=self.submitted, target=self.target_applications, time_progress=self.time_progress)
+
+    @property
     def behind(self) -> bool:
-        return (self.target_applications is not None and self.submitted < self.target_applications) or self.submitted == 0
+        """落后序时进度: applications against the target below the share of the period elapsed."""
+        return self.progress.behind
 
 
 def _week_starts(period: Period) -> list[dt.date]:
@@ -249,12 +257,70 @@ def _week_starts(period: Period) -> list[dt.date]:
     return out
 
 
-def referral_institution_figures(*, scope: Institution, period: Period, campaign: Campaign | None = None) -> list[InstitutionFigures]:
+@dataclass(frozen=True)
+class Target:
+    applications: int
+    amount: Decimal
+
+
+def referral_targets(*, nodes: list[Institution], period: Period, campaign: Campaign | None) -> dict[int, Target]:
+    """The one rule for "the target of a node and period" (every widget reads it from here).
+
+    A node's target for a week is the target set on the node itself; when it has none, the sum of
+    the targets of the nearest institutions below it that have one (so a branch's target is never
+    added to its outlets'). A month or any other period sums its weeks (the ISO weeks starting in
+    it). Nodes with no target anywhere below are absent. One query for all the nodes."""
+    weekly = _weekly_targets(nodes=nodes, week_starts=_week_starts(period), campaign=campaign)
+    out: dict[int, Target] = {}
+    for node_pk, weeks in weekly.items():
+        out[node_pk] = Target(sum(t.applications for t in weeks.values()), sum((t.amount for t in weeks.values()), ZERO))
+    return out
+
+
+def referral_weekly_targets(*, node: Institution, weeks: list[Period], campaign: Campaign | None) -> dict[str, Target]:
+    """`referral_targets` of one node for each of several weeks ({week code: Target}), in one query."""
+    by_start = _weekly_targets(nodes=[node], week_starts=[w.start for w in weeks], campaign=campaign).get(node.pk, {})
+    return {w.code: by_start[w.start] for w in weeks if w.start in by_start}
+
+
+def _weekly_targets(*, nodes: list[Institution], week_starts: list[dt.date], campaign: Campaign | None) -> dict[int, dict[dt.date, Target]]:
+    if campaign is None or not nodes or not week_starts:
+        return {}
+    rows = (
+        CampaignTarget.objects.filter(campaign=campaign, week_start__in=week_starts)
+        .filter(_any_under(nodes))
+        .values_list("week_start", "institution__path", "applications", "disbursed_amount")
+        .order_by("week_start", "institution__path")
+    )
+    by_week: dict[dt.date, list[tuple[str, int, Decimal]]] = defaultdict(list)
+    for week, path, apps, amount in rows:
+        by_week[week].append((path, apps, amount))
+    out: dict[int, dict[dt.date, Target]] = {}
+    for node in nodes:
+        for week, week_rows in by_week.items():
+            apps_sum, amount_sum, found, covered = 0, ZERO, False, None
+            for path, apps, amount in week_rows:  # sorted by path: a parent comes before its subtree
+                if not path.startswith(node.path) or (covered and path.startswith(covered)):
+                    continue  # outside the node, or under a target already counted
+                apps_sum, amount_sum, found, covered = apps_sum + apps, amount_sum + amount, True, path
+            if found:
+                out.setdefault(node.pk, {})[week] = Target(apps_sum, amount_sum)
+    return out
+
+
+def _any_under(nodes: list[Institution]) -> Q:
+    q = Q()
+    for path in {n.path for n in nodes}:
+        q |= Q(institution__path__startswith=path)
+    return q
+
+
+def referral_institution_figures(
+    *, scope: Institution, period: Period, campaign: Campaign | None = None, at: dt.datetime | None = None
+) -> list[InstitutionFigures]:
     """The funnel and campaign progress of each child of `scope` (and of the scope node itself when
     something is booked there), in five queries: children, applications, scans, leads, targets.
-
-    A child's target is the target set on the child itself; when it has none, the sum of the
-    targets set below it (so a branch target is not double-counted with its outlets' targets)."""
+    Targets are `referral_targets` (the one rule); `behind` compares with time progress at `at`."""
     sp = scope.path
     children = {i.path: i for i in Institution.objects.filter(parent=scope).annotate(n_children=Count("children")).order_by("path")}
     rows: dict[str, InstitutionFigures] = {p: InstitutionFigures(institution=i, children=i.n_children) for p, i in children.items()}
@@ -301,26 +367,13 @@ def referral_institution_figures(*, scope: Institution, period: Period, campaign
     for r in leads.annotate(child=child_path("institution__path", sp)).values("child").annotate(n=Count("pk")).order_by():
         row(r["child"]).leads = r["n"]
 
-    if campaign is not None:
-        targets = CampaignTarget.objects.filter(campaign=campaign, week_start__in=_week_starts(period), institution__path__startswith=sp)
-        for r in (
-            targets.annotate(child=child_path("institution__path", sp))
-            .values("child")
-            .annotate(
-                own_apps=Sum("applications", filter=Q(institution__path=F("child"))),
-                own_amount=Sum("disbursed_amount", filter=Q(institution__path=F("child"))),
-                below_apps=Sum("applications", filter=~Q(institution__path=F("child"))),
-                below_amount=Sum("disbursed_amount", filter=~Q(institution__path=F("child"))),
-            )
-            .order_by()
-        ):
-            f = rows.get(r["child"])
-            if f is None or f.is_self:
-                continue
-            if r["own_apps"] is not None:
-                f.target_applications, f.target_amount = r["own_apps"], r["own_amount"]
-            else:
-                f.target_applications, f.target_amount = r["below_apps"], r["below_amount"]
+    targets = referral_targets(nodes=[f.institution for f in rows.values() if not f.is_self], period=period, campaign=campaign)
+    progress = time_progress(period, at=at or clock.now())
+    for f in rows.values():
+        target = targets.get(f.institution.pk)
+        if target is not None:
+            f.target_applications, f.target_amount = target.applications, target.amount
+        f.time_progress = progress
     return sorted(rows.values(), key=lambda f: (f.is_self, f.institution.path))
 
 
@@ -336,9 +389,10 @@ def referral_rejection_reasons(*, scope: Institution, period: Period, limit: int
     )
 
 
-def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign) -> list[CampaignTarget]:
-    """Institutions in scope whose target for the week(s) of the period is not met (the institution
-    half of the 约谈 list), each target row with `actual`, `actual_amount` and `shortfall`.
+def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign, at: dt.datetime | None = None) -> list[CampaignTarget]:
+    """Institutions in scope behind time progress (落后序时进度) on their target for the week(s) of
+    the period (the institution half of the 约谈 list), each target row with `actual`,
+    `actual_amount`, `shortfall` and `progress` (org.progress.Attainment).
 
     Two queries: the targets, and the counted applications grouped by credited institution; a
     target's actual is the sum over its subtree, rolled up along the materialised paths (a few
@@ -367,10 +421,12 @@ def referral_targets_behind(*, scope: Institution, period: Period, campaign: Cam
             total[0] += r["n"]
             total[1] += r["amount"]
     behind = []
+    progress = time_progress(period, at=at or clock.now())
     for t in targets:
         t.actual, t.actual_amount = by_path.get(t.institution.path, [0, ZERO])
         t.shortfall = t.applications - t.actual
-        if t.actual < t.applications or t.actual == 0:
+        t.progress = Attainment(actual=t.actual, target=t.applications, time_progress=progress)
+        if t.progress.behind:
             behind.append(t)
     return behind
 
@@ -595,8 +651,8 @@ def referral_honours_sheet(*, period: Period, scope: Institution):
 
 def referral_weekly_trend(*, scope: Institution, last: Period, weeks: int = 8, campaign: Campaign | None = None) -> list[dict]:
     """The scope's applications and disbursed amount per ISO week for the `weeks` weeks ending with
-    `last`, beside the week's target (the scope's own, else the sum of the targets below it).
-    Three queries: applications by submission week, by disbursement week, targets by week."""
+    `last`, beside the week's target (`referral_targets`, the one rule).
+    Three queries: applications by submission day, by disbursement day, and the weeks' targets."""
     from django.db.models.functions import TruncDate
 
     from org.clock import SHANGHAI
@@ -626,20 +682,8 @@ def referral_weekly_trend(*, scope: Institution, last: Period, weeks: int = 8, c
         .order_by()
     ):
         rows[week_of[r["day"]]]["disbursed_amount"] += r["s"] or ZERO
-    if campaign is not None:
-        for r in (
-            CampaignTarget.objects.filter(
-                campaign=campaign, institution__path__startswith=scope.path, week_start__in=[p.start for p in periods]
-            )
-            .values("week_start")
-            .annotate(
-                own=Sum("applications", filter=Q(institution=scope)),
-                below=Sum("applications", filter=~Q(institution=scope)),
-            )
-            .order_by()
-        ):
-            code = week_of[r["week_start"]]
-            rows[code]["target"] = r["own"] if r["own"] is not None else r["below"]
+    for code, target in referral_weekly_targets(node=scope, weeks=periods, campaign=campaign).items():
+        rows[code]["target"] = target.applications
     out = list(rows.values())
     peak = max([r["submitted"] for r in out] + [r["target"] or 0 for r in out] + [1])
     for r in out:  # bar lengths for the page's chart, in percent of the highest value shown

@@ -190,3 +190,18 @@ def poster_workers() -> int:
 def _safe_name(value: str) -> str:
     """A file-name part: no path separators or characters Windows refuses."""
     return "".join("_" if ch in '\\/:*?"<>|\0' else ch for ch in (value or "")).strip(". ") or "_"
+
+
+def referral_code_name_display_set(*, staff, show_full_name: bool, by) -> ReferralCode:
+    """The employee's own consent to show their full name on the scan page (default 张*)."""
+    from org.services import audit
+
+    from ..selectors.codes import personal_code_of
+
+    code = personal_code_of(staff=staff)
+    if code is None:
+        raise ApplicationError("您还没有推荐码，请先生成推荐码")
+    code.show_full_name = show_full_name
+    code.save(update_fields=["show_full_name"])
+    audit(user=by, action="referral_code_name_display", obj=staff, show_full_name=show_full_name)
+    return code

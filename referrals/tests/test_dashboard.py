@@ -66,9 +66,10 @@ def test_behind_list_names_institutions_below_target_and_people_without_applicat
     manager(client, data["tree"]["BR1"], "BM803")
     with django_assert_max_num_queries(16):
         resp = get(client, "dashboard-behind", period="2024-W45")
-    assert [(t.institution.code, t.actual, t.shortfall) for t in resp.context["institutions"]] == [("OUT3", 1, 4)]
+    institutions, people = resp.context["tables"]
+    assert [(t.institution.code, t.actual, t.shortfall) for t in institutions.page.object_list] == [("OUT3", 1, 4)]
     # F and G have no application; the manager (BM803, at BR1 itself) has none either.
-    assert [s.employee_no for s in resp.context["people"]] == ["BM803", "F001", "G001"]
+    assert [s.employee_no for s in people.page.object_list] == ["BM803", "F001", "G001"]
     assert "约谈名单" in resp.content.decode()
 
 
@@ -117,3 +118,86 @@ def test_honours_open_on_the_last_complete_month(client):
         resp = client.get("/referrals/dashboard/honours/")
     assert resp.context["period"].code == "2024-11"
     assert resp.context["honours"].top_applications  # November's stars, not an empty December
+
+
+def test_every_widget_reads_the_same_target_of_a_node(client, settings):
+    """One selector: the outlet's own page, its row on the parent's page and the trend agree, and a
+    target set on a branch is never added to its outlets' targets."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from org.periods import Period
+    from referrals.models import CampaignTarget
+    from referrals.selectors.reporting import referral_targets
+
+    data = known_week()
+    t, campaign = data["tree"], data["campaign"]
+    week = Period.parse("2024-W45")
+    # SB1 sets its own 10 (more than OUT1 4 + OUT2 2): SB1 reads 10, BR1 reads 10 + SB2's 5.
+    CampaignTarget.objects.create(campaign=campaign, institution=t["SB1"], week_start=dt.date(2024, 11, 4), applications=10, disbursed_amount=Decimal("1"))
+    got = referral_targets(nodes=[t["BR1"], t["SB1"], t["OUT1"]], period=week, campaign=campaign)
+    assert (got[t["BR1"].pk].applications, got[t["SB1"].pk].applications, got[t["OUT1"].pk].applications) == (15, 10, 4)
+    manager(client, t["BR1"], "BM803")
+    outlet_page = get(client, "dashboard", period="2024-W45", inst="OUT1").context
+    parent_page = get(client, "dashboard", period="2024-W45", inst="SB1").context
+    row = next(r for r in parent_page["rows"] if r.institution.code == "OUT1")
+    assert outlet_page["total_target"] == row.target_applications == outlet_page["trend"][-1]["target"] == 4
+    assert get(client, "dashboard", period="2024-W45").context["total_target"] == 15
+
+
+def test_behind_compares_attainment_with_time_progress(client, monkeypatch):
+    """Read on Wednesday of 2024-W45 (3 of 5 working days, 60 %): 1 of 5 (20 %) is behind, 3 of 5
+    (60 %) is not; the same figures at the week's end are both judged against 100 %."""
+    import datetime as dt
+
+    from org import clock
+    from org.clock import SHANGHAI
+    from org.periods import Period
+    from referrals.selectors.reporting import referral_institution_figures
+
+    data = known_week()
+    week = Period.parse("2024-W45")
+    wednesday = dt.datetime(2024, 11, 6, 18, tzinfo=SHANGHAI)
+    rows = {r.institution.code: r for r in referral_institution_figures(scope=data["tree"]["SB1"], period=week, campaign=data["campaign"], at=wednesday)}
+    out1, out2 = rows["OUT1"], rows["OUT2"]  # OUT1: 5 of 4 (125 %); OUT2: C 2 + D 1 = 3 of 2
+    assert out1.time_progress == pytest.approx(0.6) and not out1.behind and not out2.behind
+    rows = {r.institution.code: r for r in referral_institution_figures(scope=data["tree"]["BR1"], period=week, campaign=data["campaign"], at=wednesday)}
+    sb2 = rows["SB2"]  # 1 of 5 = 20 % < 60 %
+    assert sb2.behind and sb2.progress.pct == pytest.approx(20.0)
+    monkeypatch.setattr(clock, "now", lambda: wednesday)
+    manager(client, data["tree"]["BR1"], "BM804")
+    html = get(client, "dashboard", period="2024-W45").content.decode()
+    assert "序时进度" in html and "60.0%" in html
+
+
+def test_the_behind_list_is_paged_searched_and_exported_by_the_database(client):
+    """约谈名单 of a big scope: 50 a page, a search across all pages, the export has every row."""
+    import io
+
+    from openpyxl import load_workbook
+
+    data = known_week()
+    out3 = data["tree"]["OUT3"]
+    for i in range(120):
+        StaffFactory(employee_no=f"Z{i:03d}", name=f"员工{i:03d}", institution=out3)
+    StaffFactory(employee_no="Z999", name="=HYPERLINK(\"http://x\")", institution=out3)
+    manager(client, data["tree"]["BR1"], "BM806")
+    first = get(client, "dashboard-behind", period="2024-W45")
+    people = first.context["tables"][1]
+    assert people.page.paginator.count == 124 and len(people.page.object_list) == 50
+    html = first.content.decode()
+    assert "共 124 条" in html and "第 1 / 3 页" in html and "behind_people_page=2" in html
+    last = get(client, "dashboard-behind", period="2024-W45", behind_people_page="3").context["tables"][1]
+    assert len(last.page.object_list) == 24
+    found = get(client, "dashboard-behind", period="2024-W45", behind_people_q="员工11").context["tables"][1]
+    assert [s.employee_no for s in found.page.object_list] == [f"Z{i}" for i in range(110, 120)]
+    ordered = get(client, "dashboard-behind", period="2024-W45", behind_people_sort="-employee_no").context["tables"][1]
+    assert ordered.page.object_list[0].employee_no == "Z999"
+    export = get(client, "dashboard-behind", period="2024-W45", export="behind_people")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(export.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("员工号", "姓名", "机构", "岗位") and len(rows) == 125
+    evil = next(r for r in rows if r[0] == "Z999")
+    cell = next(c for c in ws["B"] if c.value == evil[1])
+    assert evil[1].startswith("=HYPERLINK") and cell.data_type == "s" and cell.quotePrefix

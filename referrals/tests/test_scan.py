@@ -267,3 +267,25 @@ def test_a_forged_forwarded_header_does_not_dodge_the_scan_limit(client, code, c
         for i in range(3)
     ]
     assert codes == [200, 200, 429]
+
+
+def test_the_page_names_the_bank_its_hotline_and_the_data_controller(client, code, campaign, settings):
+    settings.BANK_NAME, settings.BANK_HOTLINE = "长春农商银行", "96888"
+    settings.DATA_CONTROLLER_NAME, settings.DATA_CONTROLLER_CONTACT = "长春农商银行股份有限公司", "dpo@example.cn"
+    html = scan(client, code.token).content.decode()
+    assert "长春农商银行" in html and "客服热线 96888" in html and 'href="tel:96888"' in html
+    privacy = client.get("/r/privacy").content.decode()
+    assert "长春农商银行股份有限公司" in privacy and "dpo@example.cn" in privacy
+
+
+def test_the_referrer_is_shown_in_full_only_where_the_employee_agreed(client, code, campaign):
+    from org.tests.factories import user_for
+
+    assert "张**" in scan(client, code.token).content.decode()
+    employee = Client()
+    employee.force_login(user_for(code.staff))
+    assert employee.post("/referrals/me/code/name-display", {"show_full_name": "1"}).status_code == 302
+    html = scan(client, code.token, ip="10.9.9.9").content.decode()
+    assert "张晓明" in html and "张**" not in html
+    employee.post("/referrals/me/code/name-display", {"show_full_name": "0"})
+    assert "张晓明" not in scan(client, code.token, ip="10.9.9.8").content.decode()

@@ -1,0 +1,104 @@
+/* The page kit's browser side (no inline script anywhere: the CSP allows only 'self').
+ * - Charts: every [data-chart] element gets an ECharts instance from the JSON in the
+ *   <script type="application/json" id=…> that the server rendered with json_script.
+ * - Confirmation: a form or button with data-confirm asks first, in a <dialog>, saying what will happen.
+ * - Mobile menu: the ☰ button opens and closes the navigation.
+ * - After a failed form the first error is scrolled into view and its field focused.
+ */
+(function () {
+  "use strict";
+  document.documentElement.classList.remove("no-js");
+
+  function initCharts() {
+    if (typeof window.echarts === "undefined") return;
+    var charts = [];
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-chart"));
+      if (!source) return;
+      var option;
+      try { option = JSON.parse(source.textContent); } catch (e) { return; }
+      var chart = window.echarts.init(el, null, { renderer: "canvas", locale: "ZH" });
+      chart.setOption(option);
+      el.setAttribute("data-chart-ready", "1");
+      charts.push(chart);
+    });
+    var timer;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+    });
+  }
+
+  var dialog;
+  function confirmDialog(message, okLabel, onOk) {
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.className = "confirm";
+      dialog.setAttribute("data-testid", "confirm-dialog");
+      var p = document.createElement("p");
+      var buttons = document.createElement("div");
+      buttons.className = "buttons";
+      var cancel = document.createElement("button");
+      cancel.type = "button"; cancel.className = "secondary"; cancel.textContent = "取消";
+      var ok = document.createElement("button");
+      ok.type = "button"; ok.className = "danger";
+      buttons.append(cancel, ok);
+      dialog.append(p, buttons);
+      document.body.append(dialog);
+      cancel.addEventListener("click", function () { dialog.close(); });
+    }
+    dialog.querySelector("p").textContent = message;
+    var okButton = dialog.querySelector("button.danger");
+    okButton.textContent = okLabel || "确定";
+    okButton.onclick = function () { dialog.close(); onOk(); };
+    dialog.showModal();
+    dialog.querySelector("button.secondary").focus();
+  }
+
+  function initConfirm() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var submitter = event.submitter;
+      var source = submitter && submitter.hasAttribute("data-confirm") ? submitter : form;
+      var message = source.getAttribute("data-confirm");
+      if (!message || form.dataset.confirmed === "1") return;
+      event.preventDefault();
+      confirmDialog(message, source.getAttribute("data-confirm-ok"), function () {
+        form.dataset.confirmed = "1";
+        if (submitter && submitter.name) {
+          var hidden = document.createElement("input");
+          hidden.type = "hidden"; hidden.name = submitter.name; hidden.value = submitter.value;
+          form.append(hidden);
+        }
+        form.submit();
+      });
+    });
+  }
+
+  function initMenu() {
+    var toggle = document.querySelector(".menu-toggle");
+    var menu = document.querySelector(".menu");
+    if (!toggle || !menu) return;
+    toggle.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function scrollToFirstError() {
+    var first = document.querySelector(".errorlist, .field-error, .messages .error");
+    if (!first) return;
+    first.scrollIntoView({ block: "center" });
+    var field = first.closest("p, td, label, div");
+    var input = field && field.querySelector("input, select, textarea");
+    if (input) input.focus({ preventScroll: true });
+  }
+
+  // A deferred script runs once the document is parsed: set everything up now, then say so
+  // (tests and the no-js fallbacks look at html[data-kit=ready]).
+  initMenu();
+  initConfirm();
+  scrollToFirstError();
+  initCharts();
+  document.documentElement.setAttribute("data-kit", "ready");
+})();
