@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from . import clock
 from .errors import ApplicationError
@@ -193,29 +193,39 @@ class InstitutionDetailView(InstitutionPagesMixin, DetailView):
         return ctx
 
 
-class StaffListView(ManagerPageMixin, ListView):
+class StaffListView(ManagerPageMixin, TemplateView):
+    """Staff in scope: filtered (org.api.filters.StaffFilter), sorted, paged and exported by the
+    page kit's table; positions and employment types by their Chinese names."""
+
     template_name = "org/staff_list.html"
-    context_object_name = "staff_list"
     paginate_by = 50
 
-    def get_queryset(self):
-        from .api.filters import StaffFilter
-
-        self.filterset = StaffFilter(self.request.GET or None, queryset=self.scoped(staff_pages_queryset()).order_by("employee_no"))
-        return self.filterset.qs
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return ctx["table"].export_response() or self.render_to_response(ctx)
 
     def get_context_data(self, **kwargs):
+        from django.urls import reverse
+
+        from .api.filters import StaffFilter
+        from .kit.tables import Column, Table
+        from .models import EmploymentType
+
         ctx = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        ctx.update(
-            filter_form=self.filterset.form,
-            query_string=params.urlencode(),
-            positions=Position.choices,
-            labels=dict(Position.choices),
+        self.filterset = StaffFilter(self.request.GET or None, queryset=self.scoped(staff_pages_queryset()).select_related("institution__parent"))
+        table = Table(
+            self.request, "staff", title="员工", rows=self.filterset.qs, per_page=self.paginate_by, default_sort="employee_no", searchable=False,
+            columns=[
+                Column("employee_no", "员工号", link=lambda s: reverse("org_staff_detail", args=[s.employee_no])),
+                Column("name", "姓名", link=lambda s: reverse("org_staff_detail", args=[s.employee_no])),
+                Column("institution_label", "机构", sort="institution__path", link=lambda s: reverse("org_institution_detail", args=[s.institution.code])),
+                Column("position_labels_text", "岗位", sort=None),
+                Column("employment_type", "用工类型", choices=dict(EmploymentType.choices)),
+                Column("wechat_bound", "微信", fmt=lambda v: "已绑定" if v else "未绑定"),
+            ],
+            empty="没有符合条件的员工。",
         )
-        for staff in ctx["staff_list"]:
-            staff.position_labels = position_labels(staff)
+        ctx.update(filter_form=self.filterset.form, positions=Position.choices, table=table, staff_list=table.page.object_list)
         return ctx
 
 

@@ -304,6 +304,12 @@ class Application(models.Model):
         constraints = [models.UniqueConstraint(fields=["application_id"], name="ref_app_unique_application_id")]
 
     @property
+    def institution_label(self) -> str:
+        from org.selectors import institution_label
+
+        return institution_label(self.institution)
+
+    @property
     def counts(self) -> bool:
         """Flagged applications count in no table, earn nothing and hold no first touch until a
         manager clears them (SPEC §3). The one rule; `counted_q` is its database form."""

@@ -18,10 +18,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import TemplateView
 
 from org import clock
 from org.errors import ApplicationError
+from org.kit.tables import Column, Table
 from org.scoping import scope_trail
 from org.selectors import staff_in_scope
 from org.services import audit
@@ -50,34 +51,81 @@ class CodesScopeMixin(InstitutionChoiceMixin, ManagerPageMixin):
         return redirect(f"{url}?inst={inst}" if inst else url)
 
 
-class CodesListView(CodesScopeMixin, ListView):
-    template_name = "referrals/codes/list.html"
-    context_object_name = "people"
-    paginate_by = 50
+class CodesListView(CodesScopeMixin, TemplateView):
+    """Who in the chosen institution has a code: searched, sorted and paged by the database; the
+    issue, re-issue and revoke buttons ask for confirmation saying what happens to printed posters."""
 
-    def get_queryset(self):
-        self.node_obj = self.node()
-        qs = staff_with_code_status(user=self.request.user).filter(institution__path__startswith=self.node_obj.path)
-        q = (self.request.GET.get("q") or "").strip()
-        if q:
-            qs = qs.filter(Q(employee_no__icontains=q) | Q(name__icontains=q))
-        self.filtered = qs
-        return qs
+    template_name = "referrals/codes/list.html"
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return ctx["table"].export_response() or self.render_to_response(ctx)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        totals = self.filtered.order_by().aggregate(total=Count("pk"), with_code=Count("pk", filter=Q(code_token__isnull=False)))
+        node = self.node()
+        qs = staff_with_code_status(user=self.request.user).filter(institution__path__startswith=node.path).select_related("institution__parent")
+        totals = qs.order_by().aggregate(total=Count("pk"), with_code=Count("pk", filter=Q(code_token__isnull=False)))
+        table = Table(
+            self.request, "codes", title="推荐码", rows=qs, per_page=50,
+            columns=code_columns(self.request, node),
+            search_placeholder="员工号或姓名", empty="没有在职员工",
+        )
         ctx.update(
-            node=self.node_obj,
-            trail=scope_trail(self.request.user, self.node_obj),
-            q=self.request.GET.get("q", ""),
+            node=node,
+            table=table,
+            trail=scope_trail(self.request.user, node),
             total=totals["total"],
             with_code=totals["with_code"],
             without_code=totals["total"] - totals["with_code"],
             archive_max=getattr(settings, "REFERRAL_POSTER_ARCHIVE_MAX", POSTER_ARCHIVE_MAX_DEFAULT),
-            public_base_url=settings.PUBLIC_BASE_URL.rstrip("/"),
         )
         return ctx
+
+
+def code_columns(request, node) -> list[Column]:
+    from django.middleware.csrf import get_token
+    from django.utils.html import format_html
+
+    from org.models import EmploymentType
+
+    token = get_token(request)
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+
+    def form(url, label, confirm="", css=""):
+        attrs = format_html(' data-confirm="{}" data-confirm-ok="{}"', confirm, label) if confirm else ""
+        return format_html(
+            '<form method="post" action="{}" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="inst" value="{}"><button type="submit" class="{}"{}>{}</button></form>',
+            url, token, node.code, css, attrs, label,
+        )
+
+    def actions(s) -> str:
+        issue = reverse("referrals:codes-issue", args=[s.pk])
+        if not s.code_token:
+            return form(issue, "生成")
+        return format_html(
+            "{} {} <a class=\"button secondary\" href=\"{}\">海报</a>",
+            form(issue, "重新生成", f"重新生成{s.name}的推荐码？旧码立即失效，已印制的海报和二维码将无法再使用。", "secondary"),
+            form(reverse("referrals:codes-revoke", args=[s.pk]), "作废", f"作废{s.name}的推荐码？作废后扫码将显示“推荐码已失效”，已印制的海报无法再使用。", "danger"),
+            reverse("referrals:codes-poster", args=[s.pk]),
+        )
+
+    def status(s) -> str:
+        if not s.code_token:
+            return "未生成"
+        text = format_html('<a href="{}/r/{}" target="_blank" rel="noopener">有效（{}…）</a>', base, s.code_token, s.code_token[:6])
+        return format_html("{} · 有二级码", text) if s.has_mgm else text
+
+    return [
+        Column("employee_no", "员工号", search="employee_no"),
+        Column("name", "姓名", search="name", link=lambda s: reverse("org_staff_detail", args=[s.employee_no])),
+        Column("institution_label", "机构", sort="institution__path", link=lambda s: f"?inst={s.institution.code}"),
+        Column("employment_type", "用工类型", choices=dict(EmploymentType.choices)),
+        Column("code_token", "推荐码", html=status),
+        Column("code_created_at", "生成时间", kind="datetime"),
+        Column("pk", "操作", sort=None, html=actions),
+    ]
 
 
 class CodeIssueView(CodesScopeMixin, View):

@@ -17,7 +17,8 @@ from django.views.generic import TemplateView
 
 from org import clock
 from org.errors import ApplicationError
-from org.kit.charts import comparison_chart, funnel_chart, progress_chart, trend_chart
+from org.kit.charts import comparison_chart, funnel_chart, progress_chart, ranking_chart, trend_chart
+from org.kit.formats import to_wan
 from org.kit.tables import Column, Table, export_first
 from org.kit.tiles import Kpi
 from org.models import InstitutionKind
@@ -340,5 +341,16 @@ class HonoursView(ReferralDashboardMixin, TemplateView):
             }
             for path, inst in sorted(h.branches.items())
         ]
-        ctx.update(honours=h, branches=branches)
+        ctx.update(
+            honours=h,
+            branches=branches,
+            applications_chart=ranking_chart(
+                title="进件营销明星（全行前 10）", unit="件",
+                items=[(f"{r['rank']}. {r['staff__name']}", r["value"]) for r in h.top_applications],
+            ),
+            amount_chart=ranking_chart(
+                title="投放营销能手（全行前 10）", unit="万元",
+                items=[(f"{r['rank']}. {r['staff__name']}", to_wan(r["value"])) for r in h.top_amount],
+            ),
+        )
         return ctx

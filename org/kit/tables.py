@@ -61,6 +61,7 @@ class Column:
     link: Callable[[Any], str | None] | None = None
     css: str = ""
     fmt: Callable[[Any], str] | None = None  # a display of its own (a masked name), also used in the export
+    html: Callable[[Any], str] | None = None  # a cell of controls (format_html); left out of the export
 
     @property
     def numeric(self) -> bool:
@@ -247,7 +248,12 @@ class Table:
         rows = []
         for r in self.page.object_list:
             cells = [
-                Cell(c.text(r), c.link(r) if c.link else None, " ".join(filter(None, ["num" if c.numeric else "", c.css]))) for c in self.columns
+                Cell(
+                    c.html(r) if c.html else c.text(r),
+                    c.link(r) if c.link else None,
+                    " ".join(filter(None, ["num" if c.numeric else "", c.css])),
+                )
+                for c in self.columns
             ]
             rows.append({"cells": cells, "css": self.row_class(r) if self.row_class else ""})
         return rows
@@ -297,10 +303,11 @@ class Table:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet((self.title or "导出")[:31])
         ws.freeze_panes = "A2"
-        ws.append(header_row(ws, [c.header for c in self.columns]))
+        columns = [c for c in self.columns if c.html is None]
+        ws.append(header_row(ws, [c.header for c in columns]))
         rows = self._rows[:MAX_EXPORT_ROWS] if isinstance(self._rows, QuerySet) else self._rows[:MAX_EXPORT_ROWS]
         for r in rows:
-            ws.append([safe_cell(c.export_value(r), sheet=ws, number_format=c.export_format) for c in self.columns])
+            ws.append([safe_cell(c.export_value(r), sheet=ws, number_format=c.export_format) for c in columns])
         response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         wb.save(response)
         from urllib.parse import quote

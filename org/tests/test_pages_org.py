@@ -91,8 +91,8 @@ def test_staff_list_is_paginated_and_keeps_the_filter_across_pages(manager_clien
         StaffFactory(employee_no=f"P{i:03d}", institution=bank["tree"]["OUT2"])
     first = manager_client.get("/org/staff/?institution=OUT2")
     assert len(first.context["staff_list"]) == 50
-    assert "?institution=OUT2&page=2" in first.content.decode()
-    second = manager_client.get("/org/staff/?institution=OUT2&page=2")
+    assert "?institution=OUT2&amp;staff_page=2" in first.content.decode()
+    second = manager_client.get("/org/staff/?institution=OUT2&staff_page=2")
     assert len(second.context["staff_list"]) == 6
 
 

@@ -245,3 +245,9 @@ def test_the_demo_calendar_knows_national_day_and_make_up_saturdays():
     assert dt.date(2026, 10, 10) in october_2026  # a Saturday worked in exchange
     assert dt.date(2026, 10, 8) in october_2026
     assert len(october_2026) == 22 - 5 + 1  # 22 weekdays, 5 of them holidays, one make-up Saturday
+
+
+def test_seed_demo_prints_the_address_the_demo_is_served_on(settings):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8765"
+    output = seed()
+    assert "http://127.0.0.1:8765/" in output and ":8000" not in output

@@ -80,3 +80,15 @@ def test_the_person_page_within_scope_and_404_outside(client):
     # Someone in another sub-branch: 404, like an unknown employee number.
     assert client.get(f"/org/staff/{data['E'].employee_no}/").status_code == 404
     assert client.get("/org/staff/NOPE/").status_code == 404
+
+
+def test_the_applications_list_shows_chinese_names_and_formatted_amounts(client):
+    data = known_week()
+    sb = StaffFactory(employee_no="SB901", institution=data["tree"]["SB1"])
+    client.force_login(user_for(sb, scope=data["tree"]["SB1"]))
+    html = client.get("/referrals/applications/").content.decode()
+    assert "信用卡" in html and ">credit_card<" not in html
+    assert "150,000.00" in html and "放款金额(元)" in html and "已放款" in html
+    assert "待核查" in html and 'data-confirm="确认违规？' in html
+    sorted_html = client.get("/referrals/applications/", {"applications_sort": "-disbursed_amount"}).content.decode()
+    assert sorted_html.index("150,000.00") < sorted_html.index("99,999.00")

@@ -14,8 +14,6 @@ from org import demo
 from org.errors import ApplicationError
 from org.models import Customer, Institution, Staff
 
-URL = "http://127.0.0.1:8000"
-
 
 class Command(BaseCommand):
     help = "生成演示银行及各项目的活动数据，并打印演示账号。Load the demo bank and print its sign-ins."
@@ -69,7 +67,12 @@ class Command(BaseCommand):
             f"机构 {Institution.objects.count():,} · 员工 {Staff.objects.count():,} · 客户 {Customer.objects.count():,} "
             f"(institutions · staff · customers)"
         )
-        self.stdout.write(f"演示账号 Sign-ins — 打开 open {URL}  (python manage.py runserver)")
+        from django.conf import settings
+
+        # The address the demo is served on (scripts/demo.sh sets PUBLIC_BASE_URL from DEMO_ADDR):
+        # the same one every QR code, poster and API link points at.
+        url = settings.PUBLIC_BASE_URL.rstrip("/")
+        self.stdout.write(f"演示账号 Sign-ins — 打开 open {url}/  (二维码与海报均指向此地址 QR codes and posters point here)")
         pw = password or "（首次加载时设定的密码 the password set when first loaded）"
         header = ("账号 username", "角色 role", "姓名（机构） name (institution)", "管理范围 scope")
         widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(4)]
