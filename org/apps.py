@@ -20,5 +20,13 @@ class OrgConfig(AppConfig):
         from .auth import stamp_sign_in
 
         user_logged_in.connect(stamp_sign_in, dispatch_uid="org.stamp_sign_in")
+        # A renamed or new institution may make a name ambiguous (org.selectors.institution_label).
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Institution
+        from .selectors import ambiguous_names_forget
+
+        post_save.connect(ambiguous_names_forget, sender=Institution, dispatch_uid="org.ambiguous_names.save")
+        post_delete.connect(ambiguous_names_forget, sender=Institution, dispatch_uid="org.ambiguous_names.delete")
         navigation.register(label=_("机构"), url_name="org_institutions", audience="manager", order=10)
         navigation.register(label=_("员工"), url_name="org_staff", audience="manager", order=11)

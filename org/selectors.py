@@ -126,6 +126,12 @@ def ambiguous_institution_names() -> frozenset[str]:
     return names
 
 
+def ambiguous_names_forget(**_signal_kwargs) -> None:
+    from django.core.cache import cache
+
+    cache.delete(AMBIGUOUS_NAMES_CACHE_KEY)
+
+
 def institution_label(inst: Institution | None) -> str:
     """An institution's name, with its parent's where the name alone is ambiguous
     ("人民广场网点·个人金融部"). Callers listing many use select_related("parent")."""

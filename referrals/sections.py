@@ -39,6 +39,7 @@ def node_totals(*, node, period: Period, campaign, now) -> dict:
     rows = referral_institution_figures(scope=node, period=period, campaign=campaign, at=now)
     target = referral_targets(nodes=[node], period=period, campaign=campaign).get(node.pk)
     return {
+        "rows": rows,
         "submitted": sum(r.submitted for r in rows),
         "amount": sum((r.disbursed_amount for r in rows), ZERO),
         "target": target,
@@ -76,7 +77,7 @@ def manager_home(request, node) -> dict:
         ActionItem("待确认发放的发放表", payout_sheets_in_scope(user=user).filter(paid_at__isnull=True).count(), reverse("referrals:payouts")),
         ActionItem("落后序时进度的机构", 0, reverse("referrals:dashboard-behind") + f"?inst={node.code}"),
     ]
-    behind_rows = [r for r in referral_institution_figures(scope=node, period=week, campaign=campaign, at=now) if r.behind and not r.is_self]
+    behind_rows = [r for r in w["rows"] if r.behind and not r.is_self]
     actions[-1].count = len(behind_rows)
     trend = referral_weekly_trend(scope=node, last=week, weeks=8, campaign=campaign)
     chart = trend_chart(

@@ -254,7 +254,8 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
                     "applications": (posted or {}).get(f"applications_{child.pk}", t.applications if t else ""),
                     "amount": (posted or {}).get(f"amount_{child.pk}", _wan(t.disbursed_amount) if t else ""),
                     "responsible": people.get(child.pk),
-                    "errors": (errors or {}).get(f"applications_{child.pk}", []) + (errors or {}).get(f"amount_{child.pk}", []),
+                    "app_errors": (errors or {}).get(f"applications_{child.pk}", []),
+                    "amount_errors": (errors or {}).get(f"amount_{child.pk}", []),
                 }
             )
         trail = [i for i in institutions_in_scope(user=self.request.user).filter(path__in=node.ancestors_paths()).order_by("depth")]

@@ -58,7 +58,7 @@ def _base(title: str, unit: str) -> dict:
         "animation": False,  # figures, not a show: drawn at once (and the same in every screenshot)
         "textStyle": {"fontFamily": "PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif"},
         "tooltip": {"trigger": "axis", "renderMode": "richText", "confine": True},
-        "grid": {"left": 8, "right": 16, "top": 40, "bottom": 8, "containLabel": True},
+        "grid": {"left": 8, "right": 36, "top": 40, "bottom": 8, "containLabel": True},
         "legend": {"top": 4, "type": "scroll"},
         "aria": {"enabled": True, "label": {"description": title}},
     }

@@ -22,7 +22,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from org import clock  # noqa: E402
 from org.tests.factories import StaffFactory, user_for  # noqa: E402
-from referrals.models import Application, ReferralCode  # noqa: E402
+from referrals.models import Application, ReferralCode, ReferralProduct  # noqa: E402
 
 from .reporting_data import known_week  # noqa: E402
 
@@ -35,6 +35,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def bank():
+    # A transactional test flushes the rows the migrations seeded: the product names come back here.
+    ReferralProduct.objects.get_or_create(code="credit_card", defaults={"name": "信用卡"})
     data = known_week()
     t = data["tree"]
     Application.objects.filter(staff=data["A"]).update(customer_name="王小明")
@@ -158,6 +160,7 @@ def test_a_wealth_manager_on_a_phone(browser, live_server, bank):
     section = page.get_by_test_id("home-my-referrals")
     expect(section.get_by_test_id("my-code")).to_be_visible()
     expect(section).to_contain_text("王**")
+    expect(section).to_contain_text("信用卡")
     # The menu is folded away on a phone and opens from its button.
     expect(page.locator("#main-menu")).to_be_hidden()
     page.get_by_test_id("menu-toggle").click()
@@ -169,4 +172,22 @@ def test_a_wealth_manager_on_a_phone(browser, live_server, bank):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, "home-staff-phone.png")
     assert page.csp_errors == []
+    ctx.close()
+
+
+def test_after_a_failed_form_the_first_error_is_in_view(browser, live_server, bank):
+    from referrals.models import CampaignTarget
+
+    ctx, page = context(browser, phone=True)
+    sign_in(page, live_server.url, "BM001")
+    campaign = bank["campaign"]
+    page.goto(f"{live_server.url}/referrals/campaigns/{campaign.pk}/?inst=SB2&week=2024-W45")
+    field = page.locator(f"input[name=applications_{bank['tree']['OUT3'].pk}]")
+    field.fill("-3")
+    page.get_by_role("button", name="保存本周目标").click()
+    error = page.locator("form .errorlist").first
+    expect(error).to_contain_text("红旗街网点：进件目标不能为负数")
+    expect(error).to_be_in_viewport()
+    expect(page.locator(f"input[name=applications_{bank['tree']['OUT3'].pk}]")).to_be_focused()
+    assert CampaignTarget.objects.get(institution=bank["tree"]["OUT3"]).applications == 5  # nothing half-saved
     ctx.close()

@@ -86,7 +86,8 @@
   }
 
   function scrollToFirstError() {
-    var first = document.querySelector(".errorlist, .field-error, .messages .error");
+    // A field's own error first (it says which input to fix), else the page's error message.
+    var first = document.querySelector("form .errorlist, .field-error") || document.querySelector(".errorlist, .messages .error");
     if (!first) return;
     first.scrollIntoView({ block: "center" });
     var field = first.closest("p, td, label, div");

@@ -1,0 +1,23 @@
+import pytest
+from django.core.cache import cache
+
+from org.models import InstitutionKind
+from org.selectors import institution_label
+from org.tests.factories import institution, tree
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ambiguous_names_show_their_parent():
+    cache.clear()
+    t = tree()
+    dept1 = institution("D1", InstitutionKind.DEPARTMENT, t["SB1"], "个人金融部")
+    dept2 = institution("D2", InstitutionKind.DEPARTMENT, t["SB2"], "个人金融部")
+    assert institution_label(dept1) == "南关支行·个人金融部"
+    assert institution_label(dept2) == "朝阳支行·个人金融部"
+    # A unique outlet name reads alone; two outlets of the same name get their parents.
+    assert institution_label(t["OUT1"]) == "人民广场网点"
+    twin = institution("OUT9", InstitutionKind.OUTLET, t["SB3"], "人民广场网点")  # forgets the cached names
+    assert institution_label(twin) == "船营支行·人民广场网点"
+    assert institution_label(t["OUT1"]) == "南关支行·人民广场网点"
+    assert institution_label(None) == "—"
