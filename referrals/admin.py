@@ -12,7 +12,6 @@ from org import pii
 from .models import (
     Application,
     Campaign,
-    CampaignTarget,
     Dispute,
     Earning,
     IncentiveRule,
@@ -89,13 +88,6 @@ class IncentiveRuleAdmin(ThroughThePagesAdmin):
 @admin.register(ReferralProduct)
 class ReferralProductAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "is_active"]
-
-
-@admin.register(CampaignTarget)
-class CampaignTargetAdmin(ThroughThePagesAdmin):
-    list_display = ["campaign", "institution", "week_start", "applications", "disbursed_amount"]
-    list_filter = ["campaign", "week_start"]
-    raw_id_fields = ["institution"]
 
 
 @admin.register(ResponsiblePerson)

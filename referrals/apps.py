@@ -34,6 +34,11 @@ class ReferralsConfig(AppConfig):
         navigation.register(label=_("进件管理"), url_name="referrals:applications", audience="manager", order=23)
         navigation.register(label=_("收益发放"), url_name="referrals:payouts", audience="manager", order=24)
 
+        # The metrics that carry targets (targets.registry).
+        from .metrics import register_metrics
+
+        register_metrics()
+
         # Blocks on the shared pages: the manager's home, the staff home and a person's page.
         from org import sections as page_sections
 

@@ -39,7 +39,6 @@ from .models import (
     Application,
     ApplicationEvent,
     Campaign,
-    CampaignTarget,
     CodeKind,
     FlagKind,
     FlagStatus,
@@ -101,7 +100,9 @@ def seed_referrals(*, size: str, rng: random.Random, ctx) -> str | None:
         _load_applications_directly(cases, campaign=campaign, now=now)
     else:
         _apply_through_service(cases)
-    demo.analyze(Application, ApplicationEvent, ScanEvent, Lead, CampaignTarget)
+    from targets.models import Target
+
+    demo.analyze(Application, ApplicationEvent, ScanEvent, Lead, Target)
     return (
         f"活动「{CAMPAIGN_NAME}」, {codes:,} 个推荐码, {scans:,} 次扫码, {leads:,} 条留资, {len(cases):,} 笔进件, {n_targets:,} 条周目标 "
         f"(campaign, codes, scans, leads, applications, weekly targets)"
@@ -134,8 +135,23 @@ def _targets(*, rng, campaign, start: dt.date, weeks: int, n_apps: int) -> int:
         monday = start + dt.timedelta(weeks=w)
         for pk in outlets:
             apps = max(1, round(pace * rng.uniform(0.8, 1.5)))
-            rows.append((campaign.pk, pk, monday, apps, Decimal(apps * 40_000)))
-    return demo.copy_rows(CampaignTarget, ["campaign_id", "institution_id", "week_start", "applications", "disbursed_amount"], rows)
+            rows.append((pk, monday, apps, Decimal(apps * 40_000)))
+    # targets.Target rows, one per half (applications, amount), as the campaign page writes them.
+    from targets.models import Target
+
+    from .metrics import AMOUNT, APPLICATIONS
+    from .selectors.reporting import campaign_context
+
+    now = dt.datetime.combine(start, dt.time(8), SHANGHAI)
+    ctx = campaign_context(campaign)
+    targets = []
+    for pk, monday, apps, amount in rows:
+        iso = monday.isocalendar()
+        code = f"{iso.year}-W{iso.week:02d}"
+        for metric, value in ((APPLICATIONS, Decimal(apps)), (AMOUNT, amount)):
+            targets.append(("week", code, monday, monday + dt.timedelta(days=6), pk, ctx, metric, value, 1, now))
+    cols = ["period_kind", "period", "period_start", "period_end", "institution_id", "context", "metric", "value", "version", "set_at"]
+    return demo.copy_rows(Target, cols, targets) // 2
 
 
 class _Case:

@@ -87,23 +87,6 @@ class IncentiveRule(models.Model):
         return f"{self.campaign.code} 激励 v{self.version}"
 
 
-class CampaignTarget(models.Model):
-    """Weekly target of one institution in a campaign (week_start is the ISO week's Monday)."""
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    week_start = models.DateField("周一日期")
-    applications = models.PositiveIntegerField("进件目标", default=0)
-    disbursed_amount = models.DecimalField("放款目标(元)", max_digits=16, decimal_places=2, default=Decimal("0"))
-
-    scope_path_field = "institution__path"
-    scope_staff_field = None
-
-    class Meta:
-        verbose_name = verbose_name_plural = "活动周目标"
-        constraints = [models.UniqueConstraint(fields=["campaign", "institution", "week_start"], name="ref_target_unique")]
-
-
 class ResponsiblePerson(models.Model):
     """包保责任人 of an institution for a campaign."""
 

@@ -26,7 +26,8 @@ from org.selectors import institutions_in_scope
 from org.text import ascii_digits
 from org.views import ManagerPageMixin
 
-from .models import Campaign, CampaignTarget, IncentiveRule, ReferralProduct, ResponsiblePerson
+from .models import Campaign, IncentiveRule, ReferralProduct, ResponsiblePerson
+from .selectors.reporting import campaign_week_targets
 from .services.campaigns import (
     campaign_create,
     campaign_targets_set,
@@ -234,12 +235,17 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("referrals:campaign-detail", args=[self.campaign.pk]))
 
+    def week_targets(self, node: Institution, week: Period) -> dict:
+        """{child id: its weekly target} as set on each child (targets.Target, read by the one selector)."""
+        return {
+            t.institution.pk: t
+            for t in campaign_week_targets(campaign=self.campaign, under=node, period=week)
+            if t.institution.parent_id == node.pk and t.week_start == week.start
+        }
+
     def context(self, node: Institution, week: Period, *, posted: dict | None = None, errors: dict | None = None) -> dict:
         children = list(node.children.annotate(n_children=Count("children")).order_by("code"))
-        targets = {
-            t.institution_id: t
-            for t in CampaignTarget.objects.filter(campaign=self.campaign, week_start=week.start, institution__in=children)
-        }
+        targets = self.week_targets(node, week)
         people = {
             p.institution_id: p.staff
             for p in ResponsiblePerson.objects.filter(campaign=self.campaign, institution__in=[node, *children]).select_related("staff")
@@ -294,10 +300,7 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
             return self._responsible(request, node, back)
         posted, targets, errors = {}, {}, {}
         children = list(node.children.all())
-        current = {
-            t.institution_id: t
-            for t in CampaignTarget.objects.filter(campaign=self.campaign, week_start=week.start, institution__in=children)
-        }
+        current = self.week_targets(node, week)
         for child in children:
             raw_apps = ascii_digits(request.POST.get(f"applications_{child.pk}", "")).strip()
             raw_amount = ascii_digits(request.POST.get(f"amount_{child.pk}", "")).strip().replace(",", "")

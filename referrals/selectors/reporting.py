@@ -46,7 +46,6 @@ from ..models import (
     Application,
     ApplicationStatus,
     Campaign,
-    CampaignTarget,
     CodeKind,
     Lead,
     ReferralCode,
@@ -57,6 +56,7 @@ from ..models import (
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Decimal("0")
+APPLICATIONS_METRIC, AMOUNT_METRIC = "referral.applications", "referral.disbursed_amount"  # referrals.metrics
 
 
 def counted() -> Q:
@@ -263,56 +263,63 @@ class Target:
     amount: Decimal
 
 
-def referral_targets(*, nodes: list[Institution], period: Period, campaign: Campaign | None) -> dict[int, Target]:
-    """The one rule for "the target of a node and period" (every widget reads it from here).
+def campaign_context(campaign: Campaign) -> str:
+    """The `targets.Target.context` of a campaign's weekly targets."""
+    return f"campaign:{campaign.code}"
 
-    A node's target for a week is the target set on the node itself; when it has none, the sum of
-    the targets of the nearest institutions below it that have one (so a branch's target is never
-    added to its outlets'). A month or any other period sums its weeks (the ISO weeks starting in
-    it). Nodes with no target anywhere below are absent. One query for all the nodes."""
-    weekly = _weekly_targets(nodes=nodes, week_starts=_week_starts(period), campaign=campaign)
-    out: dict[int, Target] = {}
-    for node_pk, weeks in weekly.items():
-        out[node_pk] = Target(sum(t.applications for t in weeks.values()), sum((t.amount for t in weeks.values()), ZERO))
-    return out
+
+def referral_targets(*, nodes: list[Institution], period: Period, campaign: Campaign | None) -> dict[int, Target]:
+    """The one rule for "the campaign target of a node and period" (every widget reads it from here),
+    read from targets.Target: a node's own weekly target, else the sum of the nearest targets below
+    it (a branch's target is never added to its outlets'); a month sums its weeks. Nodes with no
+    target anywhere below are absent. One query for all the nodes."""
+    from targets.selectors import institution_targets_of
+
+    if campaign is None or not nodes:
+        return {}
+    both = institution_targets_of(metrics=[APPLICATIONS_METRIC, AMOUNT_METRIC], nodes=nodes, period=period, context=campaign_context(campaign))
+    apps, amounts = both[APPLICATIONS_METRIC], both[AMOUNT_METRIC]
+    return {
+        pk: Target(int(apps[pk].value) if pk in apps else 0, amounts[pk].value if pk in amounts else ZERO)
+        for pk in set(apps) | set(amounts)
+    }
 
 
 def referral_weekly_targets(*, node: Institution, weeks: list[Period], campaign: Campaign | None) -> dict[str, Target]:
     """`referral_targets` of one node for each of several weeks ({week code: Target}), in one query."""
-    by_start = _weekly_targets(nodes=[node], week_starts=[w.start for w in weeks], campaign=campaign).get(node.pk, {})
-    return {w.code: by_start[w.start] for w in weeks if w.start in by_start}
+    from targets.selectors import institution_targets_by_period
 
-
-def _weekly_targets(*, nodes: list[Institution], week_starts: list[dt.date], campaign: Campaign | None) -> dict[int, dict[dt.date, Target]]:
-    if campaign is None or not nodes or not week_starts:
+    if campaign is None:
         return {}
-    rows = (
-        CampaignTarget.objects.filter(campaign=campaign, week_start__in=week_starts)
-        .filter(_any_under(nodes))
-        .values_list("week_start", "institution__path", "applications", "disbursed_amount")
-        .order_by("week_start", "institution__path")
-    )
-    by_week: dict[dt.date, list[tuple[str, int, Decimal]]] = defaultdict(list)
-    for week, path, apps, amount in rows:
-        by_week[week].append((path, apps, amount))
-    out: dict[int, dict[dt.date, Target]] = {}
-    for node in nodes:
-        for week, week_rows in by_week.items():
-            apps_sum, amount_sum, found, covered = 0, ZERO, False, None
-            for path, apps, amount in week_rows:  # sorted by path: a parent comes before its subtree
-                if not path.startswith(node.path) or (covered and path.startswith(covered)):
-                    continue  # outside the node, or under a target already counted
-                apps_sum, amount_sum, found, covered = apps_sum + apps, amount_sum + amount, True, path
-            if found:
-                out.setdefault(node.pk, {})[week] = Target(apps_sum, amount_sum)
-    return out
+    both = institution_targets_by_period(metrics=[APPLICATIONS_METRIC, AMOUNT_METRIC], node=node, periods=weeks, context=campaign_context(campaign))
+    apps, amounts = both[APPLICATIONS_METRIC], both[AMOUNT_METRIC]
+    return {code: Target(int(apps.get(code, 0)), amounts.get(code, ZERO)) for code in set(apps) | set(amounts)}
 
 
-def _any_under(nodes: list[Institution]) -> Q:
-    q = Q()
-    for path in {n.path for n in nodes}:
-        q |= Q(institution__path__startswith=path)
-    return q
+@dataclass
+class CampaignWeekTarget:
+    """A campaign's target set on one institution for one ISO week (both halves of it)."""
+
+    institution: Institution
+    week_start: dt.date
+    applications: int = 0
+    disbursed_amount: Decimal = ZERO
+
+
+def campaign_week_targets(*, campaign: Campaign, under: Institution, period: Period) -> list[CampaignWeekTarget]:
+    """The weekly targets set on institutions of a subtree for the weeks starting in `period`."""
+    from targets.selectors import targets_set_on
+
+    ctx = campaign_context(campaign)
+    rows: dict[tuple[int, dt.date], CampaignWeekTarget] = {}
+    for metric in (APPLICATIONS_METRIC, AMOUNT_METRIC):
+        for t in targets_set_on(metric=metric, context=ctx, under=under, period=period):
+            row = rows.setdefault((t.institution_id, t.period_start), CampaignWeekTarget(t.institution, t.period_start))
+            if metric == APPLICATIONS_METRIC:
+                row.applications = int(t.value)
+            else:
+                row.disbursed_amount = t.value
+    return sorted(rows.values(), key=lambda r: (r.institution.path, r.week_start))
 
 
 def referral_institution_figures(
@@ -391,7 +398,7 @@ def referral_rejection_reasons(*, scope: Institution, period: Period, limit: int
     )
 
 
-def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign, at: dt.datetime | None = None) -> list[CampaignTarget]:
+def referral_targets_behind(*, scope: Institution, period: Period, campaign: Campaign, at: dt.datetime | None = None) -> list[CampaignWeekTarget]:
     """Institutions in scope behind time progress (落后序时进度) on their target for the week(s) of
     the period (the institution half of the 约谈 list), each target row with `actual`,
     `actual_amount`, `shortfall` and `progress` (org.progress.Attainment).
@@ -399,11 +406,7 @@ def referral_targets_behind(*, scope: Institution, period: Period, campaign: Cam
     Two queries: the targets, and the counted applications grouped by credited institution; a
     target's actual is the sum over its subtree, rolled up along the materialised paths (a few
     thousand aggregated rows, never the applications themselves)."""
-    targets = list(
-        CampaignTarget.objects.filter(campaign=campaign, week_start__in=_week_starts(period), institution__path__startswith=scope.path)
-        .select_related("institution__parent")
-        .order_by("institution__path", "week_start")
-    )
+    targets = campaign_week_targets(campaign=campaign, under=scope, period=Period(_week_starts(period)[0], period.end, "span", "span"))
     if not targets:
         return []
     by_path: dict[str, list] = {}

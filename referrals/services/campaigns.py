@@ -16,10 +16,11 @@ from django.db.models import Max
 
 from org.errors import ApplicationError
 from org.models import Institution, Staff
+from org.periods import Period
 from org.scoping import institution_in_scope, is_head_office, is_manager
 from org.services import audit
 
-from ..models import Campaign, CampaignTarget, IncentiveRule, ReferralProduct, ResponsiblePerson
+from ..models import Campaign, IncentiveRule, ReferralProduct, ResponsiblePerson
 
 DEFAULT_RATE = Decimal("0.003")
 DEFAULT_CAP = Decimal("300")
@@ -184,33 +185,32 @@ def campaign_targets_set(
             errors[f"amount_{inst_id}"] = [f"{name}：放款目标不能为负数"]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
-    existing = {
-        t.institution_id: t
-        for t in CampaignTarget.objects.filter(campaign=campaign, week_start=week_start, institution_id__in=list(targets))
+    # Written as targets.Target rows (one model for every target), both halves per child, all or
+    # nothing; an unchanged value writes nothing. Returns how many children changed.
+    from targets.services import targets_save
+
+    from ..metrics import AMOUNT, APPLICATIONS
+    from ..selectors.reporting import campaign_context, campaign_week_targets
+
+    week = Period.containing(week_start, "week")
+    ctx = campaign_context(campaign)
+    before = {
+        t.institution.pk: (t.applications, t.disbursed_amount)
+        for t in campaign_week_targets(campaign=campaign, under=parent, period=week)
+        if t.institution.pk in targets and t.week_start == week.start
     }
-    new, changed = [], []
-    for inst_id, (applications, amount) in targets.items():
-        row = existing.get(inst_id)
-        if row is None:
-            new.append(
-                CampaignTarget(
-                    campaign=campaign, institution_id=inst_id, week_start=week_start, applications=applications, disbursed_amount=amount
-                )
-            )
-        elif (row.applications, row.disbursed_amount) != (applications, amount):
-            row.applications, row.disbursed_amount = applications, amount
-            changed.append(row)
-    CampaignTarget.objects.bulk_create(new)
-    CampaignTarget.objects.bulk_update(changed, ["applications", "disbursed_amount"])
+    n = sum(1 for i, (a, m) in targets.items() if before.get(i) != (a, m))
+    targets_save(metric=APPLICATIONS, period=week, by=by, institutions={children[i]: Decimal(a) for i, (a, _) in targets.items()}, context=ctx)
+    targets_save(metric=AMOUNT, period=week, by=by, institutions={children[i]: m for i, (_, m) in targets.items()}, context=ctx)
     audit(
         user=by,
         action="referral_targets_set",
         obj=campaign,
         parent=parent.code,
         week=f"{week_start:%Y-%m-%d}",
-        rows=len(new) + len(changed),
+        rows=n,
     )
-    return len(new) + len(changed)
+    return n
 
 
 @transaction.atomic

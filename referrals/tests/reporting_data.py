@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from org.clock import SHANGHAI
 from org.tests.factories import StaffFactory, tree
-from referrals.models import Application, Campaign, CampaignTarget, ReferralCode, ReferralRule, ScanEvent
+from referrals.models import Application, Campaign, ReferralCode, ReferralRule, ScanEvent
 
 _seq = itertools.count(1)
 
@@ -94,13 +94,31 @@ def known_week() -> dict:
     app(e, submitted=MON, campaign=campaign)
     for i in range(3):
         ScanEvent.objects.create(code=a.referral_codes.first(), institution=a.institution, at=at(MON, 9 + i), client_type="wechat", client_hash=f"h{i}")
-    CampaignTarget.objects.create(
-        campaign=campaign, institution=t["OUT1"], week_start=MON, applications=4, disbursed_amount=Decimal("100000")
-    )
-    CampaignTarget.objects.create(
-        campaign=campaign, institution=t["OUT2"], week_start=MON, applications=2, disbursed_amount=Decimal("50000")
-    )
-    CampaignTarget.objects.create(
-        campaign=campaign, institution=t["OUT3"], week_start=MON, applications=5, disbursed_amount=Decimal("50000")
-    )
+    campaign_target(campaign, t["OUT1"], MON, 4, "100000")
+    campaign_target(campaign, t["OUT2"], MON, 2, "50000")
+    campaign_target(campaign, t["OUT3"], MON, 5, "50000")
     return {"tree": t, "campaign": campaign, "A": a, "B": b, "C": c, "D": d, "E": e, "F": f}
+
+
+def campaign_target(campaign, institution, week_start: dt.date, applications: int, amount) -> None:
+    """A campaign's weekly target on an institution, as targets.Target rows (what the page writes)."""
+    from targets.models import Target
+
+    iso = week_start.isocalendar()
+    for metric, value in (("referral.applications", Decimal(applications)), ("referral.disbursed_amount", Decimal(amount))):
+        Target.objects.create(
+            metric=metric, period_kind="week", period=f"{iso.year}-W{iso.week:02d}", period_start=week_start,
+            period_end=week_start + dt.timedelta(days=6), institution=institution, context=f"campaign:{campaign.code}",
+            value=value, set_at=at(week_start),
+        )
+
+
+def campaign_targets_of(campaign) -> dict[str, object]:
+    """{institution code: CampaignWeekTarget} of every weekly target set in the campaign."""
+    from org.models import Institution
+    from org.periods import Period
+    from referrals.selectors.reporting import campaign_week_targets
+
+    root = Institution.objects.get(parent__isnull=True)
+    span = Period(campaign.start_date, campaign.end_date, "span", "span")
+    return {t.institution.code: t for t in campaign_week_targets(campaign=campaign, under=root, period=span)}

@@ -17,11 +17,13 @@ def admin_client(client):
     return client
 
 
-@pytest.mark.parametrize("model", ["campaign", "incentiverule", "campaigntarget", "responsibleperson"])
+@pytest.mark.parametrize(
+    "model", ["referrals/campaign", "referrals/incentiverule", "targets/target", "targets/monthlydistribution", "referrals/responsibleperson"]
+)
 def test_the_admin_shows_but_never_writes_what_the_services_check(admin_client, model):
-    assert admin_client.get(f"/admin/referrals/{model}/").status_code == 200
-    assert admin_client.get(f"/admin/referrals/{model}/add/").status_code == 403
-    assert admin_client.post(f"/admin/referrals/{model}/add/", {}).status_code == 403
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 403
+    assert admin_client.post(f"/admin/{model}/add/", {}).status_code == 403
 
 
 def test_an_overlapping_campaign_cannot_be_slipped_in_through_the_admin(admin_client):

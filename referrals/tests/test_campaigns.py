@@ -10,8 +10,10 @@ from django.test import Client
 
 from org.errors import ApplicationError
 from org.tests.factories import StaffFactory, tree, user_for
-from referrals.models import Campaign, CampaignTarget, IncentiveRule, ReferralProduct, ResponsiblePerson
+from referrals.models import Campaign, IncentiveRule, ReferralProduct, ResponsiblePerson
 from referrals.services.campaigns import campaign_create, incentive_rule_add
+from referrals.tests.reporting_data import campaign_targets_of
+from targets.models import Target
 
 from .application_helpers import ensure_reference_data
 
@@ -173,7 +175,7 @@ def test_sub_branch_manager_sets_weekly_targets_for_its_outlets_in_bulk(t, campa
         },
     )
     assert response.status_code == 302
-    rows = {r.institution_id: r for r in CampaignTarget.objects.filter(campaign=campaign)}
+    rows = {r.institution.pk: r for r in campaign_targets_of(campaign).values()}
     assert (
         rows[out1].week_start == dt.date(2024, 3, 4) and rows[out1].applications == 12 and rows[out1].disbursed_amount == Decimal("1500000")
     )
@@ -200,7 +202,7 @@ def test_negative_or_malformed_targets_are_refused_with_the_outlet_named(t, camp
     text = response.content.decode()
     assert response.status_code == 400
     assert "人民广场网点：进件目标不能为负数" in text or "南湖网点：进件目标“x”不是整数" in text
-    assert not CampaignTarget.objects.exists()
+    assert not Target.objects.exists()
 
 
 def test_targets_outside_scope_answer_404(t, campaign):
@@ -208,7 +210,7 @@ def test_targets_outside_scope_answer_404(t, campaign):
     url = f"/referrals/campaigns/{campaign.pk}/"
     assert client.get(url, {"inst": "SB2"}).status_code == 404
     assert client.post(url, {"inst": "SB3", "week": "2024-W10", f"applications_{t['OUT4'].pk}": "1"}).status_code == 404
-    assert not CampaignTarget.objects.exists()
+    assert not Target.objects.exists()
 
 
 def test_responsible_person_per_institution(t, campaign):
@@ -270,7 +272,7 @@ def test_saving_the_target_form_unchanged_changes_nothing(t, campaign):
         follow=True,
     )
     assert "0 个机构有变更" in response.content.decode()
-    assert not CampaignTarget.objects.exists()
+    assert not Target.objects.exists()
     # A target set, then the form saved again as shown: still one change in all, nothing reset to 0.
     client.post(url, {"inst": "SB1", "week": "2024-W10", f"applications_{out1}": "１２", f"amount_{out1}": "150"})
     shown = client.get(url, {"week": "2024-W10"}).content.decode()
@@ -290,6 +292,6 @@ def test_saving_the_target_form_unchanged_changes_nothing(t, campaign):
     assert "0 个机构有变更" in response.content.decode()
     # An empty amount keeps the amount; only the number typed changes.
     client.post(url, {"inst": "SB1", "week": "2024-W10", f"applications_{out1}": "9", f"amount_{out1}": ""})
-    row = CampaignTarget.objects.get(institution_id=out1)
+    row = campaign_targets_of(campaign)["OUT1"]
     assert (row.applications, row.disbursed_amount) == (9, Decimal("1500000"))
-    assert CampaignTarget.objects.count() == 1
+    assert len(campaign_targets_of(campaign)) == 1

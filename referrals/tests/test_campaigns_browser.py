@@ -15,8 +15,9 @@ from playwright.sync_api import expect  # noqa: E402
 from org.models import Position, join_positions  # noqa: E402
 from org.tests.factories import StaffFactory, tree, user_for  # noqa: E402
 from org.tests.test_browser_home import page, sign_in  # noqa: E402,F401  (fixture, helper)
-from referrals.models import CampaignTarget, ReferralProduct  # noqa: E402
+from referrals.models import Campaign, ReferralProduct  # noqa: E402
 from referrals.services.campaigns import campaign_create  # noqa: E402
+from referrals.tests.reporting_data import campaign_targets_of  # noqa: E402
 
 from .application_helpers import ensure_reference_data  # noqa: E402
 
@@ -56,7 +57,7 @@ def test_vp_enters_weekly_targets_for_her_outlets(page, live_server, vp):  # noq
     page.get_by_label("南湖网点 进件目标").fill("8")
     page.get_by_role("button", name="保存本周目标").click()
     expect(page.locator(".messages")).to_contain_text(re.compile(r"已保存 \d{4}-W\d{2} 的周目标"))
-    saved = {t.institution.code: t for t in CampaignTarget.objects.select_related("institution")}
+    saved = campaign_targets_of(Campaign.objects.get())
     assert saved["OUT1"].applications == 12 and saved["OUT1"].disbursed_amount == Decimal("1500000")
     assert saved["OUT2"].applications == 8
     expect(page.get_by_label("人民广场网点 进件目标")).to_have_value("12")
@@ -64,4 +65,4 @@ def test_vp_enters_weekly_targets_for_her_outlets(page, live_server, vp):  # noq
     page.get_by_label("南湖网点 进件目标").fill("-2")
     page.get_by_role("button", name="保存本周目标").click()
     expect(page.locator(".messages")).to_contain_text("南湖网点：进件目标不能为负数")
-    assert CampaignTarget.objects.get(institution__code="OUT2").applications == 8
+    assert campaign_targets_of(Campaign.objects.get())["OUT2"].applications == 8

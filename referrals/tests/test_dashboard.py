@@ -127,14 +127,14 @@ def test_every_widget_reads_the_same_target_of_a_node(client, settings):
     from decimal import Decimal
 
     from org.periods import Period
-    from referrals.models import CampaignTarget
     from referrals.selectors.reporting import referral_targets
+    from referrals.tests.reporting_data import campaign_target
 
     data = known_week()
     t, campaign = data["tree"], data["campaign"]
     week = Period.parse("2024-W45")
     # SB1 sets its own 10 (more than OUT1 4 + OUT2 2): SB1 reads 10, BR1 reads 10 + SB2's 5.
-    CampaignTarget.objects.create(campaign=campaign, institution=t["SB1"], week_start=dt.date(2024, 11, 4), applications=10, disbursed_amount=Decimal("1"))
+    campaign_target(campaign, t["SB1"], dt.date(2024, 11, 4), 10, Decimal("1"))
     got = referral_targets(nodes=[t["BR1"], t["SB1"], t["OUT1"]], period=week, campaign=campaign)
     assert (got[t["BR1"].pk].applications, got[t["SB1"].pk].applications, got[t["OUT1"].pk].applications) == (15, 10, 4)
     manager(client, t["BR1"], "BM803")

@@ -13,7 +13,6 @@ from referrals.models import (
     Application,
     ApplicationEvent,
     Campaign,
-    CampaignTarget,
     Earning,
     IncentiveRule,
     Lead,
@@ -22,9 +21,10 @@ from referrals.models import (
     ScanEvent,
 )
 from referrals.selectors.reporting import referral_person_figures
+from targets.models import Target
 
 pytestmark = pytest.mark.django_db
-TABLES = [Campaign, IncentiveRule, CampaignTarget, ResponsiblePerson, ReferralCode, ScanEvent, Lead, Application, ApplicationEvent, Earning]
+TABLES = [Campaign, IncentiveRule, Target, ResponsiblePerson, ReferralCode, ScanEvent, Lead, Application, ApplicationEvent, Earning]
 
 
 def seed(*args):
@@ -53,7 +53,7 @@ def test_small_demo_has_a_running_campaign_with_every_status_and_is_idempotent()
     assert disbursed.earning.amount == min(round(disbursed.disbursed_amount * 3 / 1000, 2), 300)
     assert set(Application.objects.exclude(flag="").values_list("flag_status", flat=True)) >= {"pending", "cleared"}
     assert ResponsiblePerson.objects.filter(institution__kind="branch").count() == Institution.objects.filter(kind="branch").count()
-    assert CampaignTarget.objects.filter(week_start=dt.date(2024, 11, 18)).exists()
+    assert Target.objects.filter(context__startswith="campaign:", period="2024-W47", metric="referral.applications").exists()
     # Last week's figures show leaders and laggards in the first branch.
     branch = Institution.objects.get(name="长春分行")
     rows = list(referral_person_figures(scope=branch, period=Period.parse("2024-W46")))

@@ -176,7 +176,7 @@ def test_a_wealth_manager_on_a_phone(browser, live_server, bank):
 
 
 def test_after_a_failed_form_the_first_error_is_in_view(browser, live_server, bank):
-    from referrals.models import CampaignTarget
+    from referrals.tests.reporting_data import campaign_targets_of
 
     ctx, page = context(browser, phone=True)
     sign_in(page, live_server.url, "BM001")
@@ -189,5 +189,5 @@ def test_after_a_failed_form_the_first_error_is_in_view(browser, live_server, ba
     expect(error).to_contain_text("红旗街网点：进件目标不能为负数")
     expect(error).to_be_in_viewport()
     expect(page.locator(f"input[name=applications_{bank['tree']['OUT3'].pk}]")).to_be_focused()
-    assert CampaignTarget.objects.get(institution=bank["tree"]["OUT3"]).applications == 5  # nothing half-saved
+    assert campaign_targets_of(bank["campaign"])["OUT3"].applications == 5  # nothing half-saved
     ctx.close()

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from .models import MonthlyDistribution, Target, TargetChange
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Targets are written through their pages and services (scope, all-or-nothing grids, history);
+    the admin shows them only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TargetChangeInline(admin.TabularInline):
+    model = TargetChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["version", "value", "previous_value", "by", "at", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Target)
+class TargetAdmin(ReadOnlyAdmin):
+    list_display = ["metric", "period", "context", "institution", "staff", "value", "version", "set_by", "set_at"]
+    list_filter = ["metric", "period_kind", "context"]
+    search_fields = ["period", "institution__code", "institution__name", "staff__employee_no", "staff__name"]
+    raw_id_fields = ["institution", "staff"]
+    inlines = [TargetChangeInline]
+
+
+@admin.register(MonthlyDistribution)
+class MonthlyDistributionAdmin(ReadOnlyAdmin):
+    list_display = ["metric", "year", "set_by", "set_at"]

@@ -1,0 +1,104 @@
+"""Targets (SPEC §10): one model for every figure that carries a target, per institution or per
+person, per period (year, quarter, month, ISO week), versioned with its history; the monthly
+distribution that splits a year into months."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "year", "年"
+    QUARTER = "quarter", "季度"
+    MONTH = "month", "月"
+    WEEK = "week", "周"
+
+
+class Target(models.Model):
+    """The target of one metric for one institution (its whole subtree) or one person, for one
+    period. `context` tells apart targets of the same metric and period set for a purpose, such as a
+    referral campaign's weekly targets ("campaign:CC2024"); empty for the yearly decomposition."""
+
+    metric = models.CharField("指标", max_length=64)
+    period_kind = models.CharField("期间类型", max_length=8, choices=PeriodKind.choices)
+    period = models.CharField("期间", max_length=10)  # Period.code: 2026, 2026-Q1, 2026-03, 2026-W10
+    period_start = models.DateField()
+    period_end = models.DateField()
+    institution = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="targets")
+    staff = models.ForeignKey("org.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="targets")
+    context = models.CharField("用途", max_length=64, blank=True, default="")
+    value = models.DecimalField("目标值", max_digits=18, decimal_places=2)
+    version = models.PositiveIntegerField("版本", default=1)
+    previous_value = models.DecimalField("上一版目标值", max_digits=18, decimal_places=2, null=True, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField("设定时间")
+
+    scope_path_field = "institution__path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "目标"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(institution__isnull=False, staff__isnull=True) | Q(institution__isnull=True, staff__isnull=False)),
+                name="target_institution_xor_staff",
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "period", "context", "institution"], condition=Q(institution__isnull=False), name="target_one_per_institution"
+            ),
+            models.UniqueConstraint(fields=["metric", "period", "context", "staff"], condition=Q(staff__isnull=False), name="target_one_per_staff"),
+        ]
+        indexes = [
+            models.Index(fields=["metric", "context", "period"], name="target_metric_period_idx"),
+            models.Index(fields=["metric", "context", "period_start"], name="target_metric_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.period} {self.value}"
+
+
+class TargetChange(models.Model):
+    """Every value a target ever had: who set it, when, from what (the audit of 任务分解)."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField()
+    value = models.DecimalField(max_digits=18, decimal_places=2)
+    previous_value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["target_id", "version"]
+
+
+def calendar_days_percentages(year: int) -> list[Decimal]:
+    """The default monthly distribution: each month's share of the year's calendar days, in percent
+    with four decimals, the last month taking the rounding remainder so the twelve add up to 100."""
+    import calendar
+
+    days = [calendar.monthrange(year, m)[1] for m in range(1, 13)]
+    total = sum(days)
+    parts = [(Decimal(d) * 100 / total).quantize(Decimal("0.0001")) for d in days[:-1]]
+    return [*parts, Decimal(100) - sum(parts)]
+
+
+class MonthlyDistribution(models.Model):
+    """How a metric's yearly target spreads over the months (percentages adding up to 100); with no
+    row, by calendar days."""
+
+    metric = models.CharField("指标", max_length=64)
+    year = models.PositiveSmallIntegerField("年度")
+    percentages = models.JSONField("各月占比(%)")  # 12 strings, e.g. ["8.4932", …]
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度分解比例"
+        constraints = [models.UniqueConstraint(fields=["metric", "year"], name="monthly_distribution_one_per_year")]
+
+    def shares(self) -> list[Decimal]:
+        return [Decimal(str(p)) for p in self.percentages]

@@ -1,0 +1,74 @@
+"""The metrics registry: every figure that can carry a target, registered by its programme from
+`AppConfig.ready()` (targets imports no programme).
+
+    from targets import registry
+    registry.register(registry.Metric(
+        code="referral.applications", name="进件数", unit="件", program="referrals",
+        levels=("person", "outlet", "sub_branch", "branch", "head_office"),
+        actuals=referral_metric_actuals("applications"),
+    ))
+
+`actuals(*, period, institutions=(), staff=())` answers, for many institutions (each over its
+subtree) and many persons at once, the figure of the period in a bounded number of queries, with the
+rule version it used (`MetricValues`). Money is in 元 (`unit="万元"` only says how it is shown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+LEVELS = ("person", "outlet", "sub_branch", "branch", "head_office")
+UNITS = ("件", "笔", "万元", "天", "分", "%", "人", "户")
+
+
+@dataclass
+class MetricValues:
+    by_institution: dict[int, Decimal] = field(default_factory=dict)
+    by_staff: dict[int, Decimal] = field(default_factory=dict)
+    rule_version: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    name: str
+    unit: str
+    actuals: Callable[..., MetricValues]
+    program: str = ""
+    levels: tuple[str, ...] = LEVELS
+    higher_is_better: bool = True
+    decimals: int = 0  # how the target is entered and shown (万元: 2)
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit == "万元"
+
+    def label(self) -> str:
+        return f"{self.name}({self.unit})"
+
+
+_metrics: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> None:
+    if metric.unit not in UNITS:
+        raise ValueError(f"unit {metric.unit!r} of {metric.code}: one of {UNITS}")
+    bad = set(metric.levels) - set(LEVELS)
+    if bad:
+        raise ValueError(f"levels {bad} of {metric.code}: one of {LEVELS}")
+    _metrics[metric.code] = metric
+
+
+def get(code: str) -> Metric:
+    from org.errors import ApplicationError
+
+    try:
+        return _metrics[code]
+    except KeyError:
+        raise ApplicationError(f"指标“{code}”不存在", code="not_found") from None
+
+
+def metrics() -> list[Metric]:
+    return sorted(_metrics.values(), key=lambda m: (m.program, m.code))

@@ -1,0 +1,209 @@
+"""Reads of targets: the target of institutions and persons for any period, the monthly
+distribution, and attainment against time progress (org.progress)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+
+from org.models import Institution, Staff
+from org.periods import Period
+from org.progress import Attainment, time_progress
+
+from . import registry
+from .models import MonthlyDistribution, Target, calendar_days_percentages
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+FINER = {"year": ["year", "quarter", "month", "week"], "quarter": ["quarter", "month", "week"], "month": ["month", "week"], "week": ["week"]}
+COARSER = {"year": [], "quarter": ["year"], "month": ["quarter", "year"], "week": ["month", "quarter", "year"]}
+
+
+def monthly_percentages(*, metric: str, year: int) -> list[Decimal]:
+    """The twelve monthly shares (percent) of `metric` in `year`: the stored distribution, else by calendar days."""
+    row = MonthlyDistribution.objects.filter(metric=metric, year=year).first()
+    return row.shares() if row else calendar_days_percentages(year)
+
+
+def period_share(period: Period, *, within: Period, percentages_by_year: dict[int, list[Decimal]]) -> Decimal:
+    """The share (0..1) of `within` (a year, quarter or month) that `period` represents under the
+    monthly distribution: each day weighs its month's share divided by the month's days."""
+    total = ZERO
+    for day in period.days():
+        if not within.contains(day):
+            continue
+        pct = percentages_by_year[day.year][day.month - 1]
+        total += pct / 100 / calendar.monthrange(day.year, day.month)[1]
+    whole = ZERO
+    for day in within.days():
+        pct = percentages_by_year[day.year][day.month - 1]
+        whole += pct / 100 / calendar.monthrange(day.year, day.month)[1]
+    return total / whole if whole else ZERO
+
+
+@dataclass(frozen=True)
+class TargetValue:
+    value: Decimal
+    source: str  # "set": set for this period; "sum": summed from finer periods or from below; "derived": a share of a longer period
+
+
+def _rollup(rows: list[tuple[str, Decimal]], node_path: str) -> Decimal | None:
+    """Own target, else the nearest targets below (never a parent's and its children's both)."""
+    total, found, covered = ZERO, False, None
+    for path, value in rows:  # sorted by path: a parent comes before its subtree
+        if not path.startswith(node_path) or (covered and path.startswith(covered)):
+            continue
+        total, found, covered = total + value, True, path
+    return total if found else None
+
+
+def institution_targets(*, metric: str, nodes: list[Institution], period: Period, context: str = "") -> dict[int, TargetValue]:
+    """The target of each node (over its subtree) for `period`, by one rule for every page:
+
+    1. targets set for the period itself, or summed over finer periods starting in it (a month's
+       campaign weeks); on each node its own target, else the nearest set below it;
+    2. otherwise a share of the year's (or quarter's, month's) target by the monthly distribution.
+    One query whatever the number of nodes (two when a share of a longer period is needed)."""
+    return institution_targets_of(metrics=[metric], nodes=nodes, period=period, context=context)[metric]
+
+
+def institution_targets_of(*, metrics: list[str], nodes: list[Institution], period: Period, context: str = "") -> dict[str, dict[int, TargetValue]]:
+    """`institution_targets` of several metrics at once (one query): {metric: {node id: TargetValue}}."""
+    out: dict[str, dict[int, TargetValue]] = {m: {} for m in metrics}
+    if not nodes:
+        return out
+    under = Q()
+    for path in {n.path for n in nodes}:
+        under |= Q(institution__path__startswith=path)
+    coarse = [Period.containing(period.start, k) for k in COARSER[period.kind]]
+    rows = (
+        Target.objects.filter(metric__in=metrics, context=context, institution__isnull=False)
+        .filter(under)
+        .filter(Q(period_start__gte=period.start, period_start__lte=period.end, period_kind__in=FINER[period.kind]) | Q(period__in=[c.code for c in coarse]))
+        .values_list("metric", "period_kind", "period", "institution__path", "value")
+        .order_by("period", "institution__path")
+    )
+    by_kind: dict[str, dict[str, dict[str, list[tuple[str, Decimal]]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for metric, kind, code, path, value in rows:
+        by_kind[metric][kind][code].append((path, value))
+    for metric in metrics:
+        percentages: dict[int, list[Decimal]] = {}
+        for node in nodes:
+            for kind in FINER[period.kind]:
+                parts = [_rollup(r, node.path) for r in by_kind[metric].get(kind, {}).values()]
+                parts = [p for p in parts if p is not None]
+                if parts:
+                    out[metric][node.pk] = TargetValue(sum(parts, ZERO), "set" if kind == period.kind else "sum")
+                    break
+            else:
+                for c in coarse:
+                    value = _rollup(by_kind[metric].get(c.kind, {}).get(c.code, []), node.path)
+                    if value is not None:
+                        for y in {d.year for d in (c.start, c.end)}:
+                            percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
+                        share = period_share(period, within=c, percentages_by_year=percentages)
+                        out[metric][node.pk] = TargetValue((value * share).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
+                        break
+    return out
+
+
+def staff_targets(*, metric: str, staff: list[Staff], period: Period, context: str = "") -> dict[int, TargetValue]:
+    """Each person's target for `period`: set for it (or summed over finer periods), else a share of
+    the year's by the monthly distribution. Two queries."""
+    ids = [s.pk for s in staff]
+    if not ids:
+        return {}
+    coarse = [Period.containing(period.start, k) for k in COARSER[period.kind]]
+    rows = (
+        Target.objects.filter(metric=metric, context=context, staff_id__in=ids)
+        .filter(Q(period_start__gte=period.start, period_start__lte=period.end, period_kind__in=FINER[period.kind]) | Q(period__in=[c.code for c in coarse]))
+        .values_list("staff_id", "period_kind", "period", "value")
+    )
+    by_staff: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for sid, kind, code, value in rows:
+        by_staff[sid][kind][code] = value
+    out: dict[int, TargetValue] = {}
+    percentages: dict[int, list[Decimal]] = {}
+    for sid, kinds in by_staff.items():
+        for kind in FINER[period.kind]:
+            if kinds.get(kind):
+                out[sid] = TargetValue(sum(kinds[kind].values(), ZERO), "set" if kind == period.kind else "sum")
+                break
+        else:
+            for c in coarse:
+                if c.code in kinds.get(c.kind, {}):
+                    for y in {d.year for d in (c.start, c.end)}:
+                        percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
+                    share = period_share(period, within=c, percentages_by_year=percentages)
+                    out[sid] = TargetValue((kinds[c.kind][c.code] * share).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
+                    break
+    return out
+
+
+@dataclass
+class AttainmentRow:
+    kind: str  # "institution" or "staff"
+    key: int
+    actual: Decimal
+    target: Decimal | None
+    progress: Attainment
+
+
+def attainment_rows(
+    *, metric: str, period: Period, at: dt.date | dt.datetime, institutions: list[Institution] = (), staff: list[Staff] = ()
+) -> tuple[list[AttainmentRow], str]:
+    """Actual (the metric's selector), target and attainment against time progress for many
+    institutions or persons at once; returns the rows and the rule version the actuals used."""
+    m = registry.get(metric)
+    progress = time_progress(period, at=at)
+    values = m.actuals(period=period, institutions=list(institutions), staff=list(staff))
+    rows = []
+    if institutions:
+        targets = institution_targets(metric=metric, nodes=list(institutions), period=period)
+        for inst in institutions:
+            actual = values.by_institution.get(inst.pk, ZERO)
+            t = targets.get(inst.pk)
+            rows.append(AttainmentRow("institution", inst.pk, actual, t.value if t else None, Attainment(actual, t.value if t else None, progress)))
+    if staff:
+        targets = staff_targets(metric=metric, staff=list(staff), period=period)
+        for s in staff:
+            actual = values.by_staff.get(s.pk, ZERO)
+            t = targets.get(s.pk)
+            rows.append(AttainmentRow("staff", s.pk, actual, t.value if t else None, Attainment(actual, t.value if t else None, progress)))
+    return rows, values.rule_version
+
+
+def institution_targets_by_period(*, metrics: list[str], node: Institution, periods: list[Period], context: str = "") -> dict[str, dict[str, Decimal]]:
+    """`institution_targets` of one node for several periods of one kind set directly (a trend's
+    weeks), in one query: {metric: {period code: value}}; periods with nothing set are absent."""
+    rows = (
+        Target.objects.filter(metric__in=metrics, context=context, institution__path__startswith=node.path, period__in=[p.code for p in periods])
+        .values_list("metric", "period", "institution__path", "value")
+        .order_by("period", "institution__path")
+    )
+    by_period: dict[str, dict[str, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
+    for metric, code, path, value in rows:
+        by_period[metric][code].append((path, value))
+    out: dict[str, dict[str, Decimal]] = {m: {} for m in metrics}
+    for metric, periods_rows in by_period.items():
+        for code, r in periods_rows.items():
+            value = _rollup(r, node.path)
+            if value is not None:
+                out[metric][code] = value
+    return out
+
+
+def targets_set_on(*, metric: str, context: str, under: Institution, period: Period) -> list[Target]:
+    """The targets set on institutions of a subtree for the periods starting in `period` (the rows
+    themselves, with their institutions), ordered by institution and period."""
+    return list(
+        Target.objects.filter(metric=metric, context=context, institution__path__startswith=under.path)
+        .filter(period_start__gte=period.start, period_start__lte=period.end)
+        .select_related("institution__parent")
+        .order_by("institution__path", "period_start")
+    )

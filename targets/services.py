@@ -1,0 +1,186 @@
+"""Writes of targets (SPEC §10): setting a target, saving a manager's split of their institution's
+target among its children or persons (任务到岗到人) in one transaction, splitting a year into
+quarters, months and weeks by the monthly distribution, and the distribution itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import transaction
+
+from org import clock
+from org.errors import ApplicationError
+from org.models import Institution, Staff
+from org.periods import Period
+from org.scoping import institution_in_scope, is_head_office
+from org.services import audit
+from org.text import ascii_digits
+
+from . import registry
+from .models import MonthlyDistribution, Target, TargetChange
+from .selectors import monthly_percentages, period_share
+
+CENT = Decimal("0.01")
+MAX_VALUE = Decimal("1e15")
+
+
+def split_total(total: Decimal, weights: list[Decimal], *, quantum: Decimal = CENT) -> list[Decimal]:
+    """`total` in parts proportional to `weights`, each rounded half up to `quantum`; the last part
+    takes the rounding remainder, so the parts always add up to the whole exactly."""
+    if not weights:
+        return []
+    whole = sum(weights, Decimal(0))
+    if whole <= 0:
+        weights, whole = [Decimal(1)] * len(weights), Decimal(len(weights))
+    parts = [(total * w / whole).quantize(quantum, rounding=ROUND_HALF_UP) for w in weights[:-1]]
+    return [*parts, total - sum(parts, Decimal(0))]
+
+
+def parse_target_value(raw, *, metric: registry.Metric, label: str) -> Decimal | None:
+    """A typed target: full-width digits and thousands separators accepted; 万元 entered in 万元 and
+    stored in 元; empty is None (nothing to change). Chinese errors naming the row."""
+    text = ascii_digits(str(raw if raw is not None else "")).strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ApplicationError(f"{label}：目标“{text}”不是数字") from None
+    if not value.is_finite() or value < 0:
+        raise ApplicationError(f"{label}：目标不能为负数")
+    if metric.is_money:
+        value *= 10000
+    if value >= MAX_VALUE:
+        raise ApplicationError(f"{label}：目标“{text}”过大")
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _may_set_institution(user, institution: Institution) -> bool:
+    """Head office sets any target; a manager sets the targets of the institutions below their own
+    node (never their own, which their parent sets)."""
+    if is_head_office(user):
+        return True
+    return institution.parent_id is not None and institution_in_scope(institution.parent, user=user) and institution_in_scope(institution, user=user) and not _is_scope_root(user, institution)
+
+
+def _is_scope_root(user, institution: Institution) -> bool:
+    from org.scoping import scope_root
+
+    return scope_root(user).pk == institution.pk
+
+
+def _write(*, metric: str, period: Period, value: Decimal, by, institution=None, staff=None, context: str = "", note: str = "") -> bool:
+    """Create or change one target, keeping the history. True when something changed."""
+    now = clock.now()
+    lookup = {"metric": metric, "period": period.code, "context": context, "institution": institution, "staff": staff}
+    row = Target.objects.select_for_update().filter(**lookup).first()
+    if row is None:
+        row = Target.objects.create(
+            **lookup, period_kind=period.kind, period_start=period.start, period_end=period.end, value=value, set_by=by, set_at=now
+        )
+        TargetChange.objects.create(target=row, version=1, value=value, by=by, at=now, note=note)
+        return True
+    if row.value == value:
+        return False
+    row.previous_value, row.value, row.version, row.set_by, row.set_at = row.value, value, row.version + 1, by, now
+    row.save(update_fields=["previous_value", "value", "version", "set_by", "set_at"])
+    TargetChange.objects.create(target=row, version=row.version, value=value, previous_value=row.previous_value, by=by, at=now, note=note)
+    return True
+
+
+@transaction.atomic
+def target_set(*, metric: str, period: Period, value: Decimal, by, institution: Institution | None = None, staff: Staff | None = None, context: str = "") -> bool:
+    registry.get(metric)
+    if institution is not None and not _may_set_institution(by, institution):
+        raise ApplicationError(f"{institution.name} 的目标由其上级机构设定", code="not_found")
+    if staff is not None and not institution_in_scope(staff.institution, user=by):
+        raise ApplicationError("员工不在您的管理范围内", code="not_found")
+    changed = _write(metric=metric, period=period, value=value, by=by, institution=institution, staff=staff, context=context)
+    if changed:
+        audit(user=by, action="target.set", metric=metric, period=period.code, value=str(value),
+              institution=institution.code if institution else "", staff=staff.employee_no if staff else "")
+    return changed
+
+
+@transaction.atomic
+def targets_save(
+    *, metric: str, period: Period, by, institutions: dict[Institution, Decimal] | None = None, staff: dict[Staff, Decimal] | None = None, context: str = ""
+) -> int:
+    """Save a manager's grid (children or persons → value) all or nothing; returns how many changed.
+    Every row is checked before anything is written."""
+    registry.get(metric)
+    institutions, staff = institutions or {}, staff or {}
+    for inst in institutions:
+        if not _may_set_institution(by, inst):
+            raise ApplicationError(f"{inst.name} 的目标由其上级机构设定", code="not_found")
+    for person in staff:
+        if not institution_in_scope(person.institution, user=by):
+            raise ApplicationError(f"{person.name}（{person.employee_no}）不在您的管理范围内", code="not_found")
+    changed = 0
+    for inst, value in institutions.items():
+        changed += _write(metric=metric, period=period, value=value, by=by, institution=inst, context=context)
+    for person, value in staff.items():
+        changed += _write(metric=metric, period=period, value=value, by=by, staff=person, context=context)
+    if changed:
+        audit(user=by, action="target.save_grid", metric=metric, period=period.code, changed=changed, rows=len(institutions) + len(staff))
+    return changed
+
+
+@transaction.atomic
+def target_split_periods(*, metric: str, year: int, by, institution: Institution | None = None, staff: Staff | None = None, into: str = "month") -> list[Target]:
+    """Split a yearly target into its quarters or months (or ISO weeks starting in the year) by the
+    monthly distribution; the last part takes the rounding remainder so they add up to the year."""
+    whole = Period.year(year)
+    lookup = {"institution": institution} if institution is not None else {"staff": staff}
+    row = Target.objects.filter(metric=metric, period=whole.code, context="", **lookup).first()
+    if row is None:
+        raise ApplicationError(f"{year} 年尚未设定年度目标，无法分解")
+    if into == "quarter":
+        parts = [Period.quarter(year, q) for q in range(1, 5)]
+    elif into == "month":
+        parts = [Period.month(year, m) for m in range(1, 13)]
+    elif into == "week":
+        parts, p = [], Period.containing(whole.start, "week")
+        while p.start <= whole.end:
+            if p.start >= whole.start:
+                parts.append(p)
+            p = p.next()
+    else:
+        raise ApplicationError("分解粒度应为 quarter、month 或 week")
+    percentages = {y: monthly_percentages(metric=metric, year=y) for y in {year, year + 1}}
+    # Each part weighs its days' shares inside the year (a week running into January counts its
+    # December days only); split_total makes the parts add up to the year exactly.
+    weights = [period_share(p, within=whole, percentages_by_year=percentages) for p in parts]
+    values = split_total(row.value, weights)
+    for p, v in zip(parts, values, strict=True):
+        _write(metric=metric, period=p, value=v, by=by, note=f"由 {year} 年目标按月度分解比例拆分", **lookup)
+    return list(Target.objects.filter(metric=metric, period__in=[p.code for p in parts], context="", **lookup).order_by("period_start"))
+
+
+@transaction.atomic
+def monthly_distribution_set(*, metric: str, year: int, percentages: Iterable, by) -> MonthlyDistribution:
+    """Head office edits a metric's monthly distribution: twelve non-negative percentages adding up to 100."""
+    registry.get(metric)
+    if not is_head_office(by):
+        raise ApplicationError("月度分解比例由总行设定", code="not_found")
+    values = []
+    for i, raw in enumerate(percentages, start=1):
+        text = ascii_digits(str(raw)).strip().rstrip("%")
+        try:
+            v = Decimal(text)
+        except InvalidOperation:
+            raise ApplicationError(f"{i} 月的比例“{text}”不是数字") from None
+        if not v.is_finite() or v < 0:
+            raise ApplicationError(f"{i} 月的比例不能为负数")
+        values.append(v.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    if len(values) != 12:
+        raise ApplicationError(f"应填写 12 个月的比例，收到 {len(values)} 个")
+    total = sum(values, Decimal(0))
+    if total != 100:
+        raise ApplicationError(f"12 个月的比例合计应为 100%，当前为 {total.normalize():f}%（差 {(Decimal(100) - total).normalize():f}%）")
+    row, _ = MonthlyDistribution.objects.update_or_create(
+        metric=metric, year=year, defaults={"percentages": [f"{v:f}" for v in values], "set_by": by, "set_at": clock.now()}
+    )
+    audit(user=by, action="target.distribution", metric=metric, year=year)
+    return row
