@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("referrals.public_urls")),
     path("referrals/", include("referrals.urls")),
     path("reporting/", include("reporting.urls")),
+    path("targets/", include("targets.urls")),
     path("", include("org.urls")),
 ]
 

@@ -103,3 +103,31 @@
   initCharts();
   document.documentElement.setAttribute("data-kit", "ready");
 })();
+
+/* The decomposition grid: the total of the inputs and the difference from the parent's target,
+ * updated as the manager types (the server recomputes both when the grid is saved). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-grid]");
+  if (!form) return;
+  var parentEl = document.querySelector("[data-grid-parent]");
+  var totalEl = document.querySelector("[data-grid-total]");
+  var diffEl = document.querySelector("[data-grid-difference]");
+  var parent = parentEl && parentEl.getAttribute("data-grid-parent") !== "" ? Number(parentEl.getAttribute("data-grid-parent")) : null;
+  function toNumber(text) {
+    var v = String(text || "").replace(/[\uFF10-\uFF19]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }).replace(/,/g, "").trim();
+    return v === "" ? 0 : Number(v);
+  }
+  function update() {
+    var total = 0;
+    form.querySelectorAll("[data-grid-input]").forEach(function (input) { var n = toNumber(input.value); if (!isNaN(n)) total += n; });
+    total = Math.round(total * 100) / 100;
+    if (totalEl) totalEl.textContent = String(total);
+    if (diffEl && parent !== null) {
+      var diff = Math.round((parent - total) * 100) / 100;
+      diffEl.textContent = String(diff);
+      diffEl.closest(".kpi").classList.toggle("is-behind", diff !== 0);
+    }
+  }
+  form.addEventListener("input", update);
+})();

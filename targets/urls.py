@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "targets"
+
+urlpatterns = [
+    path("grid/", views.GridView.as_view(), name="grid"),
+]
