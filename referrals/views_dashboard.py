@@ -98,6 +98,16 @@ class ReferralDashboardMixin(InstitutionChoiceMixin, ManagerPageMixin):
         return ctx
 
 
+def action_link(*, staff: str = "", inst: str = "", reason: str = "") -> str:
+    """A link to record a talk or a one-person plan (targets' laggard actions) for this row."""
+    from urllib.parse import urlencode
+
+    from django.utils.html import format_html
+
+    query = urlencode({k: v for k, v in (("staff", staff), ("inst", inst), ("reason", reason)) if v})
+    return format_html('<a href="{}?{}">记录约谈/一人一策</a>', reverse("targets:actions"), query)
+
+
 def person_url(staff) -> str:
     return reverse("org_staff_detail", args=[staff.employee_no])
 
@@ -284,6 +294,7 @@ class BehindView(ReferralDashboardMixin, TemplateView):
             t.label = institution_label(t.institution)
             t.drill_url = reverse("referrals:dashboard") + f"?inst={t.institution.code}&period={period.code}"
             t.attainment_pct, t.time_progress_pct = t.progress.pct, t.progress.time_progress_pct
+            t.reason = f"{period.code} 进件 {t.actual}/{t.applications}，达成率 {t.progress.pct or 0:.1f}% 低于序时进度 {t.progress.time_progress_pct:.1f}%"
         ctx["time_progress_pct"] = 100 * time_progress(period, at=clock.now())
         people = referral_people_without_applications(scope=node, period=period, campaign=campaign).select_related("institution__parent")
         ctx["tables"] = [
@@ -299,6 +310,7 @@ class BehindView(ReferralDashboardMixin, TemplateView):
                     Column("shortfall", "差额", kind="int", unit="件"),
                     Column("actual_amount", "放款金额", kind="wan"),
                     Column("disbursed_amount", "放款目标", kind="wan"),
+                    Column("institution.code", "措施", sort=None, html=lambda t: action_link(inst=t.institution.code, reason=t.reason)),
                 ],
                 row_class=lambda t: "behind",
                 empty="所有设定目标的机构均未落后序时进度" if campaign else "本期没有进行中的活动",
@@ -310,6 +322,7 @@ class BehindView(ReferralDashboardMixin, TemplateView):
                     Column("name", "姓名", search="name", link=person_url),
                     Column("institution_label", "机构", sort="institution__path", search="institution__name"),
                     Column("position_labels_text", "岗位", sort=None),
+                    Column("pk", "措施", sort=None, html=lambda s: action_link(staff=s.employee_no, reason=f"{period.code} 无进件")),
                 ],
                 default_sort="institution_label",
                 search_placeholder="员工号、姓名或机构",

@@ -11,3 +11,11 @@ class TargetsConfig(AppConfig):
         from org import navigation
 
         navigation.register(label=_("目标分解"), url_name="targets:grid", audience="manager", order=30)
+        navigation.register(label=_("约谈帮扶"), url_name="targets:actions", audience="manager", order=31)
+
+        # Overdue follow-ups wait on every manager above them (the home's action list).
+        from org import sections
+
+        from .sections import manager_home
+
+        sections.register("manager_home", key="targets", template="targets/sections/manager_home.html", build=manager_home, order=30)

@@ -102,3 +102,44 @@ class MonthlyDistribution(models.Model):
 
     def shares(self) -> list[Decimal]:
         return [Decimal(str(p)) for p in self.percentages]
+
+
+class ActionKind(models.TextChoices):
+    TALK = "talk", "约谈"
+    PLAN = "plan", "一人一策"
+    PAIRING = "pairing", "结对帮扶"
+    TRANSFER = "transfer", "调岗"
+    EXIT = "exit", "退出"
+
+
+class LaggardAction(models.Model):
+    """What a manager did about a person or institution behind (SPEC §10): a talk (约谈: date,
+    attendees, outcome), a one-person plan (一人一策: steps, follow-up date) and the follow-up's
+    result. Overdue follow-ups show to every manager above the subject."""
+
+    kind = models.CharField("措施", max_length=16, choices=ActionKind.choices)
+    staff = models.ForeignKey("org.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="laggard_actions")
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="laggard_actions")  # the subject's, when recorded
+    reason = models.CharField("落后情况", max_length=300, blank=True)
+    on_date = models.DateField("日期")
+    attendees = models.CharField("参加人员", max_length=200, blank=True)
+    outcome = models.TextField("结果", blank=True)
+    steps = models.TextField("措施步骤", blank=True)
+    follow_up_on = models.DateField("跟进日期", null=True, blank=True)
+    follow_up_result = models.TextField("跟进结果", blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    scope_path_field = "institution__path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "约谈与帮扶记录"
+        indexes = [models.Index(fields=["follow_up_on", "followed_up_at"], name="laggard_follow_up_idx")]
+
+    @property
+    def institution_label(self) -> str:
+        from org.selectors import institution_label
+
+        return institution_label(self.institution)

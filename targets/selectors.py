@@ -207,3 +207,17 @@ def targets_set_on(*, metric: str, context: str, under: Institution, period: Per
         .select_related("institution__parent")
         .order_by("institution__path", "period_start")
     )
+
+
+def laggard_actions_in_scope(*, user):
+    from org.scoping import scope_filter
+
+    from .models import LaggardAction
+
+    return scope_filter(LaggardAction.objects.select_related("staff", "institution__parent", "recorded_by"), user=user).order_by("-on_date", "-pk")
+
+
+def overdue_follow_ups(*, user, today: dt.date):
+    """Follow-ups due before today with no result, in the viewer's scope: a manager sees those of
+    every institution below them, so the level above sees what the level below left undone."""
+    return laggard_actions_in_scope(user=user).filter(follow_up_on__lt=today, followed_up_at__isnull=True).order_by("follow_up_on", "pk")

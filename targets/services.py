@@ -184,3 +184,58 @@ def monthly_distribution_set(*, metric: str, year: int, percentages: Iterable, b
     )
     audit(user=by, action="target.distribution", metric=metric, year=year)
     return row
+
+
+LAGGARD_TEXT_MAX = 2000
+
+
+@transaction.atomic
+def laggard_action_record(
+    *, by, kind: str, on_date, staff: Staff | None = None, institution: Institution | None = None, reason: str = "",
+    attendees: str = "", outcome: str = "", steps: str = "", follow_up_on=None,
+):
+    """Record a talk, a one-person plan or another measure for a person (or an institution) behind.
+    A plan needs its steps and a follow-up date; the subject must be in the recorder's scope."""
+    from .models import ActionKind, LaggardAction
+
+    if kind not in ActionKind.values:
+        raise ApplicationError("措施类型无效", fields={"kind": ["请选择约谈、一人一策等措施"]})
+    subject = staff.institution if staff is not None else institution
+    if subject is None:
+        raise ApplicationError("请选择员工或机构")
+    if not institution_in_scope(subject, user=by):
+        raise ApplicationError("不在您的管理范围内", code="not_found")
+    fields = {}
+    if kind == ActionKind.TALK and not outcome.strip():
+        fields["outcome"] = ["请填写约谈结果"]
+    if kind == ActionKind.PLAN and not steps.strip():
+        fields["steps"] = ["请填写一人一策的措施步骤"]
+    if kind == ActionKind.PLAN and follow_up_on is None:
+        fields["follow_up_on"] = ["一人一策需要跟进日期"]
+    if follow_up_on is not None and follow_up_on < on_date:
+        fields["follow_up_on"] = ["跟进日期不能早于约谈日期"]
+    for name, text in (("outcome", outcome), ("steps", steps), ("attendees", attendees), ("reason", reason)):
+        if len(text) > LAGGARD_TEXT_MAX:
+            fields[name] = [f"内容过长（最多 {LAGGARD_TEXT_MAX} 字）"]
+    if fields:
+        raise ApplicationError(next(iter(fields.values()))[0], fields=fields)
+    action = LaggardAction.objects.create(
+        kind=kind, staff=staff, institution=subject, reason=reason[:300], on_date=on_date, attendees=attendees[:200],
+        outcome=outcome, steps=steps, follow_up_on=follow_up_on, recorded_by=by, recorded_at=clock.now(),
+    )
+    audit(user=by, action="laggard.record", obj=action, kind=kind, staff=staff.employee_no if staff else "", institution=subject.code)
+    return action
+
+
+@transaction.atomic
+def laggard_follow_up(*, action, by, result: str):
+    if not institution_in_scope(action.institution, user=by):
+        raise ApplicationError("不在您的管理范围内", code="not_found")
+    if not result.strip():
+        raise ApplicationError("请填写跟进结果", fields={"result": ["请填写跟进结果"]})
+    if len(result) > LAGGARD_TEXT_MAX:
+        raise ApplicationError(f"内容过长（最多 {LAGGARD_TEXT_MAX} 字）")
+    action.follow_up_result, action.followed_up_at, action.followed_up_by = result, clock.now(), by
+    action.save(update_fields=["follow_up_result", "followed_up_at", "followed_up_by"])
+    audit(user=by, action="laggard.follow_up", obj=action)
+    return action

@@ -6,4 +6,5 @@ app_name = "targets"
 
 urlpatterns = [
     path("grid/", views.GridView.as_view(), name="grid"),
+    path("actions/", views.LaggardActionsView.as_view(), name="actions"),
 ]

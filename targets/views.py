@@ -108,3 +108,124 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             done += 1
         messages.success(self.request, f"已按月度分解比例将 {done} 项年度目标拆分到各月（各月之和等于全年）")
         return HttpResponseRedirect(back)
+
+
+class LaggardActionsView(ManagerPageMixin, TemplateView):
+    """约谈与一人一策: what was done about people and institutions behind, overdue follow-ups first;
+    recording a new action (from the 约谈名单's links) and a follow-up's result."""
+
+    template_name = "targets/actions.html"
+
+    def subject(self):
+        from org.scoping import institution_for, staff_for
+
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        no, code = (data.get("staff") or "").strip(), (data.get("inst") or "").strip()
+        if no:
+            return staff_for(self.request.user, no), None
+        if code:
+            return None, institution_for(self.request.user, code)
+        return None, None
+
+    def get_context_data(self, form_errors=None, posted=None, **kwargs):
+        from django.urls import reverse
+
+        from org.kit.tables import Column, Table
+
+        from .models import ActionKind
+        from .selectors import laggard_actions_in_scope, overdue_follow_ups
+
+        ctx = super().get_context_data(**kwargs)
+        staff, institution = self.subject()
+        today = clock.today()
+
+        def follow_up(a):
+            from django.middleware.csrf import get_token
+            from django.utils.html import format_html
+
+            if a.followed_up_at:
+                return a.follow_up_result
+            if not a.follow_up_on:
+                return "—"
+            return format_html(
+                '<form method="post" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<input type="hidden" name="action" value="follow_up"><input type="hidden" name="id" value="{}">'
+                '<input type="text" name="result" placeholder="跟进结果" size="12" aria-label="跟进结果"><button type="submit">记录</button></form>',
+                get_token(self.request), a.pk,
+            )
+
+        columns = [
+            Column("on_date", "日期", kind="date"),
+            Column("kind", "措施", choices=dict(ActionKind.choices)),
+            Column("staff.name", "员工", sort="staff__name", search="staff__name",
+                   link=lambda a: reverse("org_staff_detail", args=[a.staff.employee_no]) if a.staff_id else None),
+            Column("institution_label", "机构", sort="institution__path", search="institution__name"),
+            Column("reason", "落后情况", sort=None),
+            Column("outcome", "约谈结果", sort=None),
+            Column("steps", "措施步骤", sort=None),
+            Column("follow_up_on", "跟进日期", kind="date"),
+            Column("follow_up_result", "跟进结果", sort=None, html=follow_up),
+        ]
+        ctx.update(
+            staff=staff,
+            institution=institution,
+            kinds=ActionKind.choices,
+            today=today,
+            reason=(self.request.GET.get("reason") or "")[:300],
+            form_errors=form_errors or {},
+            posted=posted or {},
+            overdue=Table(self.request, "overdue", title="逾期未跟进", rows=overdue_follow_ups(user=self.request.user, today=today), columns=columns, empty="没有逾期未跟进的事项"),
+            table=Table(self.request, "actions", title="约谈与帮扶记录", rows=laggard_actions_in_scope(user=self.request.user), columns=columns, default_sort="-on_date", empty="还没有记录"),
+        )
+        return ctx
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        from org.kit.tables import export_first
+
+        return export_first(ctx["overdue"], ctx["table"]) or self.render_to_response(ctx)
+
+    def post(self, request, *args, **kwargs):
+        import datetime as dt
+
+        from .selectors import laggard_actions_in_scope
+        from .services import laggard_action_record, laggard_follow_up
+
+        if request.POST.get("action") == "follow_up":
+            raw = ascii_digits(request.POST.get("id") or "")
+            action = laggard_actions_in_scope(user=request.user).filter(pk=int(raw) if raw.isdigit() else 0).first()
+            if action is None:
+                raise Http404
+            try:
+                laggard_follow_up(action=action, by=request.user, result=request.POST.get("result", ""))
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "已记录跟进结果")
+            return HttpResponseRedirect(request.path)
+        staff, institution = self.subject()
+
+        def day(name):
+            text = ascii_digits(request.POST.get(name) or "").strip()
+            if not text:
+                return None
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                raise ApplicationError(f"日期“{text}”无效，格式应为 YYYY-MM-DD", fields={name: ["日期格式应为 YYYY-MM-DD"]}) from None
+
+        try:
+            on_date = day("on_date") or clock.today()
+            laggard_action_record(
+                by=request.user, kind=request.POST.get("kind", ""), on_date=on_date, staff=staff, institution=institution,
+                reason=request.POST.get("reason", ""), attendees=request.POST.get("attendees", ""), outcome=request.POST.get("outcome", ""),
+                steps=request.POST.get("steps", ""), follow_up_on=day("follow_up_on"),
+            )
+        except ApplicationError as exc:
+            if exc.code == "not_found":
+                raise Http404 from exc
+            messages.error(request, exc.message)
+            ctx = self.get_context_data(form_errors=exc.fields or {}, posted=request.POST)
+            return self.render_to_response(ctx, status=400)
+        messages.success(request, "已记录" + ("，跟进日期到期前请完成跟进" if request.POST.get("follow_up_on") else ""))
+        return HttpResponseRedirect(request.path)
