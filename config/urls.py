@@ -7,6 +7,7 @@ from org.api.docs import RedocView, SchemaView, SwaggerView
 api_v1 = [
     path("", include("org.api.urls")),
     path("", include("referrals.api_urls")),
+    path("", include("targets.api_urls")),
 ]
 
 urlpatterns = [

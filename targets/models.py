@@ -143,3 +143,63 @@ class LaggardAction(models.Model):
         from org.selectors import institution_label
 
         return institution_label(self.institution)
+
+
+class ContestKind(models.TextChoices):
+    PERSON = "person", "个人"
+    INSTITUTION = "institution", "机构"
+    TEAM = "team", "团队"
+
+
+class ContestScoring(models.TextChoices):
+    VALUE = "value", "按数值排名"
+    ATTAINMENT = "attainment", "按目标达成率排名"
+
+
+class Contest(models.Model):
+    """A PK contest (SPEC §10): entrants compete on one metric over one period, ranked by value (per
+    head if asked) or by attainment of their targets; frozen when the period ends."""
+
+    name = models.CharField("竞赛名称", max_length=100)
+    metric = models.CharField("指标", max_length=64)
+    period = models.CharField("期间", max_length=10)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    kind = models.CharField("参赛方", max_length=16, choices=ContestKind.choices)
+    scoring = models.CharField("计分方式", max_length=16, choices=ContestScoring.choices, default=ContestScoring.VALUE)
+    per_head = models.BooleanField("按人均计", default=False)
+    stakes = models.TextField("奖惩", blank=True)
+    scope = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")  # the organiser's node
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    frozen_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=list, blank=True)  # the standings as frozen: never recomputed
+    rule_version = models.CharField(max_length=200, blank=True)
+
+    scope_path_field = "scope__path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "PK 竞赛"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        from org import clock
+
+        if self.frozen_at:
+            return "已结束（结果已冻结）"
+        return "已结束（待冻结）" if self.period_end < clock.today() else "进行中"
+
+
+class ContestEntrant(models.Model):
+    """One side of a contest: a person, an institution, or a named team of persons or institutions."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="entrants")
+    name = models.CharField("名称", max_length=100)
+    staff = models.ManyToManyField("org.Staff", blank=True, related_name="+")
+    institutions = models.ManyToManyField("org.Institution", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]

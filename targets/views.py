@@ -229,3 +229,145 @@ class LaggardActionsView(ManagerPageMixin, TemplateView):
             return self.render_to_response(ctx, status=400)
         messages.success(request, "已记录" + ("，跟进日期到期前请完成跟进" if request.POST.get("follow_up_on") else ""))
         return HttpResponseRedirect(request.path)
+
+
+def parse_entrants(user, text: str, kind: str):
+    """Entrants typed one per line: "名称：代码, 代码" (employee numbers or institution codes, each
+    looked up through the scope resolver), or just "代码" for a person or an institution."""
+    from org.scoping import NotInScope, institution_for, staff_for
+
+    from .models import ContestKind
+
+    out, errors = [], []
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        line = ascii_digits(line).strip()
+        if not line:
+            continue
+        label, _, codes = line.replace("：", ":").partition(":")
+        if not codes:
+            label, codes = "", label
+        people, insts = [], []
+        for code in [c.strip() for c in codes.replace("，", ",").replace("、", ",").split(",") if c.strip()]:
+            try:
+                if kind == ContestKind.PERSON:
+                    people.append(staff_for(user, code))
+                elif kind == ContestKind.INSTITUTION:
+                    insts.append(institution_for(user, code))
+                else:
+                    try:
+                        insts.append(institution_for(user, code))
+                    except (NotInScope, Http404):
+                        people.append(staff_for(user, code))
+            except (NotInScope, Http404):
+                errors.append(f"第 {n} 行：“{code}”不存在或不在您的管理范围内")
+        name = label.strip() or (people[0].name if people else insts[0].name if insts else f"第 {n} 方")
+        out.append((name, people, insts))
+    return out, errors
+
+
+class ContestListView(ManagerPageMixin, TemplateView):
+    template_name = "targets/contests.html"
+
+    def get_context_data(self, errors=None, posted=None, **kwargs):
+        from django.urls import reverse
+
+        from org.kit.tables import Column, Table
+
+        from .contests import contests_visible
+        from .models import ContestKind, ContestScoring
+
+        ctx = super().get_context_data(**kwargs)
+        names = {m.code: m.label() for m in registry.metrics()}
+        ctx.update(
+            table=Table(
+                self.request, "contests", title="PK 竞赛", rows=contests_visible(user=self.request.user), default_sort="-period_end",
+                columns=[
+                    Column("name", "竞赛", search="name", link=lambda c: reverse("targets:contest", args=[c.pk])),
+                    Column("metric", "指标", choices=names),
+                    Column("period", "期间"),
+                    Column("kind", "参赛方", choices=dict(ContestKind.choices)),
+                    Column("scoring", "计分", choices=dict(ContestScoring.choices)),
+                    Column("scope.name", "组织机构", sort="scope__path"),
+                    Column("status_label", "状态", sort="frozen_at"),
+                    Column("period_end", "截止", kind="date"),
+                ],
+                empty="还没有竞赛",
+            ),
+            metrics=registry.metrics(), kinds=ContestKind.choices, scorings=ContestScoring.choices,
+            errors=errors or [], posted=posted or {}, default_period=Period.containing(clock.today(), "month").code,
+        )
+        return ctx
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return ctx["table"].export_response() or self.render_to_response(ctx)
+
+    def post(self, request, *args, **kwargs):
+        from .contests import contest_create
+
+        p = request.POST
+        kind = p.get("kind", "")
+        try:
+            period = Period.parse(p.get("period", ""), field="period")
+            entrants, errors = parse_entrants(request.user, p.get("entrants", ""), kind)
+            if errors:
+                raise ApplicationError(errors[0], fields={"entrants": errors})
+            contest = contest_create(
+                by=request.user, name=p.get("name", ""), metric=p.get("metric", ""), period=period, kind=kind, entrants=entrants,
+                scoring=p.get("scoring", "value"), per_head=p.get("per_head") == "1", stakes=p.get("stakes", "")[:2000],
+            )
+        except ApplicationError as exc:
+            if exc.code == "not_found":
+                raise Http404 from exc
+            problems = [m for msgs in (exc.fields or {}).values() for m in msgs] or [exc.message]
+            messages.error(request, exc.message)
+            return self.render_to_response(self.get_context_data(errors=problems, posted=p), status=400)
+        messages.success(request, f"已创建竞赛「{contest.name}」")
+        return HttpResponseRedirect(f"{request.path}{contest.pk}/")
+
+
+class ContestDetailView(ManagerPageMixin, TemplateView):
+    """The live scoreboard (or the frozen result) with its race bar."""
+
+    template_name = "targets/contest.html"
+
+    def get_context_data(self, **kwargs):
+        from django.shortcuts import get_object_or_404
+
+        from org.kit.charts import ranking_chart
+        from org.kit.tables import Column, Table
+
+        from .contests import contest_standings, contests_visible
+
+        ctx = super().get_context_data(**kwargs)
+        contest = get_object_or_404(contests_visible(user=self.request.user), pk=kwargs["pk"])
+        metric = registry.get(contest.metric)
+        rows = contest_standings(contest)
+        by_attainment = contest.scoring == "attainment"
+        money = metric.is_money
+        score_kind = "pct" if by_attainment else ("wan" if money and not contest.per_head else "decimal")
+        ctx.update(
+            contest=contest, metric=metric, rows=rows,
+            chart=ranking_chart(
+                title=f"{contest.name} · {'达成率' if by_attainment else metric.name}",
+                unit="%" if by_attainment else metric.unit,
+                items=[(r["name"], float(r["score"]) / (10000 if money and not by_attainment and not contest.per_head else 1)) for r in rows if r["score"] is not None],
+            ),
+            table=Table(
+                self.request, "standings", title="积分榜", rows=rows, default_sort="rank",
+                columns=[
+                    Column("rank", "排名", kind="int"),
+                    Column("name", "参赛方"),
+                    Column("value", metric.name, kind="wan" if money else "decimal", unit="" if money else metric.unit),
+                    Column("target", "目标", kind="wan" if money else "decimal", unit="" if money else metric.unit),
+                    Column("attainment", "达成率", kind="pct"),
+                    Column("headcount", "人数", kind="int", unit="人"),
+                    Column("score", "得分", kind=score_kind),
+                ],
+            ),
+        )
+        return ctx
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return ctx["table"].export_response() or self.render_to_response(ctx)

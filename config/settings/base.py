@@ -282,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.rebuild_changed_circulars",
         "schedule": crontab(hour=2, minute=30),
     },
+    # A PK contest's result is frozen the night after its period ends.
+    "contests-freeze": {
+        "task": "targets.tasks.freeze_ended_contests",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "audit-log-purge": {
         "task": "org.tasks.audit_log_purge",
         "schedule": crontab(hour=3, minute=30),

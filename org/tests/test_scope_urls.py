@@ -32,7 +32,7 @@ NO_OBJECT = {
     "api-me-referral-code-poster-pdf", "api-me-mgm-codes", "api-me-referrals", "api-me-earnings", "api-me-rank",
     "api-referral-applications", "api-referral-disputes", "dashboard", "dashboard-funnel", "dashboard-behind",
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
-    "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions",
+    "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
@@ -60,9 +60,13 @@ OBJECT = {
     "org_institution_detail": lambda o: ("/org/institutions/OUT4/", "manager"),
     "org_staff_detail": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/", "manager"),
     "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
+    "contest": lambda o: (f"/targets/contests/{o['far_contest'].pk}/", "manager"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
-SCOPED_FILTERS = ["/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3"]
+SCOPED_FILTERS = [
+    "/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3", "/targets/grid/?inst=OUT4",
+    "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
+]
 
 
 def _walk(resolver, prefix=""):
@@ -85,6 +89,16 @@ def test_every_url_is_classified():
     assert not (PUBLIC & NO_OBJECT) and not (set(OBJECT) & (PUBLIC | NO_OBJECT | BANK_WIDE))
 
 
+def _far_contest(t, far):
+    from targets.contests import contest_create
+
+    organiser = user_for(StaffFactory(employee_no="BM888", institution=t["BR2"]), scope=t["BR2"])
+    return contest_create(
+        by=organiser, name="吉林分行内部赛", metric="referral.applications", period=reporting_services.Period.parse("2024-11"),
+        kind="person", entrants=[("甲", [far], []), ("乙", [StaffFactory(employee_no="E002", institution=t["OUT4"])], [])],
+    )
+
+
 @pytest.fixture
 def objects():
     data = known_week()
@@ -103,6 +117,7 @@ def objects():
         "far_dispute": Dispute.objects.create(application=far_app, raised_by=far, reason="x", raised_at=clock.now()),
         "far_payout": PayoutSheet.objects.create(branch=t["BR2"], month="2024-11", generated_at=clock.now()),
         "far_circular": reporting_services.circular_build(period=reporting_services.Period.parse("2024-W45"), scope=t["BR2"]),
+        "far_contest": _far_contest(t, far),
         "manager": user_for(StaffFactory(employee_no="BM777", institution=t["BR1"]), scope=t["BR1"]),
         "staff": user_for(near_staff),
     }
