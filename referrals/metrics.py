@@ -68,3 +68,31 @@ def register_metrics() -> None:
     register(Metric(code=APPLICATIONS, name="进件数", unit="件", program="referrals", actuals=actuals_for(APPLICATIONS)))
     register(Metric(code=LOANS, name="放款笔数", unit="笔", program="referrals", actuals=actuals_for(LOANS)))
     register(Metric(code=AMOUNT, name="放款金额", unit="万元", program="referrals", actuals=actuals_for(AMOUNT), decimals=2))
+    register(Metric(code=VIOLATIONS, name="确认违规进件", unit="件", program="referrals", actuals=violations_actuals, higher_is_better=False))
+
+
+VIOLATIONS = "referral.violations"
+
+
+def violations_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
+    """Applications confirmed as abuse (确认违规), by submission time: a deduction item of scorecards."""
+    from .models import FlagStatus
+    from .selectors.reporting import referral_rule_label
+
+    lo, hi = period.bounds()
+    base = Application.objects.filter(flag_status=FlagStatus.CONFIRMED, submitted_at__gte=lo, submitted_at__lt=hi)
+    out = MetricValues(rule_version=referral_rule_label(period=period))
+    if staff:
+        ids = [s.pk for s in staff]
+        rows = base.filter(staff_id__in=ids).values("staff_id").annotate(v=Count("pk")).values_list("staff_id", "v").order_by()
+        out.by_staff = {pk: ZERO for pk in ids} | {sid: Decimal(v) for sid, v in rows}
+    if institutions:
+        wanted = {i.path: i.pk for i in institutions}
+        out.by_institution = dict.fromkeys(wanted.values(), ZERO)
+        for path, n in base.values("institution__path").annotate(v=Count("pk")).values_list("institution__path", "v").order_by():
+            parts = path.strip("/").split("/")
+            for k in range(1, len(parts) + 1):
+                ancestor = "/" + "/".join(parts[:k]) + "/"
+                if ancestor in wanted:
+                    out.by_institution[wanted[ancestor]] += n
+    return out

@@ -13,6 +13,7 @@ class TargetsConfig(AppConfig):
         navigation.register(label=_("目标分解"), url_name="targets:grid", audience="manager", order=30)
         navigation.register(label=_("约谈帮扶"), url_name="targets:actions", audience="manager", order=31)
         navigation.register(label=_("PK 竞赛"), url_name="targets:contests", audience="manager", order=32)
+        navigation.register(label=_("考核"), url_name="targets:scorecards", audience="manager", order=33)
 
         # The PK赛 sheet of every circular (the frozen results of the period's contests).
         from org import circular_sheets
@@ -20,6 +21,10 @@ class TargetsConfig(AppConfig):
         from .contests import contest_sheet
 
         circular_sheets.register(name="PK赛", order=60, build=contest_sheet, rule_version=lambda period: "PK赛 v1", kinds=("week", "month", "quarter", "year"))
+
+        from .scorecards import scorecard_rule_version, scorecard_sheet
+
+        circular_sheets.register(name="考核", order=70, build=scorecard_sheet, rule_version=scorecard_rule_version, kinds=("month", "quarter"))
 
         # Overdue follow-ups wait on every manager above them (the home's action list).
         from org import sections

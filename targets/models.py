@@ -203,3 +203,42 @@ class ContestEntrant(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class ItemKind(models.TextChoices):
+    METRIC = "metric", "考核指标"
+    BONUS = "bonus", "加分项"
+    DEDUCTION = "deduction", "扣分项"
+
+
+class Scorecard(models.Model):
+    """An assessment scorecard (考核) of one role, versioned and effective-dated: weighted metrics,
+    each scored from its attainment between a floor and a cap, plus bonus and deduction items."""
+
+    role = models.CharField("岗位", max_length=32)  # a Position code
+    name = models.CharField("名称", max_length=100)
+    version = models.PositiveIntegerField("版本")
+    effective_from = models.DateField("生效日期")
+    cap_pct = models.DecimalField("封顶(%)", max_digits=6, decimal_places=2, default=Decimal("120"))
+    floor_pct = models.DecimalField("保底(%)", max_digits=6, decimal_places=2, default=Decimal("0"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "考核方案"
+        constraints = [models.UniqueConstraint(fields=["role", "version"], name="scorecard_role_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class ScorecardItem(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField("类型", max_length=16, choices=ItemKind.choices, default=ItemKind.METRIC)
+    metric = models.CharField("指标", max_length=64)
+    weight = models.DecimalField("权重(分)", max_digits=8, decimal_places=2, default=Decimal("0"))  # metric items
+    points_per_unit = models.DecimalField("每单位分值", max_digits=8, decimal_places=2, default=Decimal("0"))  # bonus/deduction
+    max_points = models.DecimalField("最多(分)", max_digits=8, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("actions/", views.LaggardActionsView.as_view(), name="actions"),
     path("contests/", views.ContestListView.as_view(), name="contests"),
     path("contests/<int:pk>/", views.ContestDetailView.as_view(), name="contest"),
+    path("scorecards/", views.ScorecardsView.as_view(), name="scorecards"),
 ]

@@ -371,3 +371,92 @@ class ContestDetailView(ManagerPageMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         ctx = self.get_context_data(**kwargs)
         return ctx["table"].export_response() or self.render_to_response(ctx)
+
+
+class ScorecardsView(ManagerPageMixin, TemplateView):
+    """考核: scores of a role for a month or quarter in the viewer's scope, ranked, each opening to its
+    arithmetic (?explain=employee number); head office defines new versions below."""
+
+    template_name = "targets/scorecards.html"
+
+    def get_context_data(self, **kwargs):
+        from org.kit.tables import Column, Table
+        from org.models import Position
+        from org.scoping import is_head_office, scope_root, staff_for
+
+        from .models import Scorecard
+        from .scorecards import role_staff, scorecard_for, scores
+
+        ctx = super().get_context_data(**kwargs)
+        g = self.request.GET
+        roles = sorted(set(Scorecard.objects.values_list("role", flat=True)))
+        role = g.get("role") if g.get("role") in roles else (roles[0] if roles else None)
+        try:
+            period = Period.parse(g["period"]) if g.get("period") else Period.containing(clock.today(), "month")
+        except ApplicationError as exc:
+            messages.error(self.request, exc.message)
+            period = Period.containing(clock.today(), "month")
+        card = scorecard_for(role=role, period=period) if role else None
+        rows = []
+        if card is not None:
+            rows = scores(scorecard=card, period=period, staff=list(role_staff(role=role, under=scope_root(self.request.user), day=min(period.end, clock.today()))))
+        explain = None
+        if g.get("explain"):
+            person = staff_for(self.request.user, g["explain"])  # 404 outside the scope
+            explain = next((s for s in rows if s.staff.pk == person.pk), None)
+        from django.urls import reverse
+
+        ctx.update(
+            card=card, period=period, roles=[(r, dict(Position.choices).get(r, r)) for r in roles], role=role, explain=explain,
+            can_define=is_head_office(self.request.user), positions=Position.choices, metrics=registry.metrics(),
+            table=Table(
+                self.request, "scores", title="考核得分", rows=rows, default_sort="rank",
+                columns=[
+                    Column("rank", "排名", kind="int"),
+                    Column("staff.employee_no", "员工号", sort="staff.employee_no", search="staff.employee_no"),
+                    Column("staff.name", "姓名", sort="staff.name", search="staff.name",
+                           link=lambda s: f"?role={role}&period={period.code}&explain={s.staff.employee_no}"),
+                    Column("staff.institution_label", "机构", sort="staff.institution.path"),
+                    Column("total", "总分", kind="decimal", unit="分"),
+                    Column("staff.employee_no", "人员页", sort=None, link=lambda s: reverse("org_staff_detail", args=[s.staff.employee_no]), fmt=lambda v: "查看"),
+                ],
+                empty="没有适用该方案的人员",
+            ),
+        )
+        return ctx
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return ctx["table"].export_response() or self.render_to_response(ctx)
+
+    def post(self, request, *args, **kwargs):
+        import datetime as dt
+
+        from .scorecards import scorecard_define
+
+        p = request.POST
+        items = []
+        for line in (p.get("items") or "").splitlines():
+            parts = [x.strip() for x in ascii_digits(line).replace("，", ",").split(",")]
+            if not parts or not parts[0]:
+                continue
+            kind = {"加分": "bonus", "扣分": "deduction"}.get(parts[0], None)
+            if kind:
+                items.append({"kind": kind, "metric": parts[1] if len(parts) > 1 else "", "points_per_unit": parts[2] if len(parts) > 2 else "0",
+                              "max_points": parts[3] if len(parts) > 3 else ""})
+            else:
+                items.append({"kind": "metric", "metric": parts[0], "weight": parts[1] if len(parts) > 1 else "0"})
+        try:
+            try:
+                start = dt.date.fromisoformat(ascii_digits(p.get("effective_from", "")).strip())
+            except ValueError:
+                raise ApplicationError("生效日期格式应为 YYYY-MM-DD") from None
+            card = scorecard_define(by=request.user, role=p.get("role", ""), name=p.get("name", ""), effective_from=start, items=items,
+                                    cap_pct=p.get("cap_pct") or "120", floor_pct=p.get("floor_pct") or "0")
+        except ApplicationError as exc:
+            if exc.code == "not_found":
+                raise Http404 from exc
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(request.path)
+        messages.success(request, f"已发布「{card.name}」第 {card.version} 版，{card.effective_from:%Y-%m-%d} 起生效")
+        return HttpResponseRedirect(f"{request.path}?role={card.role}")
