@@ -26,6 +26,10 @@ class TargetsConfig(AppConfig):
 
         circular_sheets.register(name="考核", order=70, build=scorecard_sheet, rule_version=scorecard_rule_version, kinds=("month", "quarter"))
 
+        from . import demo
+
+        demo.register()  # the `targets` step of seed_demo
+
         # Overdue follow-ups wait on every manager above them (the home's action list).
         from org import sections
 
