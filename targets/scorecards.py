@@ -92,9 +92,10 @@ class Score:
     rank: int | None = None
 
 
-def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff]) -> list[Score]:
-    """Every person's score for the period with its arithmetic, ranked (ties share). One query per
-    metric for the actuals and one for the targets, whatever the number of people."""
+def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff], explain: bool | set = True) -> list[Score]:
+    """Every person's score for the period, ranked (ties share), with its arithmetic as lines for
+    everyone (`explain=True`), nobody (False: a circular of 20,000 people) or a set of staff ids.
+    One query per metric for the actuals and one for the targets, whatever the number of people."""
     items = list(scorecard.items.all())
     actuals, targets = {}, {}
     for item in items:
@@ -105,60 +106,52 @@ def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff]) -> list[
                 targets[item.metric] = staff_targets(metric=item.metric, staff=staff, period=period)
     out = []
     total_weight = sum((i.weight for i in items if i.kind == ItemKind.METRIC), ZERO)
+    metrics = {i.metric: registry.get(i.metric) for i in items}
+    cap, floor = scorecard.cap_pct, scorecard.floor_pct
     for person in staff:
-        lines, metric_points, weighted = [], ZERO, ZERO
+        lines = [] if explain is True or (explain and person.pk in explain) else None
+        metric_part, extra, weighted = ZERO, ZERO, ZERO
         for item in items:
-            m = registry.get(item.metric)
+            m = metrics[item.metric]
             actual = actuals[item.metric].get(person.pk, ZERO)
             if item.kind == ItemKind.METRIC:
                 t = targets[item.metric].get(person.pk)
                 if t is None or not t.value:
-                    lines.append(f"{m.name}：完成 {_show(m, actual)}，无目标，不计分（权重 {item.weight.normalize():f} 按其余指标折算）")
+                    if lines is not None:
+                        lines.append(f"{m.name}：完成 {_show(m, actual)}，无目标，不计分（权重 {item.weight.normalize():f} 按其余指标折算）")
                     continue
                 attainment = actual * 100 / t.value
-                used = min(max(attainment, scorecard.floor_pct), scorecard.cap_pct)
+                used = min(max(attainment, floor), cap)
                 points = (item.weight * used / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-                metric_points += points
+                metric_part += points
                 weighted += item.weight
-                clamp = "（封顶）" if attainment > scorecard.cap_pct else "（保底）" if attainment < scorecard.floor_pct else ""
-                lines.append(
-                    f"{m.name}：完成 {_show(m, actual)} / 目标 {_show(m, t.value)} = {attainment.quantize(Decimal('0.1'))}%"
-                    f"{clamp}，按 {used.quantize(Decimal('0.1'))}% × 权重 {item.weight.normalize():f} = {points} 分"
-                )
+                if lines is not None:
+                    clamp = "（封顶）" if attainment > cap else "（保底）" if attainment < floor else ""
+                    lines.append(
+                        f"{m.name}：完成 {_show(m, actual)} / 目标 {_show(m, t.value)} = {attainment.quantize(Decimal('0.1'))}%"
+                        f"{clamp}，按 {used.quantize(Decimal('0.1'))}% × 权重 {item.weight.normalize():f} = {points} 分"
+                    )
             else:
                 raw = (actual * item.points_per_unit).quantize(CENT)
                 points = min(raw, item.max_points) if item.max_points is not None else raw
-                sign = "+" if item.kind == ItemKind.BONUS else "−"
-                cap = f"（最多 {item.max_points.normalize():f} 分）" if item.max_points is not None and raw > item.max_points else ""
-                lines.append(f"{item.get_kind_display()} {m.name}：{_show(m, actual)} × {item.points_per_unit.normalize():f} 分 = {sign}{points} 分{cap}")
-                metric_points += points if item.kind == ItemKind.BONUS else -points
-        metric_part = _metric_only(items, person, actuals, targets, scorecard)
+                extra += points if item.kind == ItemKind.BONUS else -points
+                if lines is not None:
+                    sign = "+" if item.kind == ItemKind.BONUS else "−"
+                    capped = f"（最多 {item.max_points.normalize():f} 分）" if item.max_points is not None and raw > item.max_points else ""
+                    lines.append(f"{item.get_kind_display()} {m.name}：{_show(m, actual)} × {item.points_per_unit.normalize():f} 分 = {sign}{points} 分{capped}")
         if weighted and weighted != total_weight:
             scaled = (metric_part * total_weight / weighted).quantize(CENT, rounding=ROUND_HALF_UP)
-            lines.append(f"有目标的指标权重 {weighted.normalize():f}，折算至 {total_weight.normalize():f}：{metric_part} × {total_weight.normalize():f} ÷ {weighted.normalize():f} = {scaled} 分")
-            metric_points += scaled - metric_part
-        total = metric_points.quantize(CENT, rounding=ROUND_HALF_UP)
-        lines.append(f"总分 {total} 分（{scorecard.name} v{scorecard.version}）")
-        out.append(Score(person, total, lines))
+            if lines is not None:
+                lines.append(f"有目标的指标权重 {weighted.normalize():f}，折算至 {total_weight.normalize():f}：{metric_part} × {total_weight.normalize():f} ÷ {weighted.normalize():f} = {scaled} 分")
+            metric_part = scaled
+        total = (metric_part + extra).quantize(CENT, rounding=ROUND_HALF_UP)
+        if lines is not None:
+            lines.append(f"总分 {total} 分（{scorecard.name} v{scorecard.version}）")
+        out.append(Score(person, total, lines or []))
     for s, rank in zip(out, competition_ranks([s.total for s in out]), strict=True):
         s.rank = rank
     out.sort(key=lambda s: (s.rank, s.staff.employee_no))
     return out
-
-
-def _metric_only(items, person, actuals, targets, scorecard) -> Decimal:
-    """The sum of the metric items' points (without bonus and deduction), as in the lines above."""
-    total = ZERO
-    for item in items:
-        if item.kind != ItemKind.METRIC:
-            continue
-        t = targets[item.metric].get(person.pk)
-        if t is None or not t.value:
-            continue
-        attainment = actuals[item.metric].get(person.pk, ZERO) * 100 / t.value
-        used = min(max(attainment, scorecard.floor_pct), scorecard.cap_pct)
-        total += (item.weight * used / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    return total
 
 
 def _show(metric, value: Decimal) -> str:
@@ -193,7 +186,7 @@ def scorecard_sheet(*, period: Period, scope):
     for role in sorted(set(roles)):
         card = scorecard_for(role=role, period=period)
         people = list(role_staff(role=role, under=scope, day=min(period.end, clock.today())))
-        for s in scores(scorecard=card, period=period, staff=people):
+        for s in scores(scorecard=card, period=period, staff=people, explain=False):
             rows.append([s.staff.employee_no, s.staff.name, s.staff.institution.name, labels.get(role, role), f"{card.name} v{card.version}", s.total, s.rank])
     return SheetData(columns=columns, rows=rows)
 

@@ -93,6 +93,7 @@ def institution_targets_of(*, metrics: list[str], nodes: list[Institution], peri
         by_kind[metric][kind][code].append((path, value))
     for metric in metrics:
         percentages: dict[int, list[Decimal]] = {}
+        shares: dict[str, Decimal] = {}
         for node in nodes:
             for kind in FINER[period.kind]:
                 parts = [_rollup(r, node.path) for r in by_kind[metric].get(kind, {}).values()]
@@ -104,10 +105,11 @@ def institution_targets_of(*, metrics: list[str], nodes: list[Institution], peri
                 for c in coarse:
                     value = _rollup(by_kind[metric].get(c.kind, {}).get(c.code, []), node.path)
                     if value is not None:
-                        for y in {d.year for d in (c.start, c.end)}:
-                            percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
-                        share = period_share(period, within=c, percentages_by_year=percentages)
-                        out[metric][node.pk] = TargetValue((value * share).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
+                        if c.code not in shares:
+                            for y in {d.year for d in (c.start, c.end)}:
+                                percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
+                            shares[c.code] = period_share(period, within=c, percentages_by_year=percentages)
+                        out[metric][node.pk] = TargetValue((value * shares[c.code]).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
                         break
     return out
 
@@ -119,16 +121,21 @@ def staff_targets(*, metric: str, staff: list[Staff], period: Period, context: s
     if not ids:
         return {}
     coarse = [Period.containing(period.start, k) for k in COARSER[period.kind]]
+    wanted = set(ids)
+    people = Q(staff_id__in=ids) if len(ids) <= 1000 else Q(staff__isnull=False)  # thousands: no IN list, keep the wanted below
     rows = (
-        Target.objects.filter(metric=metric, context=context, staff_id__in=ids)
+        Target.objects.filter(metric=metric, context=context)
+        .filter(people)
         .filter(Q(period_start__gte=period.start, period_start__lte=period.end, period_kind__in=FINER[period.kind]) | Q(period__in=[c.code for c in coarse]))
         .values_list("staff_id", "period_kind", "period", "value")
     )
     by_staff: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for sid, kind, code, value in rows:
-        by_staff[sid][kind][code] = value
+        if sid in wanted:
+            by_staff[sid][kind][code] = value
     out: dict[int, TargetValue] = {}
     percentages: dict[int, list[Decimal]] = {}
+    shares: dict[str, Decimal] = {}  # one share per longer period, not one per person
     for sid, kinds in by_staff.items():
         for kind in FINER[period.kind]:
             if kinds.get(kind):
@@ -137,10 +144,11 @@ def staff_targets(*, metric: str, staff: list[Staff], period: Period, context: s
         else:
             for c in coarse:
                 if c.code in kinds.get(c.kind, {}):
-                    for y in {d.year for d in (c.start, c.end)}:
-                        percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
-                    share = period_share(period, within=c, percentages_by_year=percentages)
-                    out[sid] = TargetValue((kinds[c.kind][c.code] * share).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
+                    if c.code not in shares:
+                        for y in {d.year for d in (c.start, c.end)}:
+                            percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
+                        shares[c.code] = period_share(period, within=c, percentages_by_year=percentages)
+                    out[sid] = TargetValue((kinds[c.kind][c.code] * shares[c.code]).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
                     break
     return out
 

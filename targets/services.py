@@ -89,6 +89,32 @@ def _write(*, metric: str, period: Period, value: Decimal, by, institution=None,
     return True
 
 
+def _write_many(*, metric: str, period: Period, by, context: str, institutions: dict, staff: dict) -> int:
+    """A whole grid in a fixed number of queries whatever its size: the existing rows locked in one
+    SELECT, new ones in one INSERT, changed ones in one UPDATE, their history in one INSERT."""
+    now = clock.now()
+    base = Target.objects.select_for_update().filter(metric=metric, period=period.code, context=context)
+    existing = {("i", t.institution_id): t for t in base.filter(institution__in=list(institutions))} if institutions else {}
+    if staff:
+        existing |= {("s", t.staff_id): t for t in base.filter(staff__in=list(staff))}
+    new, changed = [], []
+    for key, obj, value in [*((("i", o.pk), o, v) for o, v in institutions.items()), *((("s", o.pk), o, v) for o, v in staff.items())]:
+        row = existing.get(key)
+        if row is None:
+            row = Target(metric=metric, period=period.code, context=context, period_kind=period.kind, period_start=period.start,
+                         period_end=period.end, value=value, set_by=by, set_at=now,
+                         **({"institution": obj} if key[0] == "i" else {"staff": obj}))
+            new.append(row)
+        elif row.value != value:
+            row.previous_value, row.value, row.version, row.set_by, row.set_at = row.value, value, row.version + 1, by, now
+            changed.append(row)
+    Target.objects.bulk_create(new)  # PostgreSQL and SQLite return the new ids (RETURNING)
+    Target.objects.bulk_update(changed, ["previous_value", "value", "version", "set_by", "set_at"])
+    history = [TargetChange(target=r, version=r.version, value=r.value, previous_value=r.previous_value, by=by, at=now) for r in [*new, *changed]]
+    TargetChange.objects.bulk_create(history)
+    return len(new) + len(changed)
+
+
 @transaction.atomic
 def target_set(*, metric: str, period: Period, value: Decimal, by, institution: Institution | None = None, staff: Staff | None = None, context: str = "") -> bool:
     registry.get(metric)
@@ -117,11 +143,7 @@ def targets_save(
     for person in staff:
         if not institution_in_scope(person.institution, user=by):
             raise ApplicationError(f"{person.name}（{person.employee_no}）不在您的管理范围内", code="not_found")
-    changed = 0
-    for inst, value in institutions.items():
-        changed += _write(metric=metric, period=period, value=value, by=by, institution=inst, context=context)
-    for person, value in staff.items():
-        changed += _write(metric=metric, period=period, value=value, by=by, staff=person, context=context)
+    changed = _write_many(metric=metric, period=period, by=by, context=context, institutions=institutions, staff=staff)
     if changed:
         audit(user=by, action="target.save_grid", metric=metric, period=period.code, changed=changed, rows=len(institutions) + len(staff))
     return changed

@@ -398,12 +398,11 @@ class ScorecardsView(ManagerPageMixin, TemplateView):
             period = Period.containing(clock.today(), "month")
         card = scorecard_for(role=role, period=period) if role else None
         rows = []
+        person = staff_for(self.request.user, g["explain"]) if g.get("explain") else None  # 404 outside the scope
         if card is not None:
-            rows = scores(scorecard=card, period=period, staff=list(role_staff(role=role, under=scope_root(self.request.user), day=min(period.end, clock.today()))))
-        explain = None
-        if g.get("explain"):
-            person = staff_for(self.request.user, g["explain"])  # 404 outside the scope
-            explain = next((s for s in rows if s.staff.pk == person.pk), None)
+            people = list(role_staff(role=role, under=scope_root(self.request.user), day=min(period.end, clock.today())))
+            rows = scores(scorecard=card, period=period, staff=people, explain={person.pk} if person else False)
+        explain = next((s for s in rows if person and s.staff.pk == person.pk), None)
         from django.urls import reverse
 
         ctx.update(

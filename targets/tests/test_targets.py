@@ -137,3 +137,19 @@ def test_attainment_rows_for_persons_and_institutions():
     assert br2.actual == 1 and br2.target is None
     assert a.actual == 3 and a.progress.pct == pytest.approx(150)
     assert "转介规则" in version
+
+
+def test_a_grid_of_a_hundred_children_saves_in_a_fixed_number_of_queries(django_assert_max_num_queries):
+    from org.models import InstitutionKind
+    from org.tests.factories import institution
+
+    t = tree()
+    outlets = [institution(f"X{i:03d}", InstitutionKind.OUTLET, t["SB1"], f"网点{i:03d}") for i in range(100)]
+    sb = user_for(StaffFactory(employee_no="SB77", institution=t["SB1"]), scope=t["SB1"])
+    grid = {o: Decimal(i) for i, o in enumerate(outlets, start=1)}
+    with django_assert_max_num_queries(30):
+        assert targets_save(metric=APPS, period=Y2026, by=sb, institutions=grid) == 100
+    grid = {o: v + 1 for o, v in grid.items()}
+    with django_assert_max_num_queries(30):
+        assert targets_save(metric=APPS, period=Y2026, by=sb, institutions=grid) == 100
+    assert TargetChange.objects.count() == 200 and Target.objects.get(institution=outlets[0]).version == 2

@@ -1,0 +1,132 @@
+"""Targets on the regional bank, each beside its floor measured in the same run:
+
+* a branch's grid of ~100 outlets saved (`targets_save`: one transaction, a fixed number of queries)
+  against a bare INSERT of the same 100 targets and their 100 history rows into scratch tables;
+* attainment and time progress for every person of the bank (~20,000) for the running month
+  (`attainment_rows`) against the bare SQL computing the same actuals and targets;
+* the month's scorecards of every person (`scores`: two metrics and a deduction, capped, ranked)
+  against the bare SQL computing the same points.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bench import common
+
+NAME = "targets"
+ORDER = 55
+APPS, AMOUNT, VIOL = "referral.applications", "referral.disbursed_amount", "referral.violations"
+
+BARE_ATTAINMENT = """
+WITH a AS (
+  SELECT staff_id, count(*) FILTER (WHERE submitted_at >= %(lo)s AND submitted_at < %(hi)s) AS n
+  FROM referrals_application
+  WHERE flag_status IN ('', 'cleared') AND staff_id IS NOT NULL
+    AND ((submitted_at >= %(lo)s AND submitted_at < %(hi)s) OR (disbursed_at >= %(lo)s AND disbursed_at < %(hi)s))
+  GROUP BY staff_id)
+SELECT s.id, coalesce(a.n, 0), round(t.value * %(share)s, 2),
+       CASE WHEN t.value > 0 THEN coalesce(a.n, 0) * 100.0 / (t.value * %(share)s) END
+FROM org_staff s LEFT JOIN a ON a.staff_id = s.id
+LEFT JOIN targets_target t ON t.staff_id = s.id AND t.metric = %(metric)s AND t.context = '' AND t.period = %(year)s
+WHERE s.id = ANY(%(ids)s)
+"""
+
+BARE_SCORES = """
+WITH a AS (
+  SELECT staff_id,
+         count(*) FILTER (WHERE submitted_at >= %(lo)s AND submitted_at < %(hi)s AND flag_status IN ('', 'cleared')) AS apps,
+         coalesce(sum(disbursed_amount) FILTER (WHERE disbursed_at >= %(lo)s AND disbursed_at < %(hi)s AND flag_status IN ('', 'cleared')), 0) AS amount,
+         count(*) FILTER (WHERE flag_status = 'confirmed' AND submitted_at >= %(lo)s AND submitted_at < %(hi)s) AS viol
+  FROM referrals_application WHERE staff_id IS NOT NULL
+    AND ((submitted_at >= %(lo)s AND submitted_at < %(hi)s) OR (disbursed_at >= %(lo)s AND disbursed_at < %(hi)s))
+  GROUP BY staff_id),
+p AS (
+  SELECT s.id,
+         60 * LEAST(GREATEST(coalesce(a.apps, 0) * 100.0 / NULLIF(ta.value * %(share)s, 0), 0), 120) / 100 AS p1,
+         40 * LEAST(GREATEST(coalesce(a.amount, 0) * 100.0 / NULLIF(tm.value * %(share)s, 0), 0), 120) / 100 AS p2,
+         LEAST(coalesce(a.viol, 0) * 5, 20) AS d
+  FROM org_staff s LEFT JOIN a ON a.staff_id = s.id
+  LEFT JOIN targets_target ta ON ta.staff_id = s.id AND ta.metric = 'referral.applications' AND ta.context = '' AND ta.period = %(year)s
+  LEFT JOIN targets_target tm ON tm.staff_id = s.id AND tm.metric = 'referral.disbursed_amount' AND tm.context = '' AND tm.period = %(year)s
+  WHERE s.id = ANY(%(ids)s))
+SELECT id, round(coalesce(p1, 0) + coalesce(p2, 0) - d, 2) AS total, rank() OVER (ORDER BY round(coalesce(p1, 0) + coalesce(p2, 0) - d, 2) DESC) FROM p
+"""
+
+
+def run(bench: common.Bench) -> list[common.Row]:
+    bench.ensure_regional()
+    bench.setup_django()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from org import clock
+    from org.models import Institution, InstitutionKind, Staff, User
+    from org.periods import Period
+    from targets.models import Target, TargetChange
+    from targets.scorecards import scorecard_for, scores
+    from targets.selectors import attainment_rows, monthly_percentages, period_share
+    from targets.services import targets_save
+
+    rows = []
+    ho = User.objects.get(username="HQ001")
+    branch = Institution.objects.filter(kind=InstitutionKind.BRANCH).order_by("code").first()
+    outlets = list(Institution.objects.filter(kind=InstitutionKind.OUTLET, path__startswith=branch.path).order_by("code")[:100])
+    scratch = Period.year(2099)
+    grid = {o: Decimal(40 + i) for i, o in enumerate(outlets)}
+    bench.log(f"targets: grid of {len(grid)} outlets …")
+    try:
+        with CaptureQueriesContext(connection) as queries, bench.timer() as t:
+            targets_save(metric=APPS, period=scratch, by=ho, institutions=grid)
+        conn = bench.raw()
+        try:
+            with bench.timer() as floor, conn.cursor() as cur:
+                cur.execute("CREATE TEMP TABLE bench_t (LIKE targets_target INCLUDING DEFAULTS) ON COMMIT DROP")
+                cur.execute("CREATE TEMP TABLE bench_h (LIKE targets_targetchange INCLUDING DEFAULTS) ON COMMIT DROP")
+                values = [(i, APPS, "year", "2099", scratch.start, scratch.end, o.pk, "", v, 1, clock.now()) for i, (o, v) in enumerate(grid.items(), start=1)]
+                cur.execute(
+                    "INSERT INTO bench_t (id, metric, period_kind, period, period_start, period_end, institution_id, context, value, version, set_at) VALUES "
+                    + ",".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(values)), [x for v in values for x in v],
+                )
+                cur.execute(
+                    "INSERT INTO bench_h (id, target_id, version, value, at, note) SELECT id, id, 1, value, set_at, '' FROM bench_t"
+                )
+                conn.commit()
+        finally:
+            conn.close()
+        rows.append(common.row(f"target grid of {len(grid)} outlets saved (one transaction)", t.seconds, "s",
+                               "bare INSERT of the 100 targets + 100 history rows", floor.seconds, note=f"{len(queries.captured_queries)} queries"))
+    finally:
+        TargetChange.objects.filter(target__period="2099").delete()
+        Target.objects.filter(period="2099").delete()
+
+    month = Period.containing(clock.today(), "month")
+    year = Period.year(month.start.year)
+    people = list(Staff.objects.filter(active_to__isnull=True).order_by("pk"))
+    ids = [p.pk for p in people]
+    share = period_share(month, within=year, percentages_by_year={year.start.year: monthly_percentages(metric=APPS, year=year.start.year)})
+    lo, hi = month.bounds()
+    params = {"lo": lo, "hi": hi, "share": share, "metric": APPS, "year": year.code, "ids": ids}
+    bench.log(f"targets: attainment of {len(people):,} persons …")
+    with bench.timer() as t:
+        got, _ = attainment_rows(metric=APPS, period=month, at=clock.now(), staff=people)
+    conn = bench.raw()
+    try:
+        with bench.timer() as floor, conn.cursor() as cur:
+            cur.execute(BARE_ATTAINMENT, params)
+            n = len(cur.fetchall())
+        rows.append(common.row(f"attainment + time progress, {len(got):,} persons, {month.code}", t.seconds, "s",
+                               "bare SQL: actual per person + target share", floor.seconds, note=f"{n:,} rows; goal ≤ 1.5×"))
+        card = scorecard_for(role="wealth_manager", period=month)
+        if card is not None:
+            bench.log(f"targets: scorecards of {len(people):,} persons …")
+            with bench.timer() as t:
+                got = scores(scorecard=card, period=month, staff=people)
+            with bench.timer() as floor, conn.cursor() as cur:
+                cur.execute(BARE_SCORES, params)
+                n = len(cur.fetchall())
+            rows.append(common.row(f"monthly scorecards, {len(got):,} persons, {month.code} (2 metrics + deduction, ranked)",
+                                   t.seconds, "s", "bare SQL: the same points and RANK()", floor.seconds, note=f"{n:,} rows; goal ≤ 2×"))
+    finally:
+        conn.close()
+    return rows
