@@ -581,20 +581,24 @@ def referral_circular_sheet(*, period: Period, scope: Institution):
         Column("放款笔数", "期内放款的计入进件笔数（按放款时间，不论何时进件）", "int", 9),
         Column("放款金额(万元)", "期内放款的计入进件放款金额合计，单位万元（元 ÷ 10000），显示两位小数", "wan", 14),
         Column("排名", "按进件数排名；并列同名次，下一名次跳过（1、2、2、4）", "int", 7),
+        Column("进件目标", "本人的进件目标（目标分解）：按期设定的，否则按月度分解比例折算自年度目标；未分解到人为空", "decimal", 9),
+        Column("达成率", "进件数 ÷ 进件目标", "percent", 9),
+        Column("序时进度", "期间已过的工作日占比（按工作日历，含节假日与调休）；通报生成时期间已结束则为 100%", "percent", 9),
+        Column("落后序时进度", "达成率低于序时进度时标“落后”", "text", 10),
     ]
-    rows = [
-        [
-            s.employee_no,
-            s.name,
-            s.credited_institution_name or s.institution.name,
-            s.submitted,
-            s.approved,
-            s.disbursed_count,
-            s.disbursed_amount / WAN,
-            s.rank,
-        ]
-        for s in referral_person_figures(scope=scope, period=period)
-    ]
+    from targets.selectors import staff_targets
+
+    people = list(referral_person_figures(scope=scope, period=period))
+    targets = staff_targets(metric=APPLICATIONS_METRIC, staff=people, period=period)
+    progress = time_progress(period, at=clock.now())
+    rows = []
+    for s in people:
+        t = targets.get(s.pk)
+        a = Attainment(s.submitted, t.value if t else None, progress)
+        rows.append([
+            s.employee_no, s.name, s.credited_institution_name or s.institution.name, s.submitted, s.approved, s.disbursed_count,
+            s.disbursed_amount / WAN, s.rank, t.value if t else None, a.ratio, progress, "落后" if a.behind else "",
+        ])
     return SheetData(columns=columns, rows=rows)
 
 

@@ -16,7 +16,7 @@ from reporting.models import Circular
 
 pytestmark = pytest.mark.django_db
 W45 = Period.parse("2024-W45")
-HEADERS = ["员工号", "姓名", "机构", "进件数", "批准数", "放款笔数", "放款金额(万元)", "排名"]
+HEADERS = ["员工号", "姓名", "机构", "进件数", "批准数", "放款笔数", "放款金额(万元)", "排名", "进件目标", "达成率", "序时进度", "落后序时进度"]
 
 
 def read(circular):
@@ -37,12 +37,14 @@ def test_referral_sheet_reads_back_with_exact_headers_figures_and_ranks():
     assert "长春分行" in ws["A1"].value and "2024-W45" in ws["A1"].value  # title row above the header
     assert [cell.value for cell in ws[2]] == HEADERS
     assert ws.freeze_panes == "A3"
-    assert ws.auto_filter.ref == "A2:H7"
+    assert ws.auto_filter.ref == "A2:L7"
     rows = {r[0]: r for r in values(ws)[2:]}
     assert set(rows) == {"A001", "B001", "C001", "D001", "F001"}
     # A: the pending flagged application is not counted, the cleared one is.
-    assert rows["A001"][3:] == [3, 2, 1, pytest.approx(15.0), 1]
-    assert rows["D001"][3:] == [1, 0, 1, pytest.approx(1.234567), 4]
+    assert rows["A001"][3:8] == [3, 2, 1, pytest.approx(15.0), 1]
+    assert rows["D001"][3:8] == [1, 0, 1, pytest.approx(1.234567), 4]
+    # No personal targets set: empty target and attainment; the week is over: time progress 100 %.
+    assert rows["A001"][8:] == [None, None, 1, None]
     assert [rows[k][7] for k in ("A001", "B001", "C001", "D001", "F001")] == [1, 2, 2, 4, 5]
     assert ws["G3"].number_format == "#,##0.00"
     assert ws.column_dimensions["C"].width == 20

@@ -153,3 +153,23 @@ def test_a_grid_of_a_hundred_children_saves_in_a_fixed_number_of_queries(django_
     with django_assert_max_num_queries(30):
         assert targets_save(metric=APPS, period=Y2026, by=sb, institutions=grid) == 100
     assert TargetChange.objects.count() == 200 and Target.objects.get(institution=outlets[0]).version == 2
+
+
+def test_the_referral_sheet_shows_attainment_beside_time_progress():
+    import io
+
+    from openpyxl import load_workbook
+
+    from org import clock
+    from referrals.tests.reporting_data import known_week
+    from reporting import services
+
+    data = known_week()
+    t = data["tree"]
+    ho = user_for(StaffFactory(employee_no="HQ70", institution=t["HO"]), scope=t["HO"])
+    week = Period.parse("2024-W45")
+    target_set(metric=APPS, period=week, value=Decimal(4), by=ho, staff=data["A"])  # 3 of 4 = 75 %
+    with clock.frozen(dt.datetime(2024, 11, 11, 9, 0)):
+        circular = services.circular_build(period=week, scope=t["BR1"])
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(circular.file.read()))["转介"].iter_rows(min_row=3, values_only=True)}
+    assert rows["A001"][8:] == (4, 0.75, 1, "落后")
