@@ -130,3 +130,42 @@ class ChildTargetsView(ManagerOnlyMixin, ScopedAPIView):
             for r in rows if not only_behind or r.progress.behind
         ]
         return Response(TargetFigureSerializer(out, many=True).data)
+
+
+class MyScorecardView(StaffAPIView):
+    @extend_schema(
+        tags=[TAG], summary="我的考核得分及计算过程（本月或指定月份/季度）",
+        parameters=[OpenApiParameter("period", str, description="2026-12 或 2026-Q4，默认本月")],
+        responses=inline_serializer("MyScore", {
+            "role": serializers.CharField(), "scorecard": serializers.CharField(), "period": serializers.CharField(),
+            "total": serializers.DecimalField(max_digits=10, decimal_places=2), "rank": serializers.IntegerField(allow_null=True),
+            "participants": serializers.IntegerField(), "lines": serializers.ListField(child=serializers.CharField()),
+        }, many=True),
+    )
+    def get(self, request):
+        from org.models import Position
+        from org.selectors import branch_of
+
+        from .scorecards import role_staff, scorecard_for, scores
+
+        text = request.query_params.get("period")
+        period = Period.parse(text, field="period") if text else Period.containing(clock.today(), "month")
+        if period.kind not in ("month", "quarter"):
+            raise ApplicationError("考核期间应为月份或季度", fields={"period": ["应为月份或季度"]})
+        staff = self.staff
+        out = []
+        labels = dict(Position.choices)
+        for role in staff.position_list:
+            card = scorecard_for(role=role, period=period)
+            if card is None:
+                continue
+            # Ranked among the role's people of the same branch (the circular's 考核 sheet of the branch).
+            branch = branch_of(institution=staff.institution) or staff.institution
+            people = list(role_staff(role=role, under=branch, day=min(period.end, clock.today())))
+            got = scores(scorecard=card, period=period, staff=people, explain={staff.pk})
+            mine = next((s for s in got if s.staff.pk == staff.pk), None)
+            if mine is None:
+                continue
+            out.append({"role": labels.get(role, role), "scorecard": f"{card.name} v{card.version}", "period": period.code,
+                        "total": mine.total, "rank": mine.rank, "participants": len(got), "lines": mine.lines})
+        return Response(out)

@@ -38,7 +38,17 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         return code, year, self.node()
 
     def context(self, grid, **extra):
+        from org.scoping import is_head_office
+
+        from .models import MonthlyDistribution
+        from .selectors import monthly_percentages
+
+        stored = MonthlyDistribution.objects.filter(metric=grid.metric.code, year=grid.year).exists()
+        pct = monthly_percentages(metric=grid.metric.code, year=grid.year)
         return {
+            "distribution": [{"month": i, "value": f"{v.normalize():f}"} for i, v in enumerate(pct, start=1)],
+            "distribution_stored": stored,
+            "can_edit_distribution": is_head_office(self.request.user),
             "grid": grid,
             "metrics": registry.metrics(),
             "trail": scope_trail(self.request.user, grid.node),
@@ -67,6 +77,12 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         try:
             if action == "split":
                 return self._split(grid, back)
+            if action == "distribution":
+                from .services import monthly_distribution_set
+
+                monthly_distribution_set(metric=code, year=year, percentages=[request.POST.get(f"m{i}", "") for i in range(1, 13)], by=request.user)
+                messages.success(request, f"已保存 {year} 年「{grid.metric.name}」的月度分解比例")
+                return HttpResponseRedirect(back)
             if action == "upload":
                 upload = request.FILES.get("file")
                 if upload is None:

@@ -32,7 +32,7 @@ NO_OBJECT = {
     "api-me-referral-code-poster-pdf", "api-me-mgm-codes", "api-me-referrals", "api-me-earnings", "api-me-rank",
     "api-referral-applications", "api-referral-disputes", "dashboard", "dashboard-funnel", "dashboard-behind",
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
-    "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards",
+    "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards", "api-me-scorecard",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office

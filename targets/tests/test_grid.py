@@ -92,3 +92,17 @@ def test_split_into_months_adds_up(client, bank):
     client.post(URL, {"metric": APPS, "year": "2026", "inst": "SB1", "action": "split"})
     months = Target.objects.filter(institution=Institution.objects.get(code="OUT1"), period_kind="month")
     assert months.count() == 12 and sum(m.value for m in months) == 365
+
+
+def test_head_office_edits_the_monthly_distribution_on_the_grid(client, bank):
+    from targets.models import MonthlyDistribution
+
+    page = client.get(URL, {"metric": APPS, "year": "2026"}).content.decode()
+    assert "默认按日历天数" in page and 'value="8.4932"' in page and "保存比例" not in page  # a sub-branch only reads it
+    client.force_login(user_for(StaffFactory(employee_no="HQ99", institution=bank["HO"]), scope=bank["HO"]))
+    bad = {f"m{i}": "8" for i in range(1, 13)}
+    resp = client.post(URL, {"metric": APPS, "year": "2026", "action": "distribution", **bad}, follow=True)
+    assert "合计应为 100%，当前为 96%" in resp.content.decode() and not MonthlyDistribution.objects.exists()
+    good = {**bad, "m12": "12"}
+    client.post(URL, {"metric": APPS, "year": "2026", "action": "distribution", **good})
+    assert MonthlyDistribution.objects.get().shares()[11] == 12

@@ -98,3 +98,17 @@ def test_the_page_explains_a_score_and_the_sheet_reads_back(card, client):
     wb = load_workbook(io.BytesIO(circular.file.read()))
     rows = {r[0]: r for r in wb["考核"].iter_rows(values_only=True) if r[0] and r[0] != "员工号" and not str(r[0]).startswith("考核")}
     assert rows["A001"][5] == 120 and rows["A001"][6] == 1  # 72 over weight 60, scaled to 100 (no loans target)
+
+
+def test_my_scorecard_in_the_mini_program(card):
+    from rest_framework.test import APIClient
+
+    data, ho, _ = card
+    target_set(metric=APPS, period=NOV, value=Decimal(2), by=ho, staff=data["A"])
+    target_set(metric=LOANS, period=NOV, value=Decimal(2), by=ho, staff=data["A"])
+    api = APIClient()
+    api.force_authenticate(user_for(data["A"]))
+    got = api.get("/api/v1/me/scorecard", {"period": "2024-11"}).json()
+    assert got[0]["scorecard"] == "理财经理考核 v1" and Decimal(got[0]["total"]) == Decimal("92.00") and got[0]["rank"] == 1
+    assert any("封顶" in line for line in got[0]["lines"])
+    assert api.get("/api/v1/me/scorecard", {"period": "2024-W45"}).status_code == 400
