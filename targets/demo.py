@@ -40,8 +40,8 @@ def seed_targets(*, size: str, rng: random.Random, ctx) -> str | None:
         amount = Decimal(rng.randint(50, 400) * 10000)
         by_inst[inst_id][0] += apps
         by_inst[inst_id][1] += amount
-        rows.append(("year", year.code, year.start, year.end, None, staff_id, "", APPS, apps, 1, now))
-        rows.append(("year", year.code, year.start, year.end, None, staff_id, "", AMOUNT, amount, 1, now))
+        rows.append(("year", year.code, year.start, year.end, None, staff_id, inst_id, "", APPS, apps, 1, now))
+        rows.append(("year", year.code, year.start, year.end, None, staff_id, inst_id, "", AMOUNT, amount, 1, now))
     # Each institution's target is its subtree's persons' sum: every grid adds up to its parent.
     path_of = {pk: path for pk, path, _ in institutions}
     totals = defaultdict(lambda: [Decimal(0), Decimal(0)])
@@ -55,9 +55,9 @@ def seed_targets(*, size: str, rng: random.Random, ctx) -> str | None:
         if parent_id is None or path not in totals:
             continue  # the head office's figure is the sum of its branches'
         apps, amount = totals[path]
-        rows.append(("year", year.code, year.start, year.end, pk, None, "", APPS, apps, 1, now))
-        rows.append(("year", year.code, year.start, year.end, pk, None, "", AMOUNT, amount, 1, now))
-    cols = ["period_kind", "period", "period_start", "period_end", "institution_id", "staff_id", "context", "metric", "value", "version", "set_at"]
+        rows.append(("year", year.code, year.start, year.end, pk, None, None, "", APPS, apps, 1, now))
+        rows.append(("year", year.code, year.start, year.end, pk, None, None, "", AMOUNT, amount, 1, now))
+    cols = ["period_kind", "period", "period_start", "period_end", "institution_id", "staff_id", "home_id", "context", "metric", "value", "version", "set_at"]
     n = demo.copy_rows(Target, cols, rows)
     contests = _contests(today)
     cards = _scorecards(today)

@@ -16,7 +16,7 @@ from org.periods import Period
 from org.selectors import institution_label
 
 from . import registry
-from .selectors import institution_targets, staff_targets
+from .selectors import institution_targets
 
 HEADERS = ["代码", "名称", "上年实际", "目标"]
 
@@ -40,10 +40,15 @@ class Grid:
     parent_value: Decimal | None
     rows: list[GridRow]
     of_people: bool
+    moved_out: list = None  # targets of people who transferred away, still this institution's
+
+    @property
+    def moved_total(self) -> Decimal:
+        return sum((t.value for t in self.moved_out or []), Decimal(0))
 
     @property
     def total(self) -> Decimal:
-        return sum((r.value or Decimal(0) for r in self.rows), Decimal(0))
+        return sum((r.value or Decimal(0) for r in self.rows), Decimal(0)) + self.moved_total
 
     @property
     def difference(self) -> Decimal | None:
@@ -65,16 +70,31 @@ def grid_of(*, metric_code: str, year: int, node: Institution) -> Grid:
     children = list(Institution.objects.filter(parent=node).select_related("parent").order_by("code"))
     of_people = not children
     parent = institution_targets(metric=metric.code, nodes=[node], period=period).get(node.pk)
+    moved_out = []
     if of_people:
+        from .models import Target
+
         people = list(Staff.objects.filter(institution=node).active_on(clock.today()).order_by("employee_no"))
         actual = metric.actuals(period=last, staff=people).by_staff
-        targets = staff_targets(metric=metric.code, staff=people, period=period)
-        rows = [GridRow(p.employee_no, p.name, p, actual.get(p.pk, Decimal(0)), _set(targets.get(p.pk))) for p in people]
+        # The year's person targets that belong to this institution: its people's, and those of
+        # people who transferred away until a manager moves them (shown, summed, movable).
+        from django.db.models import Q
+
+        own = {
+            t.staff_id: t
+            for t in Target.objects.filter(metric=metric.code, period=period.code, context="", staff__isnull=False)
+            .filter(Q(home=node) | Q(home__isnull=True, staff__institution=node))
+            .select_related("staff__institution")
+        }
+        rows = [
+            GridRow(p.employee_no, p.name, p, actual.get(p.pk, Decimal(0)), own[p.pk].value if p.pk in own else None) for p in people
+        ]
+        moved_out = [t for sid, t in own.items() if sid not in {p.pk for p in people}]
     else:
         actual = metric.actuals(period=last, institutions=children).by_institution
         targets = institution_targets(metric=metric.code, nodes=children, period=period)
         rows = [GridRow(c.code, institution_label(c), c, actual.get(c.pk, Decimal(0)), _set(targets.get(c.pk))) for c in children]
-    return Grid(metric, year, node, parent.value if parent else None, rows, of_people)
+    return Grid(metric, year, node, parent.value if parent else None, rows, of_people, moved_out)
 
 
 def _set(t) -> Decimal | None:

@@ -31,6 +31,9 @@ class Target(models.Model):
     institution = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="targets")
     staff = models.ForeignKey("org.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="targets")
     context = models.CharField("用途", max_length=64, blank=True, default="")
+    # A person's target belongs to the institution whose grid it was split in: it stays there when
+    # the person transfers, until a manager moves it (targets.services.target_move, recorded).
+    home = models.ForeignKey("org.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     value = models.DecimalField("目标值", max_digits=18, decimal_places=2)
     version = models.PositiveIntegerField("版本", default=1)
     previous_value = models.DecimalField("上一版目标值", max_digits=18, decimal_places=2, null=True, blank=True)

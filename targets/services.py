@@ -77,7 +77,8 @@ def _write(*, metric: str, period: Period, value: Decimal, by, institution=None,
     row = Target.objects.select_for_update().filter(**lookup).first()
     if row is None:
         row = Target.objects.create(
-            **lookup, period_kind=period.kind, period_start=period.start, period_end=period.end, value=value, set_by=by, set_at=now
+            **lookup, period_kind=period.kind, period_start=period.start, period_end=period.end, value=value, set_by=by, set_at=now,
+            home=staff.institution if staff is not None else None,
         )
         TargetChange.objects.create(target=row, version=1, value=value, by=by, at=now, note=note)
         return True
@@ -103,7 +104,7 @@ def _write_many(*, metric: str, period: Period, by, context: str, institutions: 
         if row is None:
             row = Target(metric=metric, period=period.code, context=context, period_kind=period.kind, period_start=period.start,
                          period_end=period.end, value=value, set_by=by, set_at=now,
-                         **({"institution": obj} if key[0] == "i" else {"staff": obj}))
+                         **({"institution": obj} if key[0] == "i" else {"staff": obj, "home": obj.institution}))
             new.append(row)
         elif row.value != value:
             row.previous_value, row.value, row.version, row.set_by, row.set_at = row.value, value, row.version + 1, by, now
@@ -261,3 +262,27 @@ def laggard_follow_up(*, action, by, result: str):
     action.save(update_fields=["follow_up_result", "followed_up_at", "followed_up_by"])
     audit(user=by, action="laggard.follow_up", obj=action)
     return action
+
+
+@transaction.atomic
+def target_move(*, target: Target, by) -> Target:
+    """Move a transferred person's target to the institution they work in now (both ends in the
+    manager's scope); the history records who moved it, when, and from where."""
+    if target.staff_id is None:
+        raise ApplicationError("只有个人目标可以随人员调动")
+    target = Target.objects.select_for_update().select_related("staff__institution", "home").get(pk=target.pk)
+    new_home = target.staff.institution
+    old = target.home
+    if old is not None and old.pk == new_home.pk:
+        raise ApplicationError("该目标已在员工当前所在机构")
+    for inst in filter(None, (old, new_home)):
+        if not institution_in_scope(inst, user=by):
+            raise ApplicationError("不在您的管理范围内", code="not_found")
+    target.home, target.version, target.set_by, target.set_at = new_home, target.version + 1, by, clock.now()
+    target.save(update_fields=["home", "version", "set_by", "set_at"])
+    TargetChange.objects.create(
+        target=target, version=target.version, value=target.value, previous_value=target.value, by=by, at=target.set_at,
+        note=f"随人员调动由 {old.name if old else '（未记录）'} 转至 {new_home.name}",
+    )
+    audit(user=by, action="target.move", obj=target, staff=target.staff.employee_no, to=new_home.code)
+    return target

@@ -57,6 +57,7 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             "total_text": display(grid.metric, grid.total),
             "difference_text": display(grid.metric, grid.difference) if grid.difference is not None else "",
             "rows": [{"row": r, "value_text": r.typed or display(grid.metric, r.value), "last_text": display(grid.metric, r.last_year)} for r in grid.rows],
+            "moved_out": [{"target": t, "value_text": display(grid.metric, t.value)} for t in grid.moved_out or []],
             **extra,
         }
 
@@ -77,6 +78,16 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         try:
             if action == "split":
                 return self._split(grid, back)
+            if "move_target" in request.POST:
+                from .services import target_move
+
+                raw = ascii_digits(request.POST.get("move_target") or "")
+                moving = next((t for t in grid.moved_out or [] if str(t.pk) == raw), None)
+                if moving is None:
+                    raise Http404
+                target_move(target=moving, by=request.user)
+                messages.success(request, f"已将 {moving.staff.name} 的目标转至 {moving.staff.institution.name}")
+                return HttpResponseRedirect(back)
             if action == "distribution":
                 from .services import monthly_distribution_set
 

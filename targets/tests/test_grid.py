@@ -106,3 +106,24 @@ def test_head_office_edits_the_monthly_distribution_on_the_grid(client, bank):
     good = {**bad, "m12": "12"}
     client.post(URL, {"metric": APPS, "year": "2026", "action": "distribution", **good})
     assert MonthlyDistribution.objects.get().shares()[11] == 12
+
+
+def test_a_transferred_persons_target_stays_until_a_manager_moves_it(client, bank):
+    from targets.models import TargetChange
+
+    person = StaffFactory(employee_no="P7", name="调动员工", institution=bank["OUT1"])
+    client.post(URL, {"metric": APPS, "year": "2026", "inst": "OUT1", "v_P7": "50"})
+    person.institution = bank["OUT2"]
+    person.save(update_fields=["institution"])
+    # Still OUT1's: listed as moved out and summed there; OUT2's grid shows the person without a target.
+    out1 = client.get(URL, {"metric": APPS, "year": "2026", "inst": "OUT1"})
+    assert "调动员工（P7）→ 南湖网点：50 件" in out1.content.decode() and out1.context["grid"].total == 50
+    out2 = client.get(URL, {"metric": APPS, "year": "2026", "inst": "OUT2"}).context["grid"]
+    assert [(r.code, r.value) for r in out2.rows] == [("P7", None)]
+    target = Target.objects.get(staff=person)
+    client.post(URL, {"metric": APPS, "year": "2026", "inst": "OUT1", "move_target": str(target.pk)})
+    assert client.get(URL, {"metric": APPS, "year": "2026", "inst": "OUT1"}).context["grid"].total == 0
+    out2 = client.get(URL, {"metric": APPS, "year": "2026", "inst": "OUT2"}).context["grid"]
+    assert [(r.code, r.value) for r in out2.rows] == [("P7", 50)]
+    change = TargetChange.objects.filter(target=target).latest("version")
+    assert change.note == "随人员调动由 人民广场网点 转至 南湖网点" and change.by is not None
