@@ -1,0 +1,76 @@
+"""In chromium: a sub-branch VP splits the year's target among her outlets and watches the difference
+change as she types; a branch manager opens a contest's scoreboard. Screenshots to docs/screenshots/."""
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import expect  # noqa: E402
+
+from org.periods import Period  # noqa: E402
+from org.tests.factories import StaffFactory, user_for  # noqa: E402
+from referrals.tests.reporting_data import known_week  # noqa: E402
+from targets.contests import contest_create  # noqa: E402
+from targets.models import Target  # noqa: E402
+from targets.services import target_set  # noqa: E402
+
+SHOTS = Path(os.environ.get("DOCS_SCREENSHOTS", Path(__file__).resolve().parents[2] / "docs" / "screenshots"))
+PASSWORD = "Grid-pass-2024"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def bank():
+    data = known_week()
+    t = data["tree"]
+    ho = user_for(StaffFactory(employee_no="HQ80", institution=t["HO"]), scope=t["HO"], password=PASSWORD)
+    target_set(metric="referral.applications", period=Period.year(2026), value=Decimal(100), by=ho, institution=t["SB1"])
+    user_for(StaffFactory(employee_no="VP80", institution=t["SB1"]), scope=t["SB1"], password=PASSWORD)
+    bm = user_for(StaffFactory(employee_no="BM80", institution=t["BR1"]), scope=t["BR1"], password=PASSWORD)
+    data["contest"] = contest_create(by=bm, name="南关对朝阳", metric="referral.applications", period=Period.parse("2024-W45"),
+                                     kind="institution", entrants=[("南关支行", [], [t["SB1"]]), ("朝阳支行", [], [t["SB2"]])], stakes="输方请喝奶茶")
+    return data
+
+
+def sign_in(page, base, username):
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    expect(page.locator("h1")).to_have_text("工作台")
+
+
+def test_the_grid_updates_the_difference_as_she_types_and_saves(browser, live_server, bank):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, live_server.url, "VP80")
+    page.get_by_role("link", name="目标分解").first.click()
+    page.goto(live_server.url + "/targets/grid/?metric=referral.applications&year=2026")
+    page.wait_for_selector("html[data-kit=ready]", state="attached")
+    expect(page.get_by_test_id("grid-difference")).to_contain_text("100")
+    page.get_by_label("人民广场网点 年度目标").fill("60")
+    page.get_by_label("南湖网点 年度目标").fill("３０")  # full-width digits, as typed with a Chinese IME
+    expect(page.locator("[data-grid-difference]")).to_have_text("10")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "targets-grid.png"), full_page=True)
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("已保存 2 项目标；与上级目标相差 10件")
+    assert sorted(Target.objects.filter(period="2026", institution__parent=bank["tree"]["SB1"]).values_list("value", flat=True)) == [30, 60]
+    ctx.close()
+
+
+def test_the_contest_scoreboard(browser, live_server, bank):
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, live_server.url, "BM80")
+    page.goto(f"{live_server.url}/targets/contests/{bank['contest'].pk}/")
+    expect(page.get_by_test_id("standings")).to_contain_text("南关支行")
+    expect(page.locator("[data-chart-ready] canvas")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "contest.png"), full_page=True)
+    ctx.close()
