@@ -167,5 +167,5 @@ class MyScorecardView(StaffAPIView):
             if mine is None:
                 continue
             out.append({"role": labels.get(role, role), "scorecard": f"{card.name} v{card.version}", "period": period.code,
-                        "total": mine.total, "rank": mine.rank, "participants": len(got), "lines": mine.lines})
+                        "total": f"{mine.total:.2f}", "rank": mine.rank, "participants": len(got), "lines": mine.lines})
         return Response(out)

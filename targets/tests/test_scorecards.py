@@ -112,3 +112,13 @@ def test_my_scorecard_in_the_mini_program(card):
     assert got[0]["scorecard"] == "理财经理考核 v1" and Decimal(got[0]["total"]) == Decimal("92.00") and got[0]["rank"] == 1
     assert any("封顶" in line for line in got[0]["lines"])
     assert api.get("/api/v1/me/scorecard", {"period": "2024-W45"}).status_code == 400
+
+
+def test_my_scorecard_total_is_a_decimal_string_as_documented(card):
+    from rest_framework.test import APIClient
+
+    data, ho, _ = card
+    api = APIClient()
+    api.force_authenticate(user_for(data["C"]))
+    got = api.get("/api/v1/me/scorecard", {"period": "2024-11"}).json()
+    assert got[0]["total"] == "0.00"  # the schema says a decimal string (schemathesis found a float)
