@@ -136,7 +136,7 @@ def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff], explain:
                 points = min(raw, item.max_points) if item.max_points is not None else raw
                 extra += points if item.kind == ItemKind.BONUS else -points
                 if lines is not None:
-                    sign = "+" if item.kind == ItemKind.BONUS else "−"
+                    sign = "" if not points else "+" if item.kind == ItemKind.BONUS else "−"
                     capped = f"（最多 {item.max_points.normalize():f} 分）" if item.max_points is not None and raw > item.max_points else ""
                     lines.append(f"{item.get_kind_display()} {m.name}：{_show(m, actual)} × {item.points_per_unit.normalize():f} 分 = {sign}{points} 分{capped}")
         if weighted and weighted != total_weight:

@@ -270,7 +270,7 @@ def target_move(*, target: Target, by) -> Target:
     manager's scope); the history records who moved it, when, and from where."""
     if target.staff_id is None:
         raise ApplicationError("只有个人目标可以随人员调动")
-    target = Target.objects.select_for_update().select_related("staff__institution", "home").get(pk=target.pk)
+    target = Target.objects.select_for_update(of=("self",)).select_related("staff__institution", "home").get(pk=target.pk)
     new_home = target.staff.institution
     old = target.home
     if old is not None and old.pk == new_home.pk:
