@@ -163,7 +163,7 @@ class MyScorecardView(StaffAPIView):
             branch = branch_of(institution=staff.institution) or staff.institution
             people = list(role_staff(role=role, under=branch, day=min(period.end, clock.today())))
             got = scores(scorecard=card, period=period, staff=people, explain={staff.pk})
-            mine = next((s for s in got if s.staff.pk == staff.pk), None)
+            mine = next((s for s in got if s.subject.pk == staff.pk), None)
             if mine is None:
                 continue
             out.append({"role": labels.get(role, role), "scorecard": f"{card.name} v{card.version}", "period": period.code,

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from org import clock
 from org.errors import ApplicationError
-from org.models import Position, Staff
+from org.models import Institution, InstitutionKind, Position, Staff
 from org.periods import Period
 from org.ranking import competition_ranks
 from org.scoping import is_head_office
@@ -30,6 +30,12 @@ from .selectors import staff_targets
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+# Scorecards of institutions: role "inst:<kind>" (an outlet's, a sub-branch's, a branch's).
+INSTITUTION_ROLES = {f"inst:{k}": f"{label}（机构）" for k, label in InstitutionKind.choices if k not in ("head_office", "department")}
+
+
+def role_label(role: str) -> str:
+    return INSTITUTION_ROLES.get(role) or dict(Position.choices).get(role, role)
 
 
 def _dec(raw, label: str) -> Decimal:
@@ -49,7 +55,7 @@ def scorecard_define(*, by, role: str, name: str, effective_from: dt.date, items
     metric items, {kind, metric, points_per_unit, max_points} for bonus and deduction items."""
     if not is_head_office(by):
         raise ApplicationError("考核方案由总行制定", code="not_found")
-    if role not in Position.values:
+    if role not in Position.values and role not in INSTITUTION_ROLES:
         raise ApplicationError(f"岗位“{role}”不存在")
     if not items:
         raise ApplicationError("考核方案至少需要一个指标")
@@ -86,29 +92,49 @@ def scorecard_for(*, role: str, period: Period) -> Scorecard | None:
 
 @dataclass
 class Score:
-    staff: Staff
+    subject: Staff | Institution
     total: Decimal
     lines: list[str] = field(default_factory=list)
     rank: int | None = None
 
+    @property
+    def staff(self) -> Staff | None:
+        return self.subject if isinstance(self.subject, Staff) else None
 
-def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff], explain: bool | set = True) -> list[Score]:
+    @property
+    def institution(self) -> Institution | None:
+        return self.subject if isinstance(self.subject, Institution) else None
+
+    @property
+    def code(self) -> str:
+        return self.subject.employee_no if isinstance(self.subject, Staff) else self.subject.code
+
+
+def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff] = (), institutions: list[Institution] = (), explain: bool | set = True) -> list[Score]:
     """Every person's score for the period, ranked (ties share), with its arithmetic as lines for
     everyone (`explain=True`), nobody (False: a circular of 20,000 people) or a set of staff ids.
     One query per metric for the actuals and one for the targets, whatever the number of people."""
+    from .selectors import institution_targets
+
     items = list(scorecard.items.all())
+    subjects = list(institutions) if institutions else list(staff)
     actuals, targets = {}, {}
     for item in items:
         if item.metric not in actuals:
             m = registry.get(item.metric)
-            actuals[item.metric] = m.actuals(period=period, staff=staff).by_staff
-            if item.kind == ItemKind.METRIC:
-                targets[item.metric] = staff_targets(metric=item.metric, staff=staff, period=period)
+            if institutions:
+                actuals[item.metric] = m.actuals(period=period, institutions=subjects).by_institution
+                if item.kind == ItemKind.METRIC:
+                    targets[item.metric] = institution_targets(metric=item.metric, nodes=subjects, period=period)
+            else:
+                actuals[item.metric] = m.actuals(period=period, staff=subjects).by_staff
+                if item.kind == ItemKind.METRIC:
+                    targets[item.metric] = staff_targets(metric=item.metric, staff=subjects, period=period)
     out = []
     total_weight = sum((i.weight for i in items if i.kind == ItemKind.METRIC), ZERO)
     metrics = {i.metric: registry.get(i.metric) for i in items}
     cap, floor = scorecard.cap_pct, scorecard.floor_pct
-    for person in staff:
+    for person in subjects:
         lines = [] if explain is True or (explain and person.pk in explain) else None
         metric_part, extra, weighted = ZERO, ZERO, ZERO
         for item in items:
@@ -150,7 +176,7 @@ def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff], explain:
         out.append(Score(person, total, lines or []))
     for s, rank in zip(out, competition_ranks([s.total for s in out]), strict=True):
         s.rank = rank
-    out.sort(key=lambda s: (s.rank, s.staff.employee_no))
+    out.sort(key=lambda s: (s.rank, s.code))
     return out
 
 
@@ -158,6 +184,14 @@ def _show(metric, value: Decimal) -> str:
     if metric.is_money:
         return f"{(value / 10000).quantize(CENT)} 万元"
     return f"{value.normalize():f} {metric.unit}"
+
+
+def role_subjects(*, role: str, under, day: dt.date) -> dict:
+    """The people holding a role, or the institutions of a kind, under a node: the `scores` kwargs."""
+    if role in INSTITUTION_ROLES:
+        kind = role.removeprefix("inst:")
+        return {"institutions": list(Institution.objects.filter(path__startswith=under.path, kind=kind).select_related("parent").order_by("path"))}
+    return {"staff": list(role_staff(role=role, under=under, day=day))}
 
 
 def role_staff(*, role: str, under, day: dt.date):
@@ -175,19 +209,20 @@ def scorecard_sheet(*, period: Period, scope):
     from org.circular_sheets import Column, SheetData
 
     columns = [
-        Column("员工号", "员工号"), Column("姓名", "姓名"), Column("机构", "员工当前所在机构", width=18),
+        Column("员工号", "员工号（机构考核为机构号）"), Column("姓名", "姓名（机构考核为空）"), Column("机构", "员工当前所在机构", width=18),
         Column("岗位", "考核岗位"), Column("考核方案", "方案名称与版本", width=18),
         Column("总分", "考核指标得分（按达成率，封顶/保底）+ 加分 − 扣分", "decimal"),
         Column("排名", "同岗位内排名，并列同名次，下一名次跳过", "int"),
     ]
-    labels = dict(Position.choices)
     rows = []
     roles = Scorecard.objects.filter(effective_from__lte=period.end).values_list("role", flat=True).distinct()
     for role in sorted(set(roles)):
         card = scorecard_for(role=role, period=period)
-        people = list(role_staff(role=role, under=scope, day=min(period.end, clock.today())))
-        for s in scores(scorecard=card, period=period, staff=people, explain=False):
-            rows.append([s.staff.employee_no, s.staff.name, s.staff.institution.name, labels.get(role, role), f"{card.name} v{card.version}", s.total, s.rank])
+        for s in scores(scorecard=card, period=period, explain=False, **role_subjects(role=role, under=scope, day=min(period.end, clock.today()))):
+            if s.staff is not None:
+                rows.append([s.code, s.staff.name, s.staff.institution.name, role_label(role), f"{card.name} v{card.version}", s.total, s.rank])
+            else:  # an institution's scorecard: its code in the first column, no person
+                rows.append([s.code, "", s.institution.name, role_label(role), f"{card.name} v{card.version}", s.total, s.rank])
     return SheetData(columns=columns, rows=rows)
 
 

@@ -412,7 +412,7 @@ class ScorecardsView(ManagerPageMixin, TemplateView):
         from org.scoping import is_head_office, scope_root, staff_for
 
         from .models import Scorecard
-        from .scorecards import role_staff, scorecard_for, scores
+        from .scorecards import INSTITUTION_ROLES, role_label, role_subjects, scorecard_for, scores
 
         ctx = super().get_context_data(**kwargs)
         g = self.request.GET
@@ -425,26 +425,31 @@ class ScorecardsView(ManagerPageMixin, TemplateView):
             period = Period.containing(clock.today(), "month")
         card = scorecard_for(role=role, period=period) if role else None
         rows = []
-        person = staff_for(self.request.user, g["explain"]) if g.get("explain") else None  # 404 outside the scope
+        from org.scoping import institution_for
+
+        of_institutions = role in INSTITUTION_ROLES
+        subject = None
+        if g.get("explain"):  # 404 outside the scope, like an unknown code
+            subject = institution_for(self.request.user, g["explain"]) if of_institutions else staff_for(self.request.user, g["explain"])
         if card is not None:
-            people = list(role_staff(role=role, under=scope_root(self.request.user), day=min(period.end, clock.today())))
-            rows = scores(scorecard=card, period=period, staff=people, explain={person.pk} if person else False)
-        explain = next((s for s in rows if person and s.staff.pk == person.pk), None)
+            subjects = role_subjects(role=role, under=scope_root(self.request.user), day=min(period.end, clock.today()))
+            rows = scores(scorecard=card, period=period, explain={subject.pk} if subject else False, **subjects)
+        explain = next((s for s in rows if subject and s.subject.pk == subject.pk), None)
         from django.urls import reverse
 
         ctx.update(
-            card=card, period=period, roles=[(r, dict(Position.choices).get(r, r)) for r in roles], role=role, explain=explain,
-            can_define=is_head_office(self.request.user), positions=Position.choices, metrics=registry.metrics(),
+            card=card, period=period, roles=[(r, role_label(r)) for r in roles], role=role, explain=explain,
+            can_define=is_head_office(self.request.user), positions=[*Position.choices, *INSTITUTION_ROLES.items()], metrics=registry.metrics(),
             table=Table(
                 self.request, "scores", title="考核得分", rows=rows, default_sort="rank",
                 columns=[
                     Column("rank", "排名", kind="int"),
-                    Column("staff.employee_no", "员工号", sort="staff.employee_no", search="staff.employee_no"),
-                    Column("staff.name", "姓名", sort="staff.name", search="staff.name",
-                           link=lambda s: f"?role={role}&period={period.code}&explain={s.staff.employee_no}"),
-                    Column("staff.institution_label", "机构", sort="staff.institution.path"),
+                    Column("code", "机构号" if of_institutions else "员工号", search="code"),
+                    Column("subject.name", "机构" if of_institutions else "姓名", sort="subject.name", search="subject.name",
+                           link=lambda s: f"?role={role}&period={period.code}&explain={s.code}"),
+                    *([] if of_institutions else [Column("staff.institution_label", "机构", sort="staff.institution.path")]),
                     Column("total", "总分", kind="decimal", unit="分"),
-                    Column("staff.employee_no", "人员页", sort=None, link=lambda s: reverse("org_staff_detail", args=[s.staff.employee_no]), fmt=lambda v: "查看"),
+                    *([] if of_institutions else [Column("code", "人员页", sort=None, link=lambda s: reverse("org_staff_detail", args=[s.code]), fmt=lambda v: "查看")]),
                 ],
                 empty="没有适用该方案的人员",
             ),

@@ -122,3 +122,31 @@ def test_my_scorecard_total_is_a_decimal_string_as_documented(card):
     api.force_authenticate(user_for(data["C"]))
     got = api.get("/api/v1/me/scorecard", {"period": "2024-11"}).json()
     assert got[0]["total"] == "0.00"  # the schema says a decimal string (schemathesis found a float)
+
+
+def test_an_outlet_scorecard_from_the_outlets_targets(card, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from org import clock
+    from reporting import services
+
+    data, ho, _ = card
+    t = data["tree"]
+    items = [{"kind": "metric", "metric": APPS, "weight": "100"}]
+    outlet_card = scorecard_define(by=ho, role="inst:outlet", name="网点考核", effective_from=dt.date(2024, 1, 1), items=items)
+    target_set(metric=APPS, period=NOV, value=Decimal(10), by=ho, institution=t["OUT1"])  # 5 of 10 → 50 points
+    target_set(metric=APPS, period=NOV, value=Decimal(2), by=ho, institution=t["OUT2"])  # 2 of 2 → 100 points
+    got = {s.code: s for s in scores(scorecard=outlet_card, period=NOV, institutions=[t["OUT1"], t["OUT2"], t["OUT3"]])}
+    assert (got["OUT1"].total, got["OUT2"].total, got["OUT3"].total) == (Decimal("50.00"), Decimal("100.00"), Decimal("0.00"))
+    assert [got[c].rank for c in ("OUT2", "OUT1", "OUT3")] == [1, 2, 3]
+    bm = StaffFactory(employee_no="BM63", institution=t["BR1"])
+    client.force_login(user_for(bm, scope=t["BR1"]))
+    page = client.get("/targets/scorecards/", {"role": "inst:outlet", "period": "2024-11", "explain": "OUT1"}).content.decode()
+    assert "网点考核 v1" in page and "人民广场网点：50.00 分" in page
+    assert client.get("/targets/scorecards/", {"role": "inst:outlet", "period": "2024-11", "explain": "OUT4"}).status_code == 404
+    with clock.frozen(dt.datetime(2024, 12, 2, 9, 0)):
+        circular = services.circular_build(period=NOV, scope=t["BR1"])
+    rows = [r for r in load_workbook(io.BytesIO(circular.file.read()))["考核"].iter_rows(values_only=True) if r[3] == "二级支行/网点（机构）"]
+    assert ("OUT2", None, "南湖网点") == rows[0][:3] and rows[0][5] == 100 and rows[0][6] == 1
