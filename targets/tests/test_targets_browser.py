@@ -74,3 +74,30 @@ def test_the_contest_scoreboard(browser, live_server, bank):
     expect(page.locator("[data-chart-ready] canvas")).to_be_visible()
     page.screenshot(path=str(SHOTS / "contest.png"), full_page=True)
     ctx.close()
+
+
+def test_from_the_behind_list_to_a_one_person_plan(browser, live_server, bank):
+    from targets.models import LaggardAction
+
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, live_server.url, "BM80")
+    page.goto(live_server.url + "/referrals/dashboard/behind/?period=2024-W45&behind_people_q=F001")
+    page.get_by_test_id("table-behind_people").get_by_role("link", name="记录约谈/一人一策").click()
+    form = page.get_by_test_id("action-form")
+    expect(form).to_contain_text("记录对 孙八（F001）的措施")
+    expect(form.locator("input[name=reason]")).to_have_value("2024-W45 无进件")
+    form.locator("select[name=kind]").select_option("plan")
+    form.locator("input[name=on_date]").fill("2024-11-11")
+    form.locator("input[name=follow_up_on]").fill("2024-11-20")
+    form.get_by_role("button", name="保存").click()
+    # Steps missing: the error is shown beside the field and nothing is saved.
+    expect(page.locator("form .errorlist").first).to_contain_text("请填写一人一策的措施步骤")
+    assert not LaggardAction.objects.exists()
+    page.locator("textarea[name=steps]").fill("每天 5 个存量客户电话，周五复盘")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".messages")).to_contain_text("已记录")
+    action = LaggardAction.objects.get()
+    assert (action.staff.employee_no, action.kind, str(action.follow_up_on)) == ("F001", "plan", "2024-11-20")
+    ctx.close()
