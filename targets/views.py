@@ -368,11 +368,16 @@ class ContestDetailView(ManagerPageMixin, TemplateView):
 
         ctx = super().get_context_data(**kwargs)
         contest = get_object_or_404(contests_visible(user=self.request.user), pk=kwargs["pk"])
+        if contest.frozen_at is None and contest.period_end < clock.today():
+            from .contests import contest_freeze
+
+            contest = contest_freeze(contest)  # over: frozen on first sight if the nightly job has not yet
         metric = registry.get(contest.metric)
         rows = contest_standings(contest)
         by_attainment = contest.scoring == "attainment"
         money = metric.is_money
-        score_kind = "pct" if by_attainment else ("wan" if money and not contest.per_head else "decimal")
+        count_kind = "wan" if money else ("int" if metric.unit in ("件", "笔", "人", "户", "天") else "decimal")
+        score_kind = "pct" if by_attainment else ("wan" if money and not contest.per_head else count_kind if not contest.per_head else "decimal")
         ctx.update(
             contest=contest, metric=metric, rows=rows,
             chart=ranking_chart(
@@ -385,8 +390,8 @@ class ContestDetailView(ManagerPageMixin, TemplateView):
                 columns=[
                     Column("rank", "排名", kind="int"),
                     Column("name", "参赛方"),
-                    Column("value", metric.name, kind="wan" if money else "decimal", unit="" if money else metric.unit),
-                    Column("target", "目标", kind="wan" if money else "decimal", unit="" if money else metric.unit),
+                    Column("value", metric.name, kind=count_kind, unit="" if money else metric.unit),
+                    Column("target", "目标", kind=count_kind, unit="" if money else metric.unit),
                     Column("attainment", "达成率", kind="pct"),
                     Column("headcount", "人数", kind="int", unit="人"),
                     Column("score", "得分", kind=score_kind),

@@ -117,3 +117,14 @@ def test_manager_endpoint_children_and_behind_only(data):
     assert {r["code"]: r["attainment_pct"] for r in rows} == {"SB1": 70.0, "SB2": 10.0}
     assert [r["code"] for r in behind] == ["SB2"]
     assert api.get("/api/v1/targets/children", {"metric": APPS, "inst": "SB3"}).status_code == 404
+
+
+def test_an_ended_contest_is_frozen_when_first_viewed(client, data):
+    t = data["tree"]
+    contest = contest_create(by=data["bm"], name="周赛", metric=APPS, period=W45, kind="institution",
+                             entrants=[("人民广场", [], [t["OUT1"]]), ("红旗街", [], [t["OUT3"]])])
+    client.force_login(data["bm"])
+    page = client.get(f"/targets/contests/{contest.pk}/").content.decode()
+    contest.refresh_from_db()
+    assert contest.frozen_at is not None and "已结束，结果已冻结" in page
+    assert ">5<" in page  # a count shows as 5, not 5.00
