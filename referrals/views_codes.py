@@ -30,7 +30,7 @@ from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
 from .posters import poster_png
 from .qr import referral_url
-from .selectors.codes import campaign_active_on, personal_code_of, staff_with_code_status
+from .selectors.codes import personal_code_of, staff_with_code_status
 from .services.codes import referral_code_issue, referral_code_revoke, referral_posters_archive
 
 POSTER_ARCHIVE_MAX_DEFAULT = 5000
@@ -164,18 +164,18 @@ class CodePosterView(CodesScopeMixin, View):
         code = personal_code_of(staff=staff)
         if code is None:
             raise Http404
-        campaign = campaign_active_on()
-        png = poster_png(
-            url=referral_url(code.token),
-            name=staff.name,
-            outlet=staff.institution.name,
-            campaign_name=campaign.name if campaign else "",
-            tagline=campaign.tagline if campaign else "",
-        )
         audit(user=request.user, action="referral_poster_download", obj=staff)
-        response = HttpResponse(png, content_type="image/png")
-        response["Content-Disposition"] = f'attachment; filename="poster-{staff.employee_no}.png"'
-        return response
+        return poster_response(staff, code)
+
+
+def poster_response(staff, code) -> HttpResponse:
+    """One person's poster as a PNG download (the manager's page and the employee's own home)."""
+    from .api.codes import _my_poster_args
+
+    png = poster_png(url=referral_url(code.token), **_my_poster_args(staff))
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="poster-{staff.employee_no}.png"'
+    return response
 
 
 class PosterArchiveView(CodesScopeMixin, View):
@@ -217,16 +217,11 @@ class MyCodeMixin(LoginRequiredMixin):
 
 class MyPosterView(MyCodeMixin, View):
     def get(self, request):
-        from .api.codes import _my_poster_args
-
         staff = self.my_staff()
         code = personal_code_of(staff=staff)
         if code is None:
             raise Http404
-        png = poster_png(url=referral_url(code.token), **_my_poster_args(staff))
-        response = HttpResponse(png, content_type="image/png")
-        response["Content-Disposition"] = f'attachment; filename="poster-{staff.employee_no}.png"'
-        return response
+        return poster_response(staff, code)
 
 
 class MyCodeIssueView(MyCodeMixin, View):
