@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db.models import Q, QuerySet, Value
 
@@ -119,17 +120,30 @@ def ambiguous_institution_names() -> frozenset[str]:
     from django.core.cache import cache
     from django.db.models import Count
 
-    names = cache.get(AMBIGUOUS_NAMES_CACHE_KEY)
+    try:
+        names = cache.get(AMBIGUOUS_NAMES_CACHE_KEY)
+    except Exception:  # a stopped Redis: compute it, never fail the page (logged)
+        logging.getLogger(__name__).warning("cache unavailable for ambiguous institution names", exc_info=True)
+        names, cache_ok = None, False
+    else:
+        cache_ok = True
     if names is None:
         names = frozenset(Institution.objects.values("name").annotate(n=Count("pk")).filter(n__gt=1).values_list("name", flat=True))
-        cache.set(AMBIGUOUS_NAMES_CACHE_KEY, names, 300)
+        if cache_ok:
+            try:
+                cache.set(AMBIGUOUS_NAMES_CACHE_KEY, names, 300)
+            except Exception:
+                logging.getLogger(__name__).warning("cache unavailable for ambiguous institution names", exc_info=True)
     return names
 
 
 def ambiguous_names_forget(**_signal_kwargs) -> None:
     from django.core.cache import cache
 
-    cache.delete(AMBIGUOUS_NAMES_CACHE_KEY)
+    try:
+        cache.delete(AMBIGUOUS_NAMES_CACHE_KEY)
+    except Exception:  # a stopped Redis must not stop an institution from being saved
+        logging.getLogger(__name__).warning("cache unavailable: ambiguous institution names not forgotten", exc_info=True)
 
 
 def institution_label(inst: Institution | None) -> str:

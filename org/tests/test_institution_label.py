@@ -21,3 +21,18 @@ def test_ambiguous_names_show_their_parent():
     assert institution_label(twin) == "船营支行·人民广场网点"
     assert institution_label(t["OUT1"]) == "南关支行·人民广场网点"
     assert institution_label(None) == "—"
+
+
+def test_a_stopped_cache_degrades_to_a_query(monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    t = tree()
+    institution("D9", InstitutionKind.DEPARTMENT, t["SB1"], "个人金融部")
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    monkeypatch.setattr(cache, "delete", down)
+    institution("D8", InstitutionKind.DEPARTMENT, t["SB2"], "个人金融部")  # saving still works
+    assert institution_label(t["OUT1"]) == "人民广场网点"
