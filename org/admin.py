@@ -160,7 +160,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+    """Shown in the admin, written only elsewhere: logs, and records whose pages and services check
+    scope, versions and all-or-nothing saves that an admin form would skip (targets, campaigns)."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -8,6 +8,7 @@ masked here too: applications show the masked ID and no clear mobile or name in 
 from django.contrib import admin
 
 from org import pii
+from org.admin import ReadOnlyAdmin
 
 from .models import (
     Application,
@@ -22,20 +23,11 @@ from .models import (
 )
 
 
-class ThroughThePagesAdmin(admin.ModelAdmin):
+class ThroughThePagesAdmin(ReadOnlyAdmin):
     """Read-only here: campaigns, incentive versions, weekly targets and 包保责任人 are written only
     through their pages (/referrals/campaigns/), whose services check product overlap, version order,
     placement and scope. An admin save skipped those checks (issue 7 §2), so the admin shows them
     and links to the page instead of writing them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class VersionedAdmin(admin.ModelAdmin):

@@ -1,20 +1,8 @@
 from django.contrib import admin
 
+from org.admin import ReadOnlyAdmin
+
 from .models import MonthlyDistribution, Target, TargetChange
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Targets are written through their pages and services (scope, all-or-nothing grids, history);
-    the admin shows them only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TargetChangeInline(admin.TabularInline):

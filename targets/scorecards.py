@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
@@ -22,7 +22,7 @@ from org.periods import Period
 from org.ranking import competition_ranks
 from org.scoping import is_head_office
 from org.services import audit
-from org.text import ascii_digits
+from org.text import typed_decimal
 
 from . import registry
 from .models import ItemKind, Scorecard, ScorecardItem
@@ -39,13 +39,9 @@ def role_label(role: str) -> str:
 
 
 def _dec(raw, label: str) -> Decimal:
-    text = ascii_digits(str(raw)).strip().rstrip("%")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ApplicationError(f"{label}“{text}”不是数字") from None
-    if not value.is_finite() or value < 0:
-        raise ApplicationError(f"{label}不能为负数")
+    value = typed_decimal(raw, label)
+    if value is None:
+        raise ApplicationError(f"请填写{label}")
     return value
 
 

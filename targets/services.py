@@ -5,7 +5,7 @@ quarters, months and weeks by the monthly distribution, and the distribution its
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
@@ -15,7 +15,7 @@ from org.models import Institution, Staff
 from org.periods import Period
 from org.scoping import institution_in_scope, is_head_office
 from org.services import audit
-from org.text import ascii_digits
+from org.text import ascii_digits, typed_decimal
 
 from . import registry
 from .models import MonthlyDistribution, Target, TargetChange
@@ -40,19 +40,13 @@ def split_total(total: Decimal, weights: list[Decimal], *, quantum: Decimal = CE
 def parse_target_value(raw, *, metric: registry.Metric, label: str) -> Decimal | None:
     """A typed target: full-width digits and thousands separators accepted; 万元 entered in 万元 and
     stored in 元; empty is None (nothing to change). Chinese errors naming the row."""
-    text = ascii_digits(str(raw if raw is not None else "")).strip().replace(",", "")
-    if not text:
+    value = typed_decimal(raw, f"{label}：目标")
+    if value is None:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ApplicationError(f"{label}：目标“{text}”不是数字") from None
-    if not value.is_finite() or value < 0:
-        raise ApplicationError(f"{label}：目标不能为负数")
     if metric.is_money:
         value *= 10000
     if value >= MAX_VALUE:
-        raise ApplicationError(f"{label}：目标“{text}”过大")
+        raise ApplicationError(f"{label}：目标“{ascii_digits(str(raw)).strip()}”过大")
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -189,13 +183,9 @@ def monthly_distribution_set(*, metric: str, year: int, percentages: Iterable, b
         raise ApplicationError("月度分解比例由总行设定", code="not_found")
     values = []
     for i, raw in enumerate(percentages, start=1):
-        text = ascii_digits(str(raw)).strip().rstrip("%")
-        try:
-            v = Decimal(text)
-        except InvalidOperation:
-            raise ApplicationError(f"{i} 月的比例“{text}”不是数字") from None
-        if not v.is_finite() or v < 0:
-            raise ApplicationError(f"{i} 月的比例不能为负数")
+        v = typed_decimal(raw, f"{i} 月的比例")
+        if v is None:
+            raise ApplicationError(f"请填写 {i} 月的比例")
         values.append(v.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
     if len(values) != 12:
         raise ApplicationError(f"应填写 12 个月的比例，收到 {len(values)} 个")

@@ -101,3 +101,74 @@ def test_from_the_behind_list_to_a_one_person_plan(browser, live_server, bank):
     action = LaggardAction.objects.get()
     assert (action.staff.employee_no, action.kind, str(action.follow_up_on)) == ("F001", "plan", "2024-11-20")
     ctx.close()
+
+
+def test_a_branch_manager_starts_a_contest_on_her_phone(browser, live_server, bank):
+    """A typo in an entrant's code is shown and nothing is created; fixed, the scoreboard opens."""
+    from targets.models import Contest
+
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, live_server.url, "BM80")
+    page.goto(live_server.url + "/targets/contests/")
+    form = page.get_by_test_id("contest-form")
+    form.locator("input[name=name]").fill("十一月网点擂台")
+    form.locator("select[name=metric]").select_option("referral.applications")
+    form.locator("input[name=period]").fill("2024-11")
+    form.locator("select[name=kind]").select_option("institution")
+    form.locator("textarea[name=entrants]").fill("人民广场：OUT1\n红旗街：OUT9")
+    form.locator("textarea[name=stakes]").fill("输方组织一次周末外拓")
+    form.get_by_role("button", name="创建竞赛").click()
+    expect(page.locator("form .errorlist")).to_contain_text("第 2 行：“OUT9”不存在或不在您的管理范围内")
+    assert not Contest.objects.filter(name="十一月网点擂台").exists()
+    # What she typed is still there; she fixes the code (full-width digits as a Chinese IME types them).
+    expect(page.locator("textarea[name=entrants]")).to_have_value("人民广场：OUT1\n红旗街：OUT9")
+    page.locator("textarea[name=entrants]").fill("人民广场：OUT１\n红旗街：OUT３")
+    page.get_by_role("button", name="创建竞赛").click()
+    expect(page.locator(".messages")).to_contain_text("已创建竞赛「十一月网点擂台」")
+    standings = page.get_by_test_id("standings")
+    expect(standings).to_contain_text("人民广场")
+    expect(standings).to_contain_text("红旗街")
+    expect(page.locator("body")).to_contain_text("输方组织一次周末外拓")
+    contest = Contest.objects.get(name="十一月网点擂台")
+    assert sorted(e.name for e in contest.entrants.all()) == ["人民广场", "红旗街"]
+    page.screenshot(path=str(SHOTS / "contest-create-phone.png"), full_page=True)
+    ctx.close()
+
+
+def test_head_office_publishes_a_scorecard_and_opens_a_score(browser, live_server, bank):
+    """The scorecard is published from the page, the month's scores are ranked and one opens to its sum."""
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(20_000)
+    ho = bank["tree"]["HO"]
+    from org.models import User
+
+    hq = User.objects.get(username="HQ80")
+    for emp, value in (("A001", 2), ("C001", 4)):
+        from org.models import Staff
+
+        target_set(metric="referral.applications", period=Period.parse("2024-11"), value=Decimal(value), by=hq, staff=Staff.objects.get(employee_no=emp))
+    assert ho.code == "HO"
+    sign_in(page, live_server.url, "HQ80")
+    page.goto(live_server.url + "/targets/scorecards/")
+    expect(page.locator("body")).to_contain_text("还没有考核方案")
+    page.locator("select[name=role]").last.select_option("wealth_manager")
+    page.locator("input[name=name]").fill("理财经理月度考核")
+    page.locator("input[name=effective_from]").fill("2024-01-01")
+    page.locator("textarea[name=items]").fill("referral.applications, 100\n扣分, referral.violations, 5, 20")
+    page.get_by_role("button", name="发布").click()
+    expect(page.locator(".messages")).to_contain_text("理财经理月度考核")
+    page.goto(live_server.url + "/targets/scorecards/?role=wealth_manager&period=2024-11")
+    table = page.get_by_test_id("table-scores")
+    # A001: 3 applications in November against 2 → 150 %, capped at 120 % → 120.00 points, first.
+    first = table.locator("tbody tr").first
+    expect(first).to_contain_text("A001")
+    expect(first).to_contain_text("120.00")
+    table.get_by_role("link", name="张三").click()
+    explain = page.get_by_test_id("explain")
+    expect(explain).to_contain_text("张三：120.00 分")
+    expect(explain).to_contain_text("（封顶），按 120.0% × 权重 100 = 120.00 分")
+    page.screenshot(path=str(SHOTS / "scorecards.png"), full_page=True)
+    ctx.close()
