@@ -18,6 +18,19 @@ NAME = "targets"
 ORDER = 55
 APPS, AMOUNT, VIOL = "referral.applications", "referral.disbursed_amount", "referral.violations"
 
+# A person's target for the month by the rule the product applies (targets.selectors.staff_target_rows):
+# the month's own target, else its weeks' sum, else the quarter's share, else the year's share.
+TARGET_RULE = """
+  SELECT staff_id, COALESCE(
+    sum(value) FILTER (WHERE period_kind = 'month' AND period_start >= %(m_lo)s AND period_start <= %(m_hi)s),
+    sum(value) FILTER (WHERE period_kind = 'week' AND period_start >= %(m_lo)s AND period_start <= %(m_hi)s),
+    round(max(value) FILTER (WHERE period_kind = 'quarter' AND period = %(quarter)s) * %(qshare)s, 2),
+    round(max(value) FILTER (WHERE period_kind = 'year' AND period = %(year)s) * %(share)s, 2)) AS value
+  FROM targets_target
+  WHERE metric = {metric} AND context = '' AND staff_id IS NOT NULL
+    AND ((period_kind IN ('month', 'week') AND period_start >= %(m_lo)s AND period_start <= %(m_hi)s) OR period IN (%(quarter)s, %(year)s))
+  GROUP BY staff_id"""
+
 BARE_ATTAINMENT = """
 WITH a AS (
   SELECT staff_id, count(*) FILTER (WHERE submitted_at >= %(lo)s AND submitted_at < %(hi)s) AS n
@@ -25,10 +38,9 @@ WITH a AS (
   WHERE flag_status IN ('', 'cleared') AND staff_id IS NOT NULL
     AND ((submitted_at >= %(lo)s AND submitted_at < %(hi)s) OR (disbursed_at >= %(lo)s AND disbursed_at < %(hi)s))
   GROUP BY staff_id)
-SELECT s.id, coalesce(a.n, 0), round(t.value * %(share)s, 2),
-       CASE WHEN t.value > 0 THEN coalesce(a.n, 0) * 100.0 / (t.value * %(share)s) END
+SELECT s.id, coalesce(a.n, 0), t.value, CASE WHEN t.value > 0 THEN coalesce(a.n, 0) * 100.0 / t.value END
 FROM org_staff s LEFT JOIN a ON a.staff_id = s.id
-LEFT JOIN targets_target t ON t.staff_id = s.id AND t.metric = %(metric)s AND t.context = '' AND t.period = %(year)s
+LEFT JOIN (""" + TARGET_RULE.format(metric="%(metric)s") + """) t ON t.staff_id = s.id
 WHERE s.id = ANY(%(ids)s)
 """
 
@@ -43,12 +55,12 @@ WITH a AS (
   GROUP BY staff_id),
 p AS (
   SELECT s.id,
-         60 * LEAST(GREATEST(coalesce(a.apps, 0) * 100.0 / NULLIF(ta.value * %(share)s, 0), 0), 120) / 100 AS p1,
-         40 * LEAST(GREATEST(coalesce(a.amount, 0) * 100.0 / NULLIF(tm.value * %(share)s, 0), 0), 120) / 100 AS p2,
+         60 * LEAST(GREATEST(coalesce(a.apps, 0) * 100.0 / NULLIF(ta.value, 0), 0), 120) / 100 AS p1,
+         40 * LEAST(GREATEST(coalesce(a.amount, 0) * 100.0 / NULLIF(tm.value, 0), 0), 120) / 100 AS p2,
          LEAST(coalesce(a.viol, 0) * 5, 20) AS d
   FROM org_staff s LEFT JOIN a ON a.staff_id = s.id
-  LEFT JOIN targets_target ta ON ta.staff_id = s.id AND ta.metric = 'referral.applications' AND ta.context = '' AND ta.period = %(year)s
-  LEFT JOIN targets_target tm ON tm.staff_id = s.id AND tm.metric = 'referral.disbursed_amount' AND tm.context = '' AND tm.period = %(year)s
+  LEFT JOIN (""" + TARGET_RULE.format(metric="'referral.applications'") + """) ta ON ta.staff_id = s.id
+  LEFT JOIN (""" + TARGET_RULE.format(metric="'referral.disbursed_amount'") + """) tm ON tm.staff_id = s.id
   WHERE s.id = ANY(%(ids)s))
 SELECT id, round(coalesce(p1, 0) + coalesce(p2, 0) - d, 2) AS total, rank() OVER (ORDER BY round(coalesce(p1, 0) + coalesce(p2, 0) - d, 2) DESC) FROM p
 """
@@ -106,7 +118,10 @@ def run(bench: common.Bench) -> list[common.Row]:
     ids = [p.pk for p in people]
     share = period_share(month, within=year, percentages_by_year={year.start.year: monthly_percentages(metric=APPS, year=year.start.year)})
     lo, hi = month.bounds()
-    params = {"lo": lo, "hi": hi, "share": share, "metric": APPS, "year": year.code, "ids": ids}
+    quarter = Period.containing(month.start, "quarter")
+    qshare = period_share(month, within=quarter, percentages_by_year={year.start.year: monthly_percentages(metric=APPS, year=year.start.year)})
+    params = {"lo": lo, "hi": hi, "share": share, "qshare": qshare, "quarter": quarter.code, "m_lo": month.start, "m_hi": month.end,
+              "metric": APPS, "year": year.code, "ids": ids}
     bench.log(f"targets: attainment of {len(people):,} persons …")
     with bench.timer() as t:
         got, _ = attainment_rows(metric=APPS, period=month, at=clock.now(), staff=people)
@@ -121,7 +136,7 @@ def run(bench: common.Bench) -> list[common.Row]:
         if card is not None:
             bench.log(f"targets: scorecards of {len(people):,} persons …")
             with bench.timer() as t:
-                got = scores(scorecard=card, period=month, staff=people)
+                got = scores(scorecard=card, period=month, staff=people, explain=False)  # as the 考核 sheet asks
             with bench.timer() as floor, conn.cursor() as cur:
                 cur.execute(BARE_SCORES, params)
                 n = len(cur.fetchall())

@@ -35,7 +35,32 @@ def _aggregates(period: Period) -> dict:
     }
 
 
+def staff_query_for(code: str):
+    def staff_query(period: Period):
+        """Every person's figure of the period: one grouped query (staff_id, value)."""
+        agg = _aggregates(period)
+        return (
+            Application.objects.filter(counted_q()).filter(agg["touched"], staff_id__isnull=False)
+            .values("staff_id").annotate(value=agg[code]).values("staff_id", "value").order_by()
+        )
+
+    return staff_query
+
+
+def _by_staff(query, ids: list[int]) -> dict[int, Decimal]:
+    # Thousands of people: group the period's rows by person and keep the wanted ones (a
+    # 20,000-element IN list costs more to build than the grouping saves).
+    scoped = query.filter(staff_id__in=ids) if len(ids) <= LARGE else query
+    out = dict.fromkeys(ids, ZERO)
+    for row in scoped:
+        if row["staff_id"] in out:
+            out[row["staff_id"]] = Decimal(row["value"])
+    return out
+
+
 def actuals_for(code: str):
+    staff_query = staff_query_for(code)
+
     def actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
         from .selectors.reporting import referral_rule_label
 
@@ -57,25 +82,17 @@ def actuals_for(code: str):
                         totals[wanted[ancestor]] += Decimal(value)
             out.by_institution = totals
         if staff:
-            ids = [s.pk for s in staff]
-            # Thousands of people: group the period's applications by person and keep the wanted
-            # ones (a 20,000-element IN list costs more to build than the grouping saves).
-            scoped = base.filter(staff_id__in=ids) if len(ids) <= LARGE else base.filter(staff_id__isnull=False)
-            rows = scoped.values("staff_id").annotate(v=agg[code]).values_list("staff_id", "v").order_by()
-            out.by_staff = {pk: ZERO for pk in ids}
-            for sid, v in rows:
-                if sid in out.by_staff:
-                    out.by_staff[sid] = Decimal(v)
+            out.by_staff = _by_staff(staff_query(period), [s.pk for s in staff])
         return out
 
     return actuals
 
 
 def register_metrics() -> None:
-    register(Metric(code=APPLICATIONS, name="进件数", unit="件", program="referrals", actuals=actuals_for(APPLICATIONS)))
-    register(Metric(code=LOANS, name="放款笔数", unit="笔", program="referrals", actuals=actuals_for(LOANS)))
-    register(Metric(code=AMOUNT, name="放款金额", unit="万元", program="referrals", actuals=actuals_for(AMOUNT), decimals=2))
-    register(Metric(code=VIOLATIONS, name="确认违规进件", unit="件", program="referrals", actuals=violations_actuals, higher_is_better=False))
+    register(Metric(code=APPLICATIONS, name="进件数", unit="件", program="referrals", actuals=actuals_for(APPLICATIONS), staff_query=staff_query_for(APPLICATIONS)))
+    register(Metric(code=LOANS, name="放款笔数", unit="笔", program="referrals", actuals=actuals_for(LOANS), staff_query=staff_query_for(LOANS)))
+    register(Metric(code=AMOUNT, name="放款金额", unit="万元", program="referrals", actuals=actuals_for(AMOUNT), decimals=2, staff_query=staff_query_for(AMOUNT)))
+    register(Metric(code=VIOLATIONS, name="确认违规进件", unit="件", program="referrals", actuals=violations_actuals, higher_is_better=False, staff_query=violations_staff_query))
 
 
 VIOLATIONS = "referral.violations"
@@ -90,12 +107,7 @@ def violations_actuals(*, period: Period, institutions=(), staff=()) -> MetricVa
     base = Application.objects.filter(flag_status=FlagStatus.CONFIRMED, submitted_at__gte=lo, submitted_at__lt=hi)
     out = MetricValues(rule_version=referral_rule_label(period=period))
     if staff:
-        ids = [s.pk for s in staff]
-        scoped = base.filter(staff_id__in=ids) if len(ids) <= LARGE else base.filter(staff_id__isnull=False)
-        out.by_staff = dict.fromkeys(ids, ZERO)
-        for sid, v in scoped.values("staff_id").annotate(v=Count("pk")).values_list("staff_id", "v").order_by():
-            if sid in out.by_staff:
-                out.by_staff[sid] = Decimal(v)
+        out.by_staff = _by_staff(violations_staff_query(period), [s.pk for s in staff])
     if institutions:
         wanted = {i.path: i.pk for i in institutions}
         out.by_institution = dict.fromkeys(wanted.values(), ZERO)
@@ -106,3 +118,13 @@ def violations_actuals(*, period: Period, institutions=(), staff=()) -> MetricVa
                 if ancestor in wanted:
                     out.by_institution[wanted[ancestor]] += n
     return out
+
+
+def violations_staff_query(period: Period):
+    from .models import FlagStatus
+
+    lo, hi = period.bounds()
+    return (
+        Application.objects.filter(flag_status=FlagStatus.CONFIRMED, submitted_at__gte=lo, submitted_at__lt=hi, staff_id__isnull=False)
+        .values("staff_id").annotate(value=Count("pk")).values("staff_id", "value").order_by()
+    )

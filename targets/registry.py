@@ -11,6 +11,10 @@
 `actuals(*, period, institutions=(), staff=())` answers, for many institutions (each over its
 subtree) and many persons at once, the figure of the period in a bounded number of queries, with the
 rule version it used (`MetricValues`). Money is in 元 (`unit="万元"` only says how it is shown).
+
+`staff_query(period)` (optional, for metrics of persons) is the same figure as one grouped query of
+every person — a QuerySet of `staff_id, value` — that scorecards join in the database instead of
+reading it row by row; `actuals(staff=…)` should read it too, so the figure has one definition.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 LEVELS = ("person", "outlet", "sub_branch", "branch", "head_office")
 UNITS = ("件", "笔", "万元", "天", "分", "%", "人", "户")
@@ -40,6 +45,7 @@ class Metric:
     levels: tuple[str, ...] = LEVELS
     higher_is_better: bool = True
     decimals: int = 0  # how the target is entered and shown (万元: 2)
+    staff_query: Callable[..., Any] | None = None  # period -> QuerySet(staff_id, value), see above
 
     @property
     def is_money(self) -> bool:

@@ -13,13 +13,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from org import clock
 from org.errors import ApplicationError
 from org.models import Institution, InstitutionKind, Position, Staff
 from org.periods import Period
-from org.ranking import competition_ranks
 from org.scoping import is_head_office
 from org.services import audit
 from org.text import typed_decimal
@@ -29,6 +28,7 @@ from .models import ItemKind, Scorecard, ScorecardItem
 from .selectors import staff_targets
 
 CENT = Decimal("0.01")
+MATERIALIZE = True
 ZERO = Decimal("0")
 # Scorecards of institutions: role "inst:<kind>" (an outlet's, a sub-branch's, a branch's).
 INSTITUTION_ROLES = {f"inst:{k}": f"{label}（机构）" for k, label in InstitutionKind.choices if k not in ("head_office", "department")}
@@ -107,73 +107,173 @@ class Score:
 
 
 def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff] = (), institutions: list[Institution] = (), explain: bool | set = True) -> list[Score]:
-    """Every person's score for the period, ranked (ties share), with its arithmetic as lines for
-    everyone (`explain=True`), nobody (False: a circular of 20,000 people) or a set of staff ids.
-    One query per metric for the actuals and one for the targets, whatever the number of people."""
-    from .selectors import institution_targets
+    """Every subject's score for the period, ranked (ties share, 1, 2, 2, 4), with its arithmetic as
+    lines for everyone (`explain=True`), nobody (False: a circular of 20,000 people) or a set of ids.
 
+    The arithmetic runs in the database, in one statement (`_score_sql`): the figures of persons are
+    joined from each metric's grouped query and the targets' (`staff_target_rows`) whatever the
+    number of people; institutions' subtree figures (a few hundred) come in as a VALUES list. The
+    lines only format what that statement computed, so the page and the sum never disagree."""
     items = list(scorecard.items.all())
     subjects = list(institutions) if institutions else list(staff)
-    actuals, targets = {}, {}
-    for item in items:
-        if item.metric not in actuals:
-            m = registry.get(item.metric)
-            if institutions:
-                actuals[item.metric] = m.actuals(period=period, institutions=subjects).by_institution
-                if item.kind == ItemKind.METRIC:
-                    targets[item.metric] = institution_targets(metric=item.metric, nodes=subjects, period=period)
-            else:
-                actuals[item.metric] = m.actuals(period=period, staff=subjects).by_staff
-                if item.kind == ItemKind.METRIC:
-                    targets[item.metric] = staff_targets(metric=item.metric, staff=subjects, period=period)
+    if not subjects or not items:
+        return []
+    codes = list(dict.fromkeys(i.metric for i in items))
+    metrics = {c: registry.get(c) for c in codes}
+    targeted = [c for c in codes if any(i.metric == c and i.kind == ItemKind.METRIC for i in items)]
+    if institutions or any(metrics[c].staff_query is None for c in codes):
+        inputs, params = _values_inputs(subjects, codes, targeted, metrics, period, of_institutions=bool(institutions))
+    else:
+        inputs, params = _staff_inputs([p.pk for p in subjects], codes, targeted, metrics, period)
+    sql = _score_sql(inputs, items, codes, scorecard, explain)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        rows = cursor.fetchall()
+    by_id = {p.pk: p for p in subjects}
     out = []
-    total_weight = sum((i.weight for i in items if i.kind == ItemKind.METRIC), ZERO)
-    metrics = {i.metric: registry.get(i.metric) for i in items}
-    cap, floor = scorecard.cap_pct, scorecard.floor_pct
-    for person in subjects:
-        lines = [] if explain is True or (explain and person.pk in explain) else None
-        metric_part, extra, weighted = ZERO, ZERO, ZERO
-        for item in items:
-            m = metrics[item.metric]
-            actual = actuals[item.metric].get(person.pk, ZERO)
-            if item.kind == ItemKind.METRIC:
-                t = targets[item.metric].get(person.pk)
-                if t is None or not t.value:
-                    if lines is not None:
-                        lines.append(f"{m.name}：完成 {_show(m, actual)}，无目标，不计分（权重 {item.weight.normalize():f} 按其余指标折算）")
-                    continue
-                attainment = actual * 100 / t.value
-                used = min(max(attainment, floor), cap)
-                points = (item.weight * used / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-                metric_part += points
-                weighted += item.weight
-                if lines is not None:
-                    clamp = "（封顶）" if attainment > cap else "（保底）" if attainment < floor else ""
-                    lines.append(
-                        f"{m.name}：完成 {_show(m, actual)} / 目标 {_show(m, t.value)} = {attainment.quantize(Decimal('0.1'))}%"
-                        f"{clamp}，按 {used.quantize(Decimal('0.1'))}% × 权重 {item.weight.normalize():f} = {points} 分"
-                    )
-            else:
-                raw = (actual * item.points_per_unit).quantize(CENT)
-                points = min(raw, item.max_points) if item.max_points is not None else raw
-                extra += points if item.kind == ItemKind.BONUS else -points
-                if lines is not None:
-                    sign = "" if not points else "+" if item.kind == ItemKind.BONUS else "−"
-                    capped = f"（最多 {item.max_points.normalize():f} 分）" if item.max_points is not None and raw > item.max_points else ""
-                    lines.append(f"{item.get_kind_display()} {m.name}：{_show(m, actual)} × {item.points_per_unit.normalize():f} 分 = {sign}{points} 分{capped}")
-        if weighted and weighted != total_weight:
-            scaled = (metric_part * total_weight / weighted).quantize(CENT, rounding=ROUND_HALF_UP)
-            if lines is not None:
-                lines.append(f"有目标的指标权重 {weighted.normalize():f}，折算至 {total_weight.normalize():f}：{metric_part} × {total_weight.normalize():f} ÷ {weighted.normalize():f} = {scaled} 分")
-            metric_part = scaled
-        total = (metric_part + extra).quantize(CENT, rounding=ROUND_HALF_UP)
-        if lines is not None:
-            lines.append(f"总分 {total} 分（{scorecard.name} v{scorecard.version}）")
-        out.append(Score(person, total, lines or []))
-    for s, rank in zip(out, competition_ranks([s.total for s in out]), strict=True):
-        s.rank = rank
-    out.sort(key=lambda s: (s.rank, s.code))
+    for values in rows:
+        subject = by_id[values[0]]
+        if explain is True or (explain and values[0] in explain):
+            row = dict(zip(names, values, strict=True))  # the detail's own id, total and rnk come last
+            lines = _lines(row, items, codes, metrics, scorecard)
+        else:
+            lines = []
+        out.append(Score(subject, values[1] if type(values[1]) is Decimal else _money(values[1]), lines, values[2]))
+    # By rank, then by employee number or institution code (the statement returns them by rank).
+    code = (lambda s: s.subject.code) if institutions else (lambda s: s.subject.employee_no)
+    out.sort(key=lambda s: (s.rank, code(s)))
     return out
+
+
+def _num(value: Decimal) -> str:
+    """A rule's number as an SQL literal (a Decimal from the scorecard, never user text)."""
+    return f"CAST({Decimal(value):f} AS NUMERIC)"
+
+
+def _staff_inputs(ids, codes, targeted, metrics, period) -> tuple[str, list]:
+    """x(id, a0…, t0…): each person's actual per metric (0 when none) and target (NULL when none)."""
+    from org.bulk import id_set_sql
+
+    from .selectors import staff_target_rows
+
+    sql, params = id_set_sql(ids)
+    ctes, joins, cols = [f"s(id) AS ({sql})"], [], []
+    for k, code in enumerate(codes):
+        q, p = metrics[code].staff_query(period).query.sql_with_params()
+        ctes.append(f"a{k}(staff_id, value) AS ({q})")
+        params += list(p)
+        joins.append(f"LEFT JOIN a{k} ON a{k}.staff_id = s.id")
+        cols.append(f"COALESCE(a{k}.value, 0) AS a{k}")
+        if code in targeted:
+            q, p = staff_target_rows(metric=code, period=period).values("staff_id", "value").query.sql_with_params()
+            ctes.append(f"t{k}(staff_id, value) AS ({q})")
+            params += list(p)
+            joins.append(f"LEFT JOIN t{k} ON t{k}.staff_id = s.id")
+            cols.append(f"t{k}.value AS t{k}")
+        else:
+            cols.append(f"CAST(NULL AS NUMERIC) AS t{k}")
+    ctes.append(f"x AS (SELECT s.id, {', '.join(cols)} FROM s {' '.join(joins)})")
+    return "WITH " + ",\n".join(ctes), params
+
+
+def _values_inputs(subjects, codes, targeted, metrics, period, *, of_institutions) -> tuple[str, list]:
+    """The same x(id, a0…, t0…) from the metrics' `actuals` and the targets of a list of subjects."""
+    from .selectors import institution_targets
+
+    actual, target = {}, {}
+    for code in codes:
+        got = metrics[code].actuals(period=period, **({"institutions": subjects} if of_institutions else {"staff": subjects}))
+        actual[code] = got.by_institution if of_institutions else got.by_staff
+        if code in targeted:
+            target[code] = (institution_targets(metric=code, nodes=subjects, period=period) if of_institutions
+                            else staff_targets(metric=code, staff=subjects, period=period))
+    names = ["id"] + [f"{x}{k}" for k in range(len(codes)) for x in ("a", "t")]
+    cells = "(" + ", ".join(["CAST(%s AS INTEGER)"] + ["CAST(%s AS NUMERIC)"] * (len(names) - 1)) + ")"
+    params = []
+    for subject in subjects:
+        params.append(subject.pk)
+        for code in codes:
+            t = target.get(code, {}).get(subject.pk)
+            params += [actual[code].get(subject.pk, ZERO), t.value if t else None]
+    return f"WITH x({', '.join(names)}) AS (VALUES {', '.join([cells] * len(subjects))})", params
+
+
+def _score_sql(inputs: str, items, codes, scorecard, explain: bool | set = True) -> str:
+    """The scorecard's arithmetic over x(id, a0…, t0…), layer by layer:
+    attainment = actual × 100 ÷ target (none without a target); used = attainment held between floor
+    and cap; points = weight × used ÷ 100 (to the cent, half up); a bonus or deduction = actual ×
+    points per unit, at most its maximum; the metric part over the weights that had a target, scaled
+    to the full weight; total = metric part + bonuses − deductions; RANK() by total."""
+    cap, floor = _num(scorecard.cap_pct), _num(scorecard.floor_pct)
+    full = sum((i.weight for i in items if i.kind == ItemKind.METRIC), ZERO)
+    l1, l2, parts, weighted, extras = [], [], [], [], []
+    for n, item in enumerate(items):
+        k = codes.index(item.metric)
+        if item.kind == ItemKind.METRIC:
+            l1.append(f"CASE WHEN t{k} > 0 THEN a{k} * 100.0 / t{k} END AS att{n}")
+            used = f"CASE WHEN att{n} > {cap} THEN {cap} WHEN att{n} < {floor} THEN {floor} ELSE att{n} END"
+            l2 += [f"{used} AS used{n}", f"ROUND({_num(item.weight)} * ({used}) / 100, 2) AS p{n}"]
+            parts.append(f"COALESCE(p{n}, 0)")
+            weighted.append(f"CASE WHEN p{n} IS NULL THEN 0 ELSE {_num(item.weight)} END")
+        else:
+            raw = f"ROUND(a{k} * {_num(item.points_per_unit)}, 2)"
+            capped = f"CASE WHEN {raw} > {_num(item.max_points)} THEN {_num(item.max_points)} ELSE {raw} END" if item.max_points is not None else raw
+            l1 += [f"{raw} AS raw{n}", f"{capped} AS e{n}"]
+            extras.append(("+" if item.kind == ItemKind.BONUS else "-") + f" e{n}")
+    l3 = [f"{' + '.join(parts) or '0'} AS metric_part", f"{' + '.join(weighted) or '0'} AS weighted"]
+    scaled = f"CASE WHEN weighted > 0 AND weighted <> {_num(full)} THEN ROUND(metric_part * {_num(full)} / weighted, 2) ELSE metric_part END"
+    # Each layer is its own CTE, materialised on PostgreSQL: flattened into one SELECT, the planner
+    # would copy every expression of the layers below into each one above (measured: 3× slower).
+    m = "MATERIALIZED " if connection.vendor == "postgresql" and MATERIALIZE else ""
+    layers = [("l1", l1, "x"), ("l2", l2, "l1"), ("l3", l3, "l2"), ("l4", [f"{scaled} AS scaled", f"ROUND(({scaled}) {' '.join(extras)}, 2) AS total"], "l3")]
+    ctes = ",\n".join(f"{name} AS {m}(SELECT *{''.join(', ' + c for c in cols)} FROM {src})" for name, cols, src in layers)
+    # Everyone's total and rank; the figures behind them only for the subjects to explain.
+    detail = "" if not explain else "LEFT JOIN l4 d ON d.id = r.id" + ("" if explain is True else f" AND d.id IN ({', '.join(str(int(i)) for i in explain)})")
+    return (f"{inputs},\n{ctes},\nr AS (SELECT id, total, RANK() OVER (ORDER BY total DESC) AS rnk FROM l4)\n"
+            f"SELECT r.id, r.total, r.rnk{', d.*' if explain else ''} FROM r {detail}")
+
+
+def _money(value) -> Decimal:
+    return _dec_of(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _dec_of(value) -> Decimal:
+    """A number from the database as a Decimal (SQLite answers floats, PostgreSQL Decimals)."""
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _lines(row, items, codes, metrics, scorecard) -> list[str]:
+    """The arithmetic of one score, in words, from the figures the statement computed."""
+    lines = []
+    cap, floor = scorecard.cap_pct, scorecard.floor_pct
+    for n, item in enumerate(items):
+        k = codes.index(item.metric)
+        m = metrics[item.metric]
+        actual = _dec_of(row[f"a{k}"])
+        if item.kind == ItemKind.METRIC:
+            if row[f"att{n}"] is None:
+                lines.append(f"{m.name}：完成 {_show(m, actual)}，无目标，不计分（权重 {item.weight.normalize():f} 按其余指标折算）")
+                continue
+            attainment, used = _dec_of(row[f"att{n}"]), _dec_of(row[f"used{n}"])
+            clamp = "（封顶）" if attainment > cap else "（保底）" if attainment < floor else ""
+            lines.append(
+                f"{m.name}：完成 {_show(m, actual)} / 目标 {_show(m, _dec_of(row[f't{k}']))} = {attainment.quantize(Decimal('0.1'))}%"
+                f"{clamp}，按 {used.quantize(Decimal('0.1'))}% × 权重 {item.weight.normalize():f} = {_money(row[f'p{n}'])} 分"
+            )
+        else:
+            raw, points = _money(row[f"raw{n}"]), _money(row[f"e{n}"])
+            sign = "" if not points else "+" if item.kind == ItemKind.BONUS else "−"
+            capped = f"（最多 {item.max_points.normalize():f} 分）" if item.max_points is not None and raw > item.max_points else ""
+            lines.append(f"{item.get_kind_display()} {m.name}：{_show(m, actual)} × {item.points_per_unit.normalize():f} 分 = {sign}{points} 分{capped}")
+    full = sum((i.weight for i in items if i.kind == ItemKind.METRIC), ZERO)
+    weighted = _dec_of(row["weighted"])
+    if weighted and weighted != full:
+        lines.append(f"有目标的指标权重 {weighted.normalize():f}，折算至 {full.normalize():f}：{_money(row['metric_part'])} × {full.normalize():f} ÷ {weighted.normalize():f} = {_money(row['scaled'])} 分")
+    lines.append(f"总分 {_money(row['total'])} 分（{scorecard.name} v{scorecard.version}）")
+    return lines
 
 
 def _show(metric, value: Decimal) -> str:

@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Round
 
 from org.models import Institution, Staff
 from org.periods import Period
@@ -19,6 +20,8 @@ from . import registry
 from .models import MonthlyDistribution, Target, calendar_days_percentages
 
 CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+SHARE = DecimalField(max_digits=20, decimal_places=12)
 ZERO = Decimal("0")
 FINER = {"year": ["year", "quarter", "month", "week"], "quarter": ["quarter", "month", "week"], "month": ["month", "week"], "week": ["week"]}
 COARSER = {"year": [], "quarter": ["year"], "month": ["quarter", "year"], "week": ["month", "quarter", "year"]}
@@ -114,43 +117,44 @@ def institution_targets_of(*, metrics: list[str], nodes: list[Institution], peri
     return out
 
 
+def staff_target_rows(*, metric: str, period: Period, context: str = ""):
+    """Every person's target for `period` by the one rule, as one grouped query (staff_id, value,
+    source) that callers filter or join: set for the period (or summed over finer periods starting
+    in it), else a share of the month's, quarter's or year's target by the monthly distribution
+    (rounded to the cent, half up)."""
+    finer = FINER[period.kind]
+    coarse = [Period.containing(period.start, k) for k in COARSER[period.kind]]
+    agg = {f"f{i}": Sum("value", filter=Q(period_kind=kind, period_start__gte=period.start, period_start__lte=period.end)) for i, kind in enumerate(finer)}
+    percentages: dict[int, list[Decimal]] = {}
+    parts = [F(f"f{i}") for i in range(len(finer))]
+    for j, c in enumerate(coarse):
+        agg[f"c{j}"] = Max("value", filter=Q(period_kind=c.kind, period=c.code))
+        for y in {d.year for d in (c.start, c.end)}:
+            percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
+        share = period_share(period, within=c, percentages_by_year=percentages)
+        parts.append(Round(F(f"c{j}") * Value(share, output_field=SHARE), 2, output_field=MONEY))
+    source = Case(When(f0__isnull=False, then=Value("set")), *[When(**{f"f{i}__isnull": False}, then=Value("sum")) for i in range(1, len(finer))], default=Value("derived"))
+    return (
+        Target.objects.filter(metric=metric, context=context, staff__isnull=False)
+        .filter(Q(period_start__gte=period.start, period_start__lte=period.end, period_kind__in=finer) | Q(period__in=[c.code for c in coarse]))
+        .values("staff_id")
+        .annotate(**agg)
+        .annotate(value=Coalesce(*parts, output_field=MONEY) if len(parts) > 1 else parts[0], source=source)
+        .values("staff_id", "value", "source")
+        .order_by()
+    )
+
+
 def staff_targets(*, metric: str, staff: list[Staff], period: Period, context: str = "") -> dict[int, TargetValue]:
-    """Each person's target for `period`: set for it (or summed over finer periods), else a share of
-    the year's by the monthly distribution. Two queries."""
+    """Each person's target for `period` (`staff_target_rows`), for the people asked: two queries."""
     ids = [s.pk for s in staff]
     if not ids:
         return {}
-    coarse = [Period.containing(period.start, k) for k in COARSER[period.kind]]
+    rows = staff_target_rows(metric=metric, period=period, context=context)
+    if len(ids) <= 1000:  # thousands: no IN list, keep the wanted below
+        rows = rows.filter(staff_id__in=ids)
     wanted = set(ids)
-    people = Q(staff_id__in=ids) if len(ids) <= 1000 else Q(staff__isnull=False)  # thousands: no IN list, keep the wanted below
-    rows = (
-        Target.objects.filter(metric=metric, context=context)
-        .filter(people)
-        .filter(Q(period_start__gte=period.start, period_start__lte=period.end, period_kind__in=FINER[period.kind]) | Q(period__in=[c.code for c in coarse]))
-        .values_list("staff_id", "period_kind", "period", "value")
-    )
-    by_staff: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for sid, kind, code, value in rows:
-        if sid in wanted:
-            by_staff[sid][kind][code] = value
-    out: dict[int, TargetValue] = {}
-    percentages: dict[int, list[Decimal]] = {}
-    shares: dict[str, Decimal] = {}  # one share per longer period, not one per person
-    for sid, kinds in by_staff.items():
-        for kind in FINER[period.kind]:
-            if kinds.get(kind):
-                out[sid] = TargetValue(sum(kinds[kind].values(), ZERO), "set" if kind == period.kind else "sum")
-                break
-        else:
-            for c in coarse:
-                if c.code in kinds.get(c.kind, {}):
-                    if c.code not in shares:
-                        for y in {d.year for d in (c.start, c.end)}:
-                            percentages.setdefault(y, monthly_percentages(metric=metric, year=y))
-                        shares[c.code] = period_share(period, within=c, percentages_by_year=percentages)
-                    out[sid] = TargetValue((kinds[c.kind][c.code] * shares[c.code]).quantize(CENT, rounding=ROUND_HALF_UP), "derived")
-                    break
-    return out
+    return {r["staff_id"]: TargetValue(r["value"], r["source"]) for r in rows if r["staff_id"] in wanted and r["value"] is not None}
 
 
 @dataclass
