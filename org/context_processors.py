@@ -11,8 +11,11 @@ def navigation_context(user) -> dict:
     path = user_scope_path(user)
     is_head_office = path == ""
     is_mgr = path is not None
+    staff = user_staff(user)
     menu = []
     for item in nav_registry.items():
+        if item.audience == "staff" and staff is None:
+            continue
         if item.audience == "manager" and not is_mgr:
             continue
         if item.audience == "head_office" and not is_head_office:
@@ -21,7 +24,6 @@ def navigation_context(user) -> dict:
             menu.append({"label": item.label, "url": reverse(item.url_name)})
         except NoReverseMatch:
             continue
-    staff = user_staff(user)
     anchor = getattr(user, "scope_institution", None) or (staff.institution if staff else None)
     # Where the viewer stands: their own node only, never the levels above their scope.
     crumbs = [institution_label(anchor)] if anchor else []

@@ -2,7 +2,8 @@
 
     navigation.register(label="转介", url_name="referrals:dashboard", audience="manager", order=20)
 
-audience: "all" (every signed-in user), "manager" (users with a scope), "head_office".
+audience: "all" (every signed-in user), "manager" (users with a scope), "head_office", "staff"
+(users who are an employee: their own work, e.g. 我的名单).
 """
 
 from dataclasses import dataclass

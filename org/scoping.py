@@ -113,6 +113,16 @@ def staff_for(user, employee_no: str | None) -> Staff:
     return staff
 
 
+def object_for(visible: QuerySet, what: str = "", **lookup):
+    """An object of a queryset already limited to what the user sees (`scope_filter`, or a
+    programme's `…_visible(user=)`), by the key the user sent; NotInScope (404) when absent, with
+    the same neutral message whether it does not exist or is out of scope."""
+    obj = visible.filter(**lookup).first() if all(v not in (None, "") for v in lookup.values()) else None
+    if obj is None:
+        raise NotInScope(what)
+    return obj
+
+
 def scope_root(user) -> Institution:
     """The top of what the user sees: their scope institution, or (superuser) the root of the tree."""
     own = getattr(user, "scope_institution", None)

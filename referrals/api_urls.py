@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .api import applications as applications_api
-from .api import codes, me, webhook
+from .api import codes, lists, me, webhook
 
 urlpatterns = [
     # Codes (R1): the employee's personal code, its images, and second-level (MGM) codes.
@@ -20,6 +20,9 @@ urlpatterns = [
     path("me/referrals/<str:application_id>/dispute", me.MyReferralDisputeView.as_view(), name="api-me-referral-dispute"),
     path("me/earnings", me.MyEarningsView.as_view(), name="api-me-earnings"),
     path("me/rank", me.MyRankView.as_view(), name="api-me-rank"),
+    # Stock-customer lists.
+    path("me/list-customers", lists.MyListCustomersView.as_view(), name="api-me-list-customers"),
+    path("me/list-customers/<int:pk>/contacts", lists.MyListContactView.as_view(), name="api-me-list-contact"),
     path("referrals/applications/", applications_api.ApplicationListView.as_view(), name="api-referral-applications"),
     path(
         "referrals/applications/<str:application_id>/review", applications_api.ApplicationReviewView.as_view(), name="api-referral-review"

@@ -23,16 +23,22 @@ class ReferralsConfig(AppConfig):
         from . import demo
 
         demo.register()  # the `referrals` step of seed_demo
+        from . import demo_lists
+
+        demo_lists.register()  # the `customer_lists` step
         navigation.register(label=_("推荐码"), url_name="referrals:codes", audience="manager", order=21)
 
         from org.importing import registry
 
-        from .importers import ApplicationEventImporter
+        from .importers import ApplicationEventImporter, CustomerListImporter
 
         registry.register("applications", ApplicationEventImporter)
+        registry.register("customer_lists", CustomerListImporter)
         navigation.register(label=_("转介活动"), url_name="referrals:campaigns", audience="manager", order=22)
         navigation.register(label=_("进件管理"), url_name="referrals:applications", audience="manager", order=23)
         navigation.register(label=_("收益发放"), url_name="referrals:payouts", audience="manager", order=24)
+        navigation.register(label=_("存量名单"), url_name="referrals:lists", audience="manager", order=25)
+        navigation.register(label=_("我的名单"), url_name="referrals:my-list", audience="staff", order=26)
 
         # The metrics that carry targets (targets.registry).
         from .metrics import register_metrics

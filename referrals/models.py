@@ -392,3 +392,121 @@ class Dispute(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "归属申诉"
+
+
+# --- Stock-customer lists (存量客户名单, SPEC §10) ------------------------------------------------------
+
+
+class ListSegment(models.TextChoices):
+    MORTGAGE = "mortgage", "按揭客户"
+    DEPOSIT_WEALTH = "deposit_wealth", "存款理财客户"
+    CREDIT_CARD = "credit_card", "信用卡客户"
+    MATURING_LOAN = "maturing_loan", "90天内到期贷款客户"
+    SETTLED_LOAN = "settled_loan", "结清优质贷款客户"
+    MERCHANT = "merchant", "收单商户"
+
+
+class CustomerList(models.Model):
+    """A list imported for cross-selling (`import_data customer_lists`). Its period bounds the
+    conversions it counts; after its end date it is closed: no more contacts, and its figures are
+    frozen (`ListResult`) so later data never changes them."""
+
+    code = models.CharField("名单编号", max_length=64, unique=True)
+    segment = models.CharField("名单类型", max_length=32, choices=ListSegment.choices)
+    name = models.CharField("名称", max_length=100)
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    created_at = models.DateTimeField("导入时间")
+    closed_at = models.DateTimeField("结束冻结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "存量客户名单"
+        ordering = ["-start_date", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class ListedCustomer(models.Model):
+    """One customer of a list, at an outlet, assigned to one of its staff. The mobile is kept for
+    the assignee to call (shown masked to everyone else); the ID number only as keyed hash + mask."""
+
+    customer_list = models.ForeignKey(CustomerList, on_delete=models.CASCADE, related_name="customers")
+    customer_no = models.CharField("客户号", max_length=64)
+    name = models.CharField("姓名", max_length=50)
+    mobile = models.CharField("手机号", max_length=20)
+    id_hash = models.CharField(max_length=64, blank=True)
+    id_masked = models.CharField("身份证号", max_length=32, blank=True)
+    outlet = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="listed_customers")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path_field = "outlet__path"
+    scope_staff_field = "assignee"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "名单客户"
+        constraints = [models.UniqueConstraint(fields=["customer_list", "customer_no"], name="ref_listed_unique_customer")]
+        indexes = [
+            models.Index(fields=["id_hash"], name="ref_listed_id_hash_idx"),
+            models.Index(fields=["assignee", "customer_list"], name="ref_listed_assignee_idx"),
+            models.Index(fields=["outlet", "customer_list"], name="ref_listed_outlet_idx"),
+        ]
+
+
+class ContactOutcome(models.TextChoices):
+    NO_ANSWER = "no_answer", "未接通"
+    NOT_INTERESTED = "not_interested", "无意向"
+    INTERESTED = "interested", "有意向"
+    APPLIED = "applied", "已进件"
+
+
+INTERESTED_OUTCOMES = (ContactOutcome.INTERESTED, ContactOutcome.APPLIED)
+
+
+class ListContact(models.Model):
+    """A contact with a listed customer and its outcome, by the employee who made it."""
+
+    customer = models.ForeignKey(ListedCustomer, on_delete=models.CASCADE, related_name="contacts")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("联系时间")
+    outcome = models.CharField("结果", max_length=16, choices=ContactOutcome.choices)
+    note = models.CharField("备注", max_length=500, blank=True)
+    next_contact_on = models.DateField("下次联系日期", null=True, blank=True)
+
+    scope_path_field = "customer__outlet__path"
+    scope_staff_field = "staff"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "名单联系记录"
+        indexes = [models.Index(fields=["customer", "at"], name="ref_listcontact_cust_idx")]
+
+
+class ListResult(models.Model):
+    """A closed list's frozen funnel, per outlet and assignee (assignee empty: not assigned)."""
+
+    customer_list = models.ForeignKey(CustomerList, on_delete=models.CASCADE, related_name="results")
+    outlet = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    customers = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0)
+    interested = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    disbursed = models.PositiveIntegerField(default=0)
+    disbursed_amount = models.DecimalField(max_digits=18, decimal_places=2, default=Decimal("0"))
+
+    scope_path_field = "outlet__path"
+    scope_staff_field = "assignee"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "名单结果（冻结）"
+
+
+def _list_period(self):
+    from org.periods import Period
+
+    return Period(self.start_date, self.end_date, "range", self.code)
+
+
+CustomerList.period = property(_list_period)

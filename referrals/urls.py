@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_applications, views_campaigns, views_codes, views_dashboard
+from . import views_applications, views_campaigns, views_codes, views_dashboard, views_lists
 
 app_name = "referrals"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("dashboard/funnel/", views_dashboard.FunnelView.as_view(), name="dashboard-funnel"),
     path("dashboard/behind/", views_dashboard.BehindView.as_view(), name="dashboard-behind"),
     path("dashboard/honours/", views_dashboard.HonoursView.as_view(), name="dashboard-honours"),
+    # Stock-customer lists (存量客户名单).
+    path("lists/", views_lists.ListsView.as_view(), name="lists"),
+    path("lists/mine/", views_lists.MyListView.as_view(), name="my-list"),
+    path("lists/<str:code>/", views_lists.ListDetailView.as_view(), name="list"),
     # Codes and posters (R1).
     path("codes/", views_codes.CodesListView.as_view(), name="codes"),
     path("codes/posters.zip", views_codes.PosterArchiveView.as_view(), name="codes-archive"),

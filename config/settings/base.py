@@ -247,7 +247,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind"/"status" field; name each choice set so the schema is stable.
-    "ENUM_NAME_OVERRIDES": {"InstitutionKindEnum": "org.models.InstitutionKind"},
+    "ENUM_NAME_OVERRIDES": {"InstitutionKindEnum": "org.models.InstitutionKind", "ContactOutcomeEnum": "referrals.models.ContactOutcome"},
 }
 
 # Celery: Redis broker when configured; otherwise tasks run in-process (eager).
@@ -286,6 +286,11 @@ CELERY_BEAT_SCHEDULE = {
     "contests-freeze": {
         "task": "targets.tasks.freeze_ended_contests",
         "schedule": crontab(hour=0, minute=30),
+    },
+    # A stock-customer list is closed (its funnel frozen) the night after its end date.
+    "customer-lists-close": {
+        "task": "referrals.tasks.customer_lists_close_ended",
+        "schedule": crontab(hour=0, minute=40),
     },
     "audit-log-purge": {
         "task": "org.tasks.audit_log_purge",

@@ -33,6 +33,7 @@ NO_OBJECT = {
     "api-referral-applications", "api-referral-disputes", "dashboard", "dashboard-funnel", "dashboard-behind",
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
     "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards", "api-me-scorecard",
+    "lists", "my-list", "api-me-list-customers",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
@@ -61,6 +62,8 @@ OBJECT = {
     "org_staff_detail": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/", "manager"),
     "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
     "contest": lambda o: (f"/targets/contests/{o['far_contest'].pk}/", "manager"),
+    "list": lambda o: (f"/referrals/lists/{o['far_list'].code}/", "manager"),
+    "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
@@ -99,6 +102,16 @@ def _far_contest(t, far):
     )
 
 
+def _far_list(t, far):
+    """A stock-customer list whose customers are all at BR2's outlet."""
+    from referrals.models import CustomerList, ListedCustomer
+
+    lst = CustomerList.objects.create(code="FAR-LIST", segment="mortgage", name="吉林按揭", start_date=clock.today(),
+                                      end_date=clock.today(), created_at=clock.now())
+    ListedCustomer.objects.create(customer_list=lst, customer_no="C1", name="客户", mobile="13800000000", outlet=t["OUT4"], assignee=far)
+    return lst
+
+
 @pytest.fixture
 def objects():
     data = known_week()
@@ -118,6 +131,7 @@ def objects():
         "far_payout": PayoutSheet.objects.create(branch=t["BR2"], month="2024-11", generated_at=clock.now()),
         "far_circular": reporting_services.circular_build(period=reporting_services.Period.parse("2024-W45"), scope=t["BR2"]),
         "far_contest": _far_contest(t, far),
+        "far_list": _far_list(t, far),
         "manager": user_for(StaffFactory(employee_no="BM777", institution=t["BR1"]), scope=t["BR1"]),
         "staff": user_for(near_staff),
     }
