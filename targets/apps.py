@@ -14,6 +14,8 @@ class TargetsConfig(AppConfig):
         navigation.register(label=_("约谈帮扶"), url_name="targets:actions", audience="manager", order=31)
         navigation.register(label=_("PK 竞赛"), url_name="targets:contests", audience="manager", order=32)
         navigation.register(label=_("考核"), url_name="targets:scorecards", audience="manager", order=33)
+        navigation.register(label=_("例会材料"), url_name="targets:meetings", audience="manager", order=34)
+        navigation.register(label=_("督导清单"), url_name="targets:checklists", audience="manager", order=35)
 
         # The PK赛 sheet of every circular (the frozen results of the period's contests).
         from org import circular_sheets

@@ -20,6 +20,7 @@ APPS, AMOUNT = "referral.applications", "referral.disbursed_amount"
 
 def register() -> None:
     demo.register("targets", seed_targets, order=40)  # after the programmes' facts, before reporting (90)
+    demo.register("checklists", seed_checklists, order=41)
 
 
 def seed_targets(*, size: str, rng: random.Random, ctx) -> str | None:
@@ -132,3 +133,39 @@ def _actions(today: dt.date, rng: random.Random) -> int:
         ))
     LaggardAction.objects.bulk_create(rows)
     return len(rows)
+
+
+def seed_checklists(*, size: str, rng: random.Random, ctx) -> str | None:
+    """A supervision checklist of the first branch to its outlets: some done, one sent back, the
+    rest overdue (the `checklists` step, after `targets`). Idempotent."""
+    from django.utils import timezone
+
+    from org.models import Institution, InstitutionKind
+
+    from .models import ChecklistItem, ChecklistTask
+
+    title = "厅堂营销物料摆放检查"
+    if ChecklistTask.objects.filter(title=title).exists():
+        return None
+    bm = User.objects.filter(username="BM001").select_related("scope_institution").first()
+    if bm is None or bm.scope_institution is None:
+        return None
+    today = ctx.today
+    branch = bm.scope_institution
+    outlets = list(Institution.objects.filter(kind=InstitutionKind.OUTLET, path__startswith=branch.path).order_by("code")[:12])
+    now = timezone.now()
+    task = ChecklistTask.objects.create(title=title, body="按新版标准摆放折页架、易拉宝和二维码台卡，拍照上传。", evidence="text",
+                                        due_on=today - dt.timedelta(days=2), issuer=branch, issued_by=bm, issued_at=now - dt.timedelta(days=9))
+    items = []
+    for i, outlet in enumerate(outlets):
+        item = ChecklistItem(task=task, institution=outlet)
+        if i % 3 == 0:
+            item.status, item.evidence_text, item.done_at = "done", "已按标准摆放，台卡二维码已更新", now - dt.timedelta(days=rng.randrange(3, 8))
+        elif i % 5 == 1:
+            item.status, item.return_comment, item.returned_at = "returned", "缺少折页架，请补齐后重新办结", now - dt.timedelta(days=1)
+        items.append(item)
+    ChecklistItem.objects.bulk_create(items)
+    later = ChecklistTask.objects.create(title="存量按揭客户名单外呼进度", body="每周五前反馈外呼户数与有意向客户数。", evidence="text",
+                                         due_on=today + dt.timedelta(days=5), issuer=branch, issued_by=bm, issued_at=now)
+    ChecklistItem.objects.bulk_create([ChecklistItem(task=later, institution=o) for o in outlets])
+    return f"督导清单 2 项，{len(outlets)} 个网点（其中逾期、退回、已办结都有） (checklists)"

@@ -245,3 +245,61 @@ class ScorecardItem(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+# --- Supervision checklists (督导清单) --------------------------------------------------------------
+
+
+class EvidenceKind(models.TextChoices):
+    TEXT = "text", "文字说明"
+    PHOTO = "photo", "照片"
+    FILE = "file", "文件"
+
+
+class ChecklistTask(models.Model):
+    """A task issued down the tree (head office, or a branch for its own tree): what, to which
+    institutions (one `ChecklistItem` each), by when, and what counts as evidence."""
+
+    title = models.CharField("任务", max_length=200)
+    body = models.TextField("要求", blank=True)
+    evidence = models.CharField("佐证要求", max_length=8, choices=EvidenceKind.choices, default=EvidenceKind.TEXT)
+    due_on = models.DateField("完成期限")
+    issuer = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField()
+    from_action = models.ForeignKey("targets.LaggardAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    scope_path_field = "issuer__path"
+    scope_staff_field = None
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督导任务"
+        ordering = ["-issued_at"]
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", "待完成"
+    DONE = "done", "已完成"
+    RETURNED = "returned", "已退回"
+
+
+class ChecklistItem(models.Model):
+    """One recipient institution's part of a task: done with its evidence, or sent back."""
+
+    task = models.ForeignKey(ChecklistTask, on_delete=models.CASCADE, related_name="items")
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=8, choices=ItemStatus.choices, default=ItemStatus.OPEN)
+    evidence_text = models.TextField("说明", blank=True)
+    evidence_file = models.FileField(upload_to="checklists/", blank=True, max_length=255)
+    evidence_name = models.CharField("文件名", max_length=200, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    return_comment = models.TextField("退回意见", blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path_field = "institution__path"
+    scope_staff_field = None
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督导任务（机构）"
+        constraints = [models.UniqueConstraint(fields=["task", "institution"], name="checklist_item_unique")]

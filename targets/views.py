@@ -496,3 +496,110 @@ class ScorecardsView(ManagerPageMixin, TemplateView):
             return HttpResponseRedirect(request.path)
         messages.success(request, f"已发布「{card.name}」第 {card.version} 版，{card.effective_from:%Y-%m-%d} 起生效")
         return HttpResponseRedirect(f"{request.path}?role={card.role}")
+
+
+class MeetingPackView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
+    """周例会 / 月度分析会 packs for any node of the viewer's scope (?inst=), as a page and, with
+    ?download=xlsx, as one workbook with a sheet per table."""
+
+    template_name = "targets/meeting.html"
+
+    def get_context_data(self, **kwargs):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        from org.kit.charts import trend_chart
+        from org.kit.tables import Column, Table
+        from org.selectors import institution_label
+
+        from .meetings import monthly_pack, weekly_pack
+        from .models import ActionKind
+
+        ctx = super().get_context_data(**kwargs)
+        g = self.request.GET
+        kind = "month" if g.get("kind") == "month" else "week"
+        today = clock.today()
+        default = Period.containing(today, kind).previous() if kind == "week" else Period.containing(today, "month")
+        try:
+            period = Period.parse(g["period"], kind, field="period") if g.get("period") else default
+        except ApplicationError as exc:
+            messages.error(self.request, exc.message)
+            period = default
+        node = self.node()
+        pack = (weekly_pack if kind == "week" else monthly_pack)(node=node, **{kind: period}, user=self.request.user)
+
+        def figures(rows):
+            for r in rows:
+                m = r["metric"]
+                scale = 10000 if m.is_money else 1
+                r["metric_name"], r["unit"] = m.name, m.unit
+                for k in ("actual", "target", "last_week"):
+                    if k in r:
+                        r[f"{k}_shown"] = None if r[k] is None else r[k] / scale
+                s = r["subject"]
+                r["label"] = institution_label(s) if isinstance(s, Institution) else s.name
+                r["code"] = s.code if isinstance(s, Institution) else s.employee_no
+                r["where"] = institution_label(s.institution) if isinstance(s, Staff) else ""
+            return rows
+
+        def behind(v):
+            return "落后序时进度" if v else ""
+
+        measure = [Column("metric_name", "指标"), Column("unit", "单位", sort=None), Column("actual_shown", "完成", kind="decimal"),
+                   Column("target_shown", "目标", kind="decimal"), Column("attainment", "达成率", kind="pct"),
+                   Column("time_progress", "序时进度", kind="pct"), Column("behind", "落后", fmt=behind, css="behind")]
+        tables = [
+            Table(self.request, "children", title="各机构完成", rows=figures(pack.children), default_sort="label",
+                  columns=[Column("label", "机构"), *measure], empty="没有设定目标的指标"),
+            Table(self.request, "people", title="人员完成", rows=figures(pack.people), default_sort="code",
+                  columns=[Column("code", "员工号", search="code"), Column("label", "姓名", search="label"), Column("where", "机构"), *measure],
+                  empty="没有人员"),
+        ]
+        charts = []
+        if kind == "week":
+            tables.append(Table(self.request, "plan", title="本周计划", rows=figures(pack.plan), default_sort="code",
+                                columns=[Column("code", "员工号", search="code"), Column("label", "姓名", search="label"), Column("where", "机构"),
+                                         Column("metric_name", "指标"), Column("unit", "单位", sort=None), Column("last_week_shown", "上周完成", kind="decimal"),
+                                         Column("target_shown", "本周目标", kind="decimal")], empty="没有人员"))
+            tables.append(Table(self.request, "actions", title="待跟进措施", rows=pack.actions, default_sort="follow_up_on",
+                                columns=[Column("staff.name", "人员", sort="staff.name"), Column("institution.name", "机构", sort="institution.name"),
+                                         Column("kind", "措施", choices=dict(ActionKind.choices)), Column("reason", "落后情况", sort=None),
+                                         Column("on_date", "日期", kind="date"), Column("follow_up_on", "跟进日期", kind="date"),
+                                         Column("pk", "督导", sort=None, html=lambda a: format_html('<a href="{}?from_action={}#issue">转为督导任务</a>', reverse("targets:checklists"), a.pk))],
+                                empty="没有待跟进的约谈或一人一策"))
+        else:
+            trend = figures(pack.trend)
+            for r in trend:
+                r["week_code"] = r["week"].code
+            for m in pack.metrics:
+                mine = [r for r in trend if r["metric"] is m]
+                charts.append(trend_chart(title=f"{m.name} · 周走势", categories=[r["week_code"] for r in mine], unit=m.unit,
+                                          series=[("完成", [r["actual_shown"] for r in mine])], target=("目标", [r["target_shown"] for r in mine])))
+            tables.append(Table(self.request, "trend", title="本月走势", rows=trend, default_sort="week_code",
+                                columns=[Column("week_code", "周"), *measure], empty="没有设定目标的指标"))
+            twice = figures(pack.behind_twice)
+            for r in twice:
+                r["previous_attainment"] = r["previous"]["attainment"]
+            tables.append(Table(self.request, "behind_twice", title="连续两月落后", rows=twice, default_sort="code",
+                                columns=[Column("code", "员工号", search="code"), Column("label", "姓名", search="label"), Column("where", "机构"),
+                                         Column("metric_name", "指标"), Column("attainment", "本月达成率", kind="pct"),
+                                         Column("time_progress", "本月序时进度", kind="pct"), Column("previous_attainment", "上月达成率", kind="pct")],
+                                empty="没有连续两月落后的人员"))
+            tables.append(Table(self.request, "contests", title="本月竞赛", rows=pack.contests, default_sort="name",
+                                columns=[Column("name", "竞赛"), Column("period", "期间"), Column("scope.name", "组织机构", sort="scope.name"),
+                                         Column("status_label", "状态", sort=None)], empty="本月没有竞赛"))
+            tables.append(Table(self.request, "scores", title="本月考核", rows=pack.scores, default_sort="rank",
+                                columns=[Column("role", "岗位"), Column("card", "方案"), Column("code", "员工号/机构号", search="code"),
+                                         Column("name", "姓名/机构", search="name"), Column("total", "总分", kind="decimal", unit="分"),
+                                         Column("rank", "岗位内排名", kind="int")], empty="本月没有考核方案"))
+        ctx.update(kind=kind, period=period, node=node, pack=pack, tables=tables, charts=charts,
+                   title=f"{node.name} {'周例会' if kind == 'week' else '月度分析会'} {period.code}")
+        return ctx
+
+    def get(self, request, *args, **kwargs):
+        from org.kit.tables import export_first, tables_workbook
+
+        ctx = self.get_context_data(**kwargs)
+        if request.GET.get("download") == "xlsx":
+            return tables_workbook(f"meeting-{ctx['kind']}-{ctx['period'].code}", ctx["title"], ctx["tables"])
+        return export_first(*ctx["tables"]) or self.render_to_response(ctx)

@@ -132,6 +132,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Uploaded evidence and training files (org.uploads): size limits per kind, in MB.
+UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", default=20)
+UPLOAD_VIDEO_MAX_MB = env.int("UPLOAD_VIDEO_MAX_MB", default=200)
 
 # Sessions end after 30 minutes idle (IdleSessionTimeoutMiddleware) and 12 hours in all.
 SESSION_COOKIE_AGE = 12 * 3600

@@ -298,23 +298,40 @@ class Table:
             return None
         from openpyxl import Workbook
 
+        wb = Workbook(write_only=True)
+        self.write_sheet(wb)
+        return _xlsx_response(wb, self.key, self.title or self.key)
+
+    def write_sheet(self, wb, title: str | None = None) -> None:
+        """This table, every row, as a sheet of `wb` (a write-only openpyxl Workbook)."""
         from ..xlsx import header_row, safe_cell
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet((self.title or "导出")[:31])
+        ws = wb.create_sheet((title or self.title or "导出")[:31])
         ws.freeze_panes = "A2"
         columns = [c for c in self.columns if c.html is None]
         ws.append(header_row(ws, [c.header for c in columns]))
         rows = self._rows[:MAX_EXPORT_ROWS] if isinstance(self._rows, QuerySet) else self._rows[:MAX_EXPORT_ROWS]
         for r in rows:
             ws.append([safe_cell(c.export_value(r), sheet=ws, number_format=c.export_format) for c in columns])
-        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        wb.save(response)
-        from urllib.parse import quote
 
-        name = f"{self.title or self.key}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename=\"{self.key}.xlsx\"; filename*=UTF-8''{quote(name)}"
-        return response
+
+def _xlsx_response(wb, key: str, title: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    wb.save(response)
+    response["Content-Disposition"] = f"attachment; filename=\"{key}.xlsx\"; filename*=UTF-8''{quote(title + '.xlsx')}"
+    return response
+
+
+def tables_workbook(key: str, title: str, tables: list[Table]) -> HttpResponse:
+    """One .xlsx holding several tables of a page, a sheet each (a meeting pack's download)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for t in tables:
+        t.write_sheet(wb)
+    return _xlsx_response(wb, key, title)
 
 
 def _sortable(value):

@@ -33,7 +33,7 @@ NO_OBJECT = {
     "api-referral-applications", "api-referral-disputes", "dashboard", "dashboard-funnel", "dashboard-behind",
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
     "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards", "api-me-scorecard",
-    "lists", "my-list", "api-me-list-customers",
+    "lists", "my-list", "api-me-list-customers", "meetings", "checklists",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
@@ -63,12 +63,15 @@ OBJECT = {
     "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
     "contest": lambda o: (f"/targets/contests/{o['far_contest'].pk}/", "manager"),
     "list": lambda o: (f"/referrals/lists/{o['far_list'].code}/", "manager"),
+    "checklist": lambda o: (f"/targets/checklists/{o['far_task'].pk}/", "manager"),
+    "checklist-item": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/", "manager"),
+    "checklist-evidence": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/evidence", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
     "/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3", "/targets/grid/?inst=OUT4",
-    "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
+    "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
 ]
 
 
@@ -102,6 +105,18 @@ def _far_contest(t, far):
     )
 
 
+def _far_task(t):
+    """A checklist task BR2 issued to its own outlet, done with a file."""
+    from django.core.files.base import ContentFile
+
+    from targets.models import ChecklistItem, ChecklistTask
+
+    task = ChecklistTask.objects.create(title="吉林分行检查", evidence="file", due_on=clock.today(), issuer=t["BR2"], issued_at=clock.now())
+    item = ChecklistItem.objects.create(task=task, institution=t["OUT4"], status="done", evidence_name="a.pdf")
+    item.evidence_file.save("checklists/far.pdf", ContentFile(b"%PDF-1.4 far"), save=True)
+    return task
+
+
 def _far_list(t, far):
     """A stock-customer list whose customers are all at BR2's outlet."""
     from referrals.models import CustomerList, ListedCustomer
@@ -132,6 +147,7 @@ def objects():
         "far_circular": reporting_services.circular_build(period=reporting_services.Period.parse("2024-W45"), scope=t["BR2"]),
         "far_contest": _far_contest(t, far),
         "far_list": _far_list(t, far),
+        "far_task": _far_task(t),
         "manager": user_for(StaffFactory(employee_no="BM777", institution=t["BR1"]), scope=t["BR1"]),
         "staff": user_for(near_staff),
     }

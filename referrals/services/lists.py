@@ -62,14 +62,14 @@ def list_split(*, by, customer_list: CustomerList, outlet: Institution, staff: l
     for person in staff:
         if person.institution_id != outlet.pk or not (person.active_to is None or person.active_to >= today):
             raise ApplicationError(f"{person.name}（{person.employee_no}）不是本网点在岗员工，不能分配")
-    customers = list(
-        ListedCustomer.objects.select_for_update().filter(customer_list=customer_list, outlet=outlet)
-        .annotate(n_contacts=Count("contacts")).order_by("customer_no")
-    )
+    # Lock the outlet's customers (PostgreSQL takes no FOR UPDATE with GROUP BY: who has been
+    # contacted is a second query).
+    customers = list(ListedCustomer.objects.select_for_update().filter(customer_list=customer_list, outlet=outlet).order_by("customer_no"))
     if not customers:
         raise ApplicationError(f"名单中没有{outlet.name}的客户")
-    kept = [c for c in customers if c.n_contacts and c.assignee_id]
-    free = [c for c in customers if not (c.n_contacts and c.assignee_id)]
+    contacted = set(ListContact.objects.filter(customer__in=[c.pk for c in customers]).values_list("customer_id", flat=True).distinct())
+    kept = [c for c in customers if c.pk in contacted and c.assignee_id]
+    free = [c for c in customers if not (c.pk in contacted and c.assignee_id)]
     ids = [p.pk for p in staff]
     held = dict.fromkeys(ids, 0)
     for c in kept:

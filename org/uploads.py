@@ -1,0 +1,84 @@
+"""Files people upload (evidence of checklist tasks, training materials, branch training
+evidence): one home for what is accepted and how it is stored and served.
+
+- `accept(file, kinds=…)`: the extension must be one of the kinds' and the first bytes must match
+  it (a renamed .exe is refused), the size within the kind's limit (`UPLOAD_MAX_MB`, video
+  `UPLOAD_VIDEO_MAX_MB`); Chinese messages; nothing is stored before it passes.
+- `store(field, file, prefix=…)`: saved through Django's storage API (the local media folder by
+  default; any S3-compatible store by setting `STORAGES["default"]`) under a random name — the
+  person's file name is kept only as the download name.
+- `serve(field, name)`: an attachment response; views call it only after their own permission
+  check (the files are never under a public URL).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.http import FileResponse
+
+from .errors import ApplicationError
+
+KINDS = {
+    "photo": {".jpg", ".jpeg", ".png", ".webp"},
+    "pdf": {".pdf"},
+    "document": {".pdf", ".xlsx", ".docx", ".pptx", ".jpg", ".jpeg", ".png"},
+    "video": {".mp4"},
+}
+KIND_LABELS = {"photo": "照片", "pdf": "PDF", "document": "文件", "video": "视频"}
+
+
+def _magic_ok(ext: str, head: bytes) -> bool:
+    if ext == ".pdf":
+        return head.startswith(b"%PDF")
+    if ext == ".png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if ext in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if ext == ".webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if ext in (".xlsx", ".docx", ".pptx"):
+        return head.startswith(b"PK\x03\x04")
+    if ext == ".mp4":
+        return head[4:8] == b"ftyp"
+    return False
+
+
+def limit_mb(kind: str) -> int:
+    return settings.UPLOAD_VIDEO_MAX_MB if kind == "video" else settings.UPLOAD_MAX_MB
+
+
+def accept(file, *, kinds: tuple[str, ...], label: str = "文件") -> str:
+    """Check an uploaded file; returns its kind. ApplicationError with a Chinese reason otherwise."""
+    if file is None:
+        raise ApplicationError(f"请上传{label}")
+    ext = PurePath(getattr(file, "name", "") or "").suffix.lower()
+    kind = next((k for k in kinds if ext in KINDS[k]), None)
+    if kind is None:
+        allowed = "、".join(sorted({e for k in kinds for e in KINDS[k]}))
+        raise ApplicationError(f"{label}类型“{ext or '无扩展名'}”不支持，可上传：{allowed}")
+    size = getattr(file, "size", 0) or 0
+    if size > limit_mb(kind) * 1024 * 1024:
+        raise ApplicationError(f"{label}过大（{size / 1024 / 1024:.1f} MB），{KIND_LABELS[kind]}最大 {limit_mb(kind)} MB")
+    if size == 0:
+        raise ApplicationError(f"{label}是空文件")
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    if not _magic_ok(ext, head):
+        raise ApplicationError(f"{label}的内容与扩展名“{ext}”不符，请上传真实的{KIND_LABELS[kind]}")
+    return kind
+
+
+def store(field, file, *, prefix: str) -> None:
+    """Save `file` into the model's FileField `field` under a random name (not saving the model)."""
+    ext = PurePath(file.name).suffix.lower()
+    field.save(f"{prefix}/{uuid.uuid4().hex}{ext}", file, save=False)
+
+
+def serve(field, download_name: str) -> FileResponse:
+    response = FileResponse(field.open("rb"), as_attachment=True, filename=download_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
