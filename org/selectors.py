@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models.expressions import ExpressionWrapper
+from django.db.models.functions import StrIndex, Substr
 
 from .models import CalendarDay, Institution, InstitutionKind, Staff, StaffAssignment
 from .scoping import scope_filter, user_staff
@@ -154,3 +156,14 @@ def institution_label(inst: Institution | None) -> str:
     if inst.parent_id and (inst.kind == InstitutionKind.DEPARTMENT or inst.name in ambiguous_institution_names()):
         return f"{inst.parent.name}·{inst.name}"
     return inst.name
+
+
+def child_path(path_field: str, scope_path: str):
+    """Expression: the path of the child of the scope node under which `path_field` lies.
+
+    `/HO/BR1/SB1/OUT1/` under scope `/HO/` gives `/HO/BR1/`; a row on the scope node itself gives
+    the scope's own path (StrIndex finds no "/" in the empty rest, so the prefix is the scope)."""
+    n = len(scope_path)
+    rest = Substr(path_field, n + 1)
+    length = ExpressionWrapper(Value(n) + StrIndex(rest, Value("/")), output_field=IntegerField())
+    return Substr(path_field, 1, length)

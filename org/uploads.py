@@ -78,7 +78,8 @@ def store(field, file, *, prefix: str) -> None:
     field.save(f"{prefix}/{uuid.uuid4().hex}{ext}", file, save=False)
 
 
-def serve(field, download_name: str) -> FileResponse:
-    response = FileResponse(field.open("rb"), as_attachment=True, filename=download_name)
+def serve(field, download_name: str, *, inline: bool = False) -> FileResponse:
+    """The file as a download, or `inline` (a training video or PDF shown in its page)."""
+    response = FileResponse(field.open("rb"), as_attachment=not inline, filename=download_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

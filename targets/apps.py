@@ -16,6 +16,7 @@ class TargetsConfig(AppConfig):
         navigation.register(label=_("考核"), url_name="targets:scorecards", audience="manager", order=33)
         navigation.register(label=_("例会材料"), url_name="targets:meetings", audience="manager", order=34)
         navigation.register(label=_("督导清单"), url_name="targets:checklists", audience="manager", order=35)
+        navigation.register(label=_("营销工具与培训"), url_name="targets:training", audience="all", order=36)
 
         # The PK赛 sheet of every circular (the frozen results of the period's contests).
         from org import circular_sheets

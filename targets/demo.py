@@ -21,6 +21,7 @@ APPS, AMOUNT = "referral.applications", "referral.disbursed_amount"
 def register() -> None:
     demo.register("targets", seed_targets, order=40)  # after the programmes' facts, before reporting (90)
     demo.register("checklists", seed_checklists, order=41)
+    demo.register("training", seed_training, order=42)
 
 
 def seed_targets(*, size: str, rng: random.Random, ctx) -> str | None:
@@ -169,3 +170,57 @@ def seed_checklists(*, size: str, rng: random.Random, ctx) -> str | None:
                                          due_on=today + dt.timedelta(days=5), issuer=branch, issued_by=bm, issued_at=now)
     ChecklistItem.objects.bulk_create([ChecklistItem(task=later, institution=o) for o in outlets])
     return f"督导清单 2 项，{len(outlets)} 个网点（其中逾期、退回、已办结都有） (checklists)"
+
+
+def seed_training(*, size: str, rng: random.Random, ctx) -> str | None:
+    """A product card and a training material with its exam, published by head office; some of
+    the first branch's staff have read it and passed or failed (the `training` step). Idempotent."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    from org import clock
+    from org.models import Staff
+
+    from .models import ExamAttempt, MaterialRead, ProductCard
+    from .training import card_publish, material_publish, parse_questions
+
+    if ProductCard.objects.filter(code="CARD-XFD").exists():
+        return None
+    ho = _head_office_user()
+    if ho is None:
+        return None
+    card_publish(by=ho, code="CARD-XFD", title="信用消费贷 · 营销小卡片", product="信用消费贷",
+                 highlights="纯信用、线上申请，最快当天放款；年化利率低至 3.2%；随借随还，按日计息。",
+                 target_customers="代发工资客户、按揭客户、公积金缴存客户、存量优质贷款结清客户。",
+                 pitch="您好，看到您在我行代发工资，您可以直接在手机银行申请信用消费贷，额度最高 30 万，当天就能到账……",
+                 objections="问：利率高吗？\n答：年化低至 3.2%，按日计息，不用不计息。\n问：会影响征信吗？\n答：正常按时还款只会积累良好信用记录。")
+    page = Image.new("RGB", (1240, 1754), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([80, 80, 1160, 260], fill=(183, 28, 28))
+    for i, line in enumerate(["Consumer loan - product training (demo)", "1. Product: unsecured, online, same-day", "2. Who to offer it to",
+                              "3. Pitch and objections", "End of material"]):
+        draw.text((100, 320 + 120 * i), line, fill="black")
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF")
+    material = material_publish(by=ho, code="TRAIN-XFD", title="信用消费贷产品培训", kind="pdf", file=SimpleUploadedFile("信用消费贷产品培训.pdf", buffer.getvalue()),
+                                positions=["lobby_manager", "market_manager", "community_manager", "wealth_manager", "loan_officer"], pass_mark=80,
+                                questions=parse_questions("信用消费贷最快多久放款？ | 当天; 一周; 一个月 | A\n"
+                                                          "哪些客户适合推荐？ | 代发工资客户; 按揭客户; 无收入人员 | AB\n"
+                                                          "信用消费贷如何计息？ | 按日计息; 按年一次性收取 | A"))
+    questions = list(material.questions.order_by("number"))
+    right = {q.pk: q.answer for q in questions}
+    people = list(Staff.objects.filter(positions__regex=r";(lobby_manager|market_manager|community_manager|wealth_manager|loan_officer);",
+                                       active_to__isnull=True).order_by("employee_no")[: 40 if size == "small" else 2000])
+    reads, attempts = [], []
+    for s in people:
+        if rng.random() < 0.7:
+            reads.append(MaterialRead(material=material, staff=s, completed_at=clock.now()))
+            good = rng.random() < 0.75
+            answers = right if good else {q.pk: [len(q.options) - 1] for q in questions}
+            score = 100 if good else 0
+            attempts.append(ExamAttempt(material=material, staff=s, at=clock.now(), score=score, passed=good, answers={str(k): v for k, v in answers.items()}))
+    MaterialRead.objects.bulk_create(reads)
+    ExamAttempt.objects.bulk_create(attempts)
+    return f"1 张小卡片、1 份培训资料（3 道测试题），{len(reads)} 人学完、{sum(a.passed for a in attempts)} 人通关 (card, material, exam)"

@@ -303,3 +303,116 @@ class ChecklistItem(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "督导任务（机构）"
         constraints = [models.UniqueConstraint(fields=["task", "institution"], name="checklist_item_unique")]
+
+
+# --- Product cards, training materials, exams (营销小卡片、培训、通关测试) ----------------------------
+
+
+class ProductCard(models.Model):
+    """A product card published by head office; a change is a new version of the same code."""
+
+    code = models.CharField("卡片编号", max_length=32)
+    version = models.PositiveIntegerField("版本", default=1)
+    title = models.CharField("标题", max_length=100)
+    product = models.CharField("产品", max_length=100)
+    highlights = models.TextField("产品亮点")
+    target_customers = models.TextField("目标客户")
+    pitch = models.TextField("营销话术")
+    objections = models.TextField("异议应答", blank=True)
+    positions = models.CharField("适用岗位", max_length=300, blank=True, default="")  # ";a;b;" or "" for everyone
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "营销小卡片"
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="card_code_version")]
+
+
+class MaterialKind(models.TextChoices):
+    VIDEO = "video", "视频"
+    PDF = "pdf", "PDF"
+    IMAGE = "image", "图片"
+
+
+class Material(models.Model):
+    """A training material (one file), versioned like cards, with its exam and pass mark."""
+
+    code = models.CharField("资料编号", max_length=32)
+    version = models.PositiveIntegerField("版本", default=1)
+    title = models.CharField("标题", max_length=100)
+    kind = models.CharField("类型", max_length=8, choices=MaterialKind.choices)
+    file = models.FileField(upload_to="training/", max_length=255)
+    file_name = models.CharField(max_length=200)
+    positions = models.CharField("适用岗位", max_length=300, blank=True, default="")
+    pass_mark = models.PositiveSmallIntegerField("及格分", default=80)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "培训资料"
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="material_code_version")]
+
+
+class Question(models.Model):
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField("题号")
+    text = models.CharField("题目", max_length=500)
+    options = models.JSONField("选项")  # ["…", "…"]
+    answer = models.JSONField("答案")  # sorted option indexes; more than one: a multiple-choice question
+
+    class Meta:
+        ordering = ["material", "number"]
+
+    @property
+    def multiple(self) -> bool:
+        return len(self.answer) > 1
+
+
+class MaterialRead(models.Model):
+    """A person opened a material to its end (the video ended, the last page was reached)."""
+
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="reads")
+    staff = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["material", "staff"], name="material_read_once")]
+
+
+class ExamAttempt(models.Model):
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="attempts")
+    staff = models.ForeignKey("org.Staff", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    score = models.PositiveSmallIntegerField("得分")
+    passed = models.BooleanField("通过")
+    answers = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["material", "staff"], name="exam_material_staff_idx")]
+
+
+class TrainingSession(models.Model):
+    """A branch's own training session, with its evidence and attendance list; head office
+    spot-checks it and comments."""
+
+    institution = models.ForeignKey("org.Institution", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("培训主题", max_length=200)
+    held_on = models.DateField("培训日期")
+    attendees = models.PositiveIntegerField("参训人数")
+    evidence = models.FileField("现场照片/视频", upload_to="training/sessions/", max_length=255)
+    evidence_name = models.CharField(max_length=200)
+    attendance = models.FileField("签到表", upload_to="training/sessions/", max_length=255)
+    attendance_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+    check_ok = models.BooleanField("抽查结论", null=True)
+    check_comment = models.TextField("抽查意见", blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path_field = "institution__path"
+    scope_staff_field = None
+
+    class Meta:
+        verbose_name = verbose_name_plural = "分行培训记录"
+        ordering = ["-held_on"]

@@ -33,7 +33,7 @@ NO_OBJECT = {
     "api-referral-applications", "api-referral-disputes", "dashboard", "dashboard-funnel", "dashboard-behind",
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
     "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards", "api-me-scorecard",
-    "lists", "my-list", "api-me-list-customers", "meetings", "checklists",
+    "lists", "my-list", "api-me-list-customers", "meetings", "checklists", "training", "coverage", "sessions", "api-me-cards", "api-me-materials",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
@@ -63,6 +63,12 @@ OBJECT = {
     "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
     "contest": lambda o: (f"/targets/contests/{o['far_contest'].pk}/", "manager"),
     "list": lambda o: (f"/referrals/lists/{o['far_list'].code}/", "manager"),
+    "session-file": lambda o: (f"/targets/training/sessions/{o['far_session'].pk}/evidence", "manager"),
+    "card": lambda o: (f"/targets/training/cards/{o['far_card'].pk}/", "staff"),
+    "material": lambda o: (f"/targets/training/materials/{o['far_material'].pk}/", "staff"),
+    "material-file": lambda o: (f"/targets/training/materials/{o['far_material'].pk}/file", "staff"),
+    "api-me-material-complete": lambda o: (f"/api/v1/me/materials/{o['far_material'].pk}/complete", "staff"),
+    "api-me-material-exam": lambda o: (f"/api/v1/me/materials/{o['far_material'].pk}/exam", "staff"),
     "checklist": lambda o: (f"/targets/checklists/{o['far_task'].pk}/", "manager"),
     "checklist-item": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/", "manager"),
     "checklist-evidence": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/evidence", "manager"),
@@ -71,7 +77,7 @@ OBJECT = {
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
     "/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3", "/targets/grid/?inst=OUT4",
-    "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
+    "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
 ]
 
 
@@ -103,6 +109,24 @@ def _far_contest(t, far):
         by=organiser, name="吉林分行内部赛", metric="referral.applications", period=reporting_services.Period.parse("2024-11"),
         kind="person", entrants=[("甲", [far], []), ("乙", [StaffFactory(employee_no="E002", institution=t["OUT4"])], [])],
     )
+
+
+def _far_training(t):
+    """A card and a material meant only for loan officers (the near staff member is a wealth
+    manager), and a session of BR2."""
+    from django.core.files.base import ContentFile
+
+    from targets.models import Material, ProductCard, TrainingSession
+
+    card = ProductCard.objects.create(code="C-LO", title="经营贷", product="经营贷", highlights="x", target_customers="x", pitch="x",
+                                      positions=";loan_officer;", published_at=clock.now())
+    material = Material(code="M-LO", title="经营贷培训", kind="pdf", file_name="m.pdf", positions=";loan_officer;", published_at=clock.now())
+    material.file.save("training/far.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    session = TrainingSession(institution=t["BR2"], title="吉林培训", held_on=clock.today(), attendees=3, evidence_name="e.pdf",
+                              attendance_name="a.pdf", uploaded_at=clock.now())
+    session.evidence.save("training/sessions/e.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    session.attendance.save("training/sessions/a.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return {"far_card": card, "far_material": material, "far_session": session}
 
 
 def _far_task(t):
@@ -148,6 +172,7 @@ def objects():
         "far_contest": _far_contest(t, far),
         "far_list": _far_list(t, far),
         "far_task": _far_task(t),
+        **_far_training(t),
         "manager": user_for(StaffFactory(employee_no="BM777", institution=t["BR1"]), scope=t["BR1"]),
         "staff": user_for(near_staff),
     }

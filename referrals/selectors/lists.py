@@ -15,9 +15,9 @@ from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet,
 
 from org.models import Institution
 from org.scoping import scope_filter, user_scope_path
+from org.selectors import child_path
 
 from ..models import INTERESTED_OUTCOMES, Application, CustomerList, ListContact, ListedCustomer, ListResult, counted_q
-from .reporting import child_path
 
 STAGES = ("customers", "contacted", "interested", "applied", "approved", "disbursed")
 STAGE_LABELS = {"customers": "名单客户", "contacted": "已联系", "interested": "有意向", "applied": "已进件", "approved": "已审批", "disbursed": "已放款"}

@@ -33,14 +33,14 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.expressions import ExpressionWrapper, Window
-from django.db.models.functions import Coalesce, Rank, StrIndex, Substr
+from django.db.models.expressions import Window
+from django.db.models.functions import Coalesce, Rank
 
 from org import clock
 from org.models import Institution, Staff
 from org.periods import Period
 from org.progress import Attainment, time_progress
-from org.selectors import branch_of
+from org.selectors import branch_of, child_path
 
 from ..models import (
     Application,
@@ -72,17 +72,6 @@ def within(field_name: str, period: Period, prefix: str = "") -> Q:
 def approved_within(period: Period, prefix: str = "") -> Q:
     """Approved in the period; a loan disbursed with no approval event was approved when disbursed."""
     return within("approved_at", period, prefix) | (Q(**{f"{prefix}approved_at__isnull": True}) & within("disbursed_at", period, prefix))
-
-
-def child_path(path_field: str, scope_path: str):
-    """Expression: the path of the child of the scope node under which `path_field` lies.
-
-    `/HO/BR1/SB1/OUT1/` under scope `/HO/` gives `/HO/BR1/`; a row on the scope node itself gives
-    the scope's own path (StrIndex finds no "/" in the empty rest, so the prefix is the scope)."""
-    n = len(scope_path)
-    rest = Substr(path_field, n + 1)
-    length = ExpressionWrapper(Value(n) + StrIndex(rest, Value("/")), output_field=IntegerField())
-    return Substr(path_field, 1, length)
 
 
 def referral_rule_for(*, period: Period) -> ReferralRule | None:

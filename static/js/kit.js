@@ -131,3 +131,25 @@
   }
   form.addEventListener("input", update);
 })();
+
+/* A training material: 我已学完 waits until the video has ended or the end of the page has been
+ * seen (without JavaScript the button is simply there). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-complete-form]");
+  if (!form) return;
+  var button = form.querySelector("button");
+  var video = document.querySelector("[data-material-video]");
+  var end = document.querySelector("[data-material-end]");
+  button.disabled = true;
+  function ready() { button.disabled = false; }
+  if (video) {
+    video.addEventListener("ended", ready);
+  } else if (end && "IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries, observer) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { ready(); observer.disconnect(); }
+    }).observe(end);
+  } else {
+    ready();
+  }
+})();
