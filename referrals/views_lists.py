@@ -152,7 +152,6 @@ class ListDetailView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=[m for msgs in (exc.fields or {}).values() for m in msgs] or [exc.message], posted=p), status=400)
         return HttpResponseRedirect(request.get_full_path())
 
@@ -221,7 +220,6 @@ class MyListView(ScopedPageMixin, TemplateView):
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=[m for msgs in (exc.fields or {}).values() for m in msgs] or [exc.message], posted=p), status=400)
         messages.success(request, f"已记录对 {pii.mask_name(customer.name)} 的联系：{ContactOutcome(p['outcome']).label}")
         return HttpResponseRedirect(reverse("referrals:my-list"))

@@ -347,7 +347,6 @@ class ContestListView(ManagerPageMixin, TemplateView):
             if exc.code == "not_found":
                 raise Http404 from exc
             problems = [m for msgs in (exc.fields or {}).values() for m in msgs] or [exc.message]
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=problems, posted=p), status=400)
         messages.success(request, f"已创建竞赛「{contest.name}」")
         return HttpResponseRedirect(f"{request.path}{contest.pk}/")

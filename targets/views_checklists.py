@@ -108,7 +108,6 @@ class ChecklistsView(ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=_errors(exc), posted=p), status=400)
         messages.success(request, f"已向 {task.items.count()} 个机构下发督导任务「{task.title}」")
         return HttpResponseRedirect(reverse("targets:checklist", args=[task.pk]))
@@ -162,7 +161,6 @@ class ChecklistItemView(ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=_errors(exc), posted=p), status=400)
         return HttpResponseRedirect(request.path)
 

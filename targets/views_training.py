@@ -103,7 +103,6 @@ class TrainingView(ScopedPageMixin, TemplateView):
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=_errors(exc), posted=p, form=p.get("form", "")), status=400)
         return HttpResponseRedirect(request.path)
 
@@ -149,7 +148,6 @@ class MaterialView(ScopedPageMixin, TemplateView):
         try:
             attempt = exam_submit(staff=staff, material=material, answers=answers)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=_errors(exc)), status=400)
         return self.render_to_response(self.get_context_data(result=attempt))
 
@@ -220,7 +218,6 @@ class SessionsView(ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
-            messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(errors=_errors(exc), posted=p), status=400)
         return HttpResponseRedirect(request.path)
 

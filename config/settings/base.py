@@ -136,6 +136,33 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", default=20)
 UPLOAD_VIDEO_MAX_MB = env.int("UPLOAD_VIDEO_MAX_MB", default=200)
 
+
+def s3_storage(bucket: str) -> dict:
+    """Uploaded files on an S3-compatible store (MinIO, Ceph RGW, a cloud bucket), private: every
+    download goes through the product's own permission check (org.uploads.serve), never a public URL."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("S3_REGION_NAME", default="") or None,
+            "location": env.str("S3_LOCATION", default=""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+        },
+    }
+
+
+# Uploaded files: the local media folder by default, an S3-compatible bucket when S3_BUCKET_NAME is set.
+S3_BUCKET_NAME = env.str("S3_BUCKET_NAME", default="")
+STORAGES = {
+    "default": s3_storage(S3_BUCKET_NAME) if S3_BUCKET_NAME else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # Sessions end after 30 minutes idle (IdleSessionTimeoutMiddleware) and 12 hours in all.
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_IDLE_TIMEOUT = 30 * 60
