@@ -94,6 +94,8 @@ def test_a_task_issued_on_a_laptop_is_closed_with_a_photo_from_a_phone(browser, 
     page.goto(live_server.url + f"/targets/checklists/{item.task_id}/")
     expect(page.locator("main")).to_contain_text("已完成 1/1")
     page.screenshot(path=str(SHOTS / "checklist-issuer.png"), full_page=True)
+    page.context.close()
+    mobile.context.close()
 
 
 def test_a_lobby_manager_reads_to_the_end_and_passes_the_exam_on_a_phone(browser, live_server, bank, tmp_path):
@@ -136,3 +138,5 @@ def test_a_lobby_manager_reads_to_the_end_and_passes_the_exam_on_a_phone(browser
     expect(mobile.get_by_test_id("result")).to_contain_text("通关：100 分")
     mobile.screenshot(path=str(SHOTS / "training-exam-phone.png"), full_page=True)
     assert sorted(ExamAttempt.objects.values_list("score", flat=True)) == [0, 100]
+    page.context.close()
+    mobile.context.close()
