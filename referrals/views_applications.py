@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -123,14 +124,14 @@ class ApplicationReviewView(ManagerPageMixin, View):
         application = get_object_or_404(applications_in_scope(user=request.user), application_id=application_id)
         decision = request.POST.get("decision", "")
         if decision not in (FlagStatus.CLEARED, FlagStatus.CONFIRMED):
-            messages.error(request, "请选择核查结论：放行或确认违规")
+            messages.error(request, _("请选择核查结论：放行或确认违规"))
         else:
             try:
                 application_flag_review(application=application, by=request.user, decision=decision, note=request.POST.get("note", ""))
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"进件 {application.application_id} 已{'放行' if decision == 'cleared' else '确认违规'}")
+                messages.success(request, (_("进件 %(id)s 已放行") if decision == "cleared" else _("进件 %(id)s 已确认违规")) % {"id": application.application_id})
         return HttpResponseRedirect(reverse("referrals:applications") + "?" + request.POST.get("back", ""))
 
 
@@ -190,7 +191,7 @@ class DisputeResolveView(ManagerPageMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "申诉已处理：" + ("成立，归属已改判给申诉人" if upheld else "驳回"))
+            messages.success(request, _("申诉已处理：成立，归属已改判给申诉人") if upheld else _("申诉已处理：驳回"))
         return HttpResponseRedirect(reverse("referrals:disputes"))
 
 
@@ -229,8 +230,8 @@ class PayoutListView(ManagerPageMixin, TemplateView):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                state = "已确认发放，未重新生成" if sheet.paid_at else "已生成"
-                messages.success(request, f"{sheet.branch.name} {sheet.month} 发放表{state}，合计 {sheet.total:,.2f} 元")
+                done = _("%(branch)s %(month)s 发放表已确认发放，未重新生成，合计 %(total)s 元") if sheet.paid_at else _("%(branch)s %(month)s 发放表已生成，合计 %(total)s 元")
+                messages.success(request, done % {"branch": sheet.branch.name, "month": sheet.month, "total": f"{sheet.total:,.2f}"})
                 return HttpResponseRedirect(reverse("referrals:payouts"))
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -252,5 +253,5 @@ class PayoutConfirmView(ManagerPageMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"{sheet.branch.name} {sheet.month} 发放表已确认发放")
+            messages.success(request, _("%(branch)s %(month)s 发放表已确认发放") % {"branch": sheet.branch.name, "month": sheet.month})
         return HttpResponseRedirect(reverse("referrals:payouts"))

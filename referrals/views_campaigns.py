@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from org import clock
@@ -128,7 +129,7 @@ class CampaignCreateView(HeadOfficeMixin, FormView):
         except ApplicationError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, f"已创建活动“{campaign.name}”")
+        messages.success(self.request, _("已创建活动“%(name)s”") % {"name": campaign.name})
         return HttpResponseRedirect(reverse("referrals:campaign-detail", args=[campaign.pk]))
 
 
@@ -169,7 +170,7 @@ class CampaignUpdateView(HeadOfficeMixin, FormView):
         except ApplicationError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, "活动已保存")
+        messages.success(self.request, _("活动已保存"))
         return HttpResponseRedirect(reverse("referrals:campaign-detail", args=[self.campaign.pk]))
 
 
@@ -207,7 +208,7 @@ class IncentiveCreateView(HeadOfficeMixin, FormView):
         except ApplicationError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, f"已新增激励规则 v{rule.version}，{rule.effective_from:%Y-%m-%d} 起生效")
+        messages.success(self.request, _("已新增激励规则 v%(version)s，%(date)s 起生效") % {"version": rule.version, "date": f"{rule.effective_from:%Y-%m-%d}"})
         return HttpResponseRedirect(reverse("referrals:campaign-detail", args=[self.campaign.pk]))
 
 
@@ -331,7 +332,7 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
                 errors = exc.fields or {"": [exc.message]}
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"已保存 {week.code} 的周目标（{n} 个机构有变更）")
+                messages.success(request, _("已保存 %(week)s 的周目标（%(n)s 个机构有变更）") % {"week": week.code, "n": n})
                 return HttpResponseRedirect(back)
         for problems in errors.values():
             for problem in problems:
@@ -363,7 +364,7 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已设置{target.name}的包保责任人" if staff else f"已取消{target.name}的包保责任人")
+            messages.success(request, (_("已设置%(name)s的包保责任人") if staff else _("已取消%(name)s的包保责任人")) % {"name": target.name})
         return HttpResponseRedirect(back)
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from org import clock, pii
@@ -139,14 +140,14 @@ class ListDetailView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             if p.get("action") == "edit":
                 customer_list_update(by=request.user, customer_list=lst, name=p.get("name", ""),
                                      start_date=_date(p.get("start_date"), "开始日期"), end_date=_date(p.get("end_date"), "结束日期"))
-                messages.success(request, "已保存名单的名称和期间")
+                messages.success(request, _("已保存名单的名称和期间"))
             else:
                 chosen = [object_for(Staff.objects.filter(institution=node), "员工", pk=_int(v, "员工")) for v in p.getlist("staff")]
                 counts = None
                 if p.get("mode") == "manual":
                     counts = {s.pk: _int(p.get(f"count_{s.pk}") or "0", f"{s.name}的户数") for s in chosen}
                 held = list_split(by=request.user, customer_list=lst, outlet=node, staff=chosen, counts=counts)
-                messages.success(request, "已分配：" + "，".join(f"{s.name} {held.get(s.pk, 0)} 户" for s in chosen))
+                messages.success(request, _("已分配：%(parts)s") % {"parts": "，".join(_("%(name)s %(n)s 户") % {"name": s.name, "n": held.get(s.pk, 0)} for s in chosen)})
         except NotInScope:
             raise
         except ApplicationError as exc:
@@ -221,7 +222,7 @@ class MyListView(ScopedPageMixin, TemplateView):
             if exc.code == "not_found":
                 raise NotInScope() from exc
             return self.render_to_response(self.get_context_data(errors=[m for msgs in (exc.fields or {}).values() for m in msgs] or [exc.message], posted=p), status=400)
-        messages.success(request, f"已记录对 {pii.mask_name(customer.name)} 的联系：{ContactOutcome(p['outcome']).label}")
+        messages.success(request, _("已记录对 %(name)s 的联系：%(outcome)s") % {"name": pii.mask_name(customer.name), "outcome": ContactOutcome(p["outcome"]).label})
         return HttpResponseRedirect(reverse("referrals:my-list"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from org import clock
@@ -86,13 +87,13 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
                 if moving is None:
                     raise Http404
                 target_move(target=moving, by=request.user)
-                messages.success(request, f"已将 {moving.staff.name} 的目标转至 {moving.staff.institution.name}")
+                messages.success(request, _("已将 %(name)s 的目标转至 %(inst)s") % {"name": moving.staff.name, "inst": moving.staff.institution.name})
                 return HttpResponseRedirect(back)
             if action == "distribution":
                 from .services import monthly_distribution_set
 
                 monthly_distribution_set(metric=code, year=year, percentages=[request.POST.get(f"m{i}", "") for i in range(1, 13)], by=request.user)
-                messages.success(request, f"已保存 {year} 年「{grid.metric.name}」的月度分解比例")
+                messages.success(request, _("已保存 %(year)s 年「%(metric)s」的月度分解比例") % {"year": year, "metric": grid.metric.name})
                 return HttpResponseRedirect(back)
             if action == "upload":
                 upload = request.FILES.get("file")
@@ -107,7 +108,7 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             messages.error(request, exc.message)
             return HttpResponseRedirect(back)
         if errors:
-            messages.error(request, f"有 {len(errors)} 行错误，未保存任何目标。请修正后重新提交。")
+            messages.error(request, _("有 %(n)s 行错误，未保存任何目标。请修正后重新提交。") % {"n": len(errors)})
             return self.render_to_response(self.context(grid, errors=errors), status=400)
         institutions = {k: v for k, v in values.items() if isinstance(k, Institution)}
         staff = {k: v for k, v in values.items() if isinstance(k, Staff)}
@@ -122,7 +123,7 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         note = ""
         if after.difference is not None and after.difference != 0:
             note = f"；与上级目标相差 {display(after.metric, after.difference)}{after.metric.unit}"
-        messages.success(request, f"已保存 {changed} 项目标{note}")
+        messages.success(request, _("已保存 %(n)s 项目标%(note)s") % {"n": changed, "note": note})
         return HttpResponseRedirect(back)
 
     def _split(self, grid, back):
@@ -133,7 +134,7 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             kwargs = {"staff": r.obj} if grid.of_people else {"institution": r.obj}
             target_split_periods(metric=grid.metric.code, year=grid.year, by=self.request.user, into="month", **kwargs)
             done += 1
-        messages.success(self.request, f"已按月度分解比例将 {done} 项年度目标拆分到各月（各月之和等于全年）")
+        messages.success(self.request, _("已按月度分解比例将 %(n)s 项年度目标拆分到各月（各月之和等于全年）") % {"n": done})
         return HttpResponseRedirect(back)
 
 
@@ -228,7 +229,7 @@ class LaggardActionsView(ManagerPageMixin, TemplateView):
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "已记录跟进结果")
+                messages.success(request, _("已记录跟进结果"))
             return HttpResponseRedirect(request.path)
         staff, institution = self.subject()
 
@@ -254,7 +255,7 @@ class LaggardActionsView(ManagerPageMixin, TemplateView):
             messages.error(request, exc.message)
             ctx = self.get_context_data(form_errors=exc.fields or {}, posted=request.POST)
             return self.render_to_response(ctx, status=400)
-        messages.success(request, "已记录" + ("，跟进日期到期前请完成跟进" if request.POST.get("follow_up_on") else ""))
+        messages.success(request, _("已记录，跟进日期到期前请完成跟进") if request.POST.get("follow_up_on") else _("已记录"))
         return HttpResponseRedirect(request.path)
 
 
@@ -270,7 +271,7 @@ def parse_entrants(user, text: str, kind: str):
         line = ascii_digits(line).strip()
         if not line:
             continue
-        label, _, codes = line.replace("：", ":").partition(":")
+        label, _sep, codes = line.replace("：", ":").partition(":")
         if not codes:
             label, codes = "", label
         people, insts = [], []
@@ -348,7 +349,7 @@ class ContestListView(ManagerPageMixin, TemplateView):
                 raise Http404 from exc
             problems = [m for msgs in (exc.fields or {}).values() for m in msgs] or [exc.message]
             return self.render_to_response(self.get_context_data(errors=problems, posted=p), status=400)
-        messages.success(request, f"已创建竞赛「{contest.name}」")
+        messages.success(request, _("已创建竞赛「%(name)s」") % {"name": contest.name})
         return HttpResponseRedirect(f"{request.path}{contest.pk}/")
 
 
@@ -493,7 +494,7 @@ class ScorecardsView(ManagerPageMixin, TemplateView):
                 raise Http404 from exc
             messages.error(request, exc.message)
             return HttpResponseRedirect(request.path)
-        messages.success(request, f"已发布「{card.name}」第 {card.version} 版，{card.effective_from:%Y-%m-%d} 起生效")
+        messages.success(request, _("已发布「%(name)s」第 %(version)s 版，%(date)s 起生效") % {"name": card.name, "version": card.version, "date": f"{card.effective_from:%Y-%m-%d}"})
         return HttpResponseRedirect(f"{request.path}?role={card.role}")
 
 

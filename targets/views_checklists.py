@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from org import clock, uploads
@@ -109,7 +110,7 @@ class ChecklistsView(ManagerPageMixin, TemplateView):
             if exc.code == "not_found":
                 raise NotInScope() from exc
             return self.render_to_response(self.get_context_data(errors=_errors(exc), posted=p), status=400)
-        messages.success(request, f"已向 {task.items.count()} 个机构下发督导任务「{task.title}」")
+        messages.success(request, _("已向 %(n)s 个机构下发督导任务「%(title)s」") % {"n": task.items.count(), "title": task.title})
         return HttpResponseRedirect(reverse("targets:checklist", args=[task.pk]))
 
 
@@ -154,10 +155,10 @@ class ChecklistItemView(ManagerPageMixin, TemplateView):
         try:
             if p.get("action") == "return":
                 checklist_return(by=request.user, item=item, comment=p.get("comment", ""))
-                messages.success(request, f"已退回 {item.institution.name}")
+                messages.success(request, _("已退回 %(inst)s") % {"inst": item.institution.name})
             else:
                 checklist_complete(by=request.user, item=item, text=p.get("text", ""), file=request.FILES.get("file"))
-                messages.success(request, "已办结")
+                messages.success(request, _("已办结"))
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from org import clock, uploads
@@ -94,12 +95,12 @@ class TrainingView(ScopedPageMixin, TemplateView):
                 card = card_publish(by=request.user, code=p.get("code", ""), title=p.get("title", ""), product=p.get("product", ""),
                                     highlights=p.get("highlights", ""), target_customers=p.get("target_customers", ""), pitch=p.get("pitch", ""),
                                     objections=p.get("objections", ""), positions=p.getlist("positions"))
-                messages.success(request, f"已发布小卡片「{card.title}」v{card.version}")
+                messages.success(request, _("已发布小卡片「%(title)s」v%(version)s") % {"title": card.title, "version": card.version})
             else:
                 material = material_publish(by=request.user, code=p.get("code", ""), title=p.get("title", ""), kind=p.get("kind", ""),
                                             file=request.FILES.get("file"), positions=p.getlist("positions"),
                                             pass_mark=_int(p.get("pass_mark"), "及格分", 80), questions=parse_questions(p.get("questions", "")))
-                messages.success(request, f"已发布培训资料「{material.title}」v{material.version}（{material.questions.count()} 道测试题）")
+                messages.success(request, _("已发布培训资料「%(title)s」v%(version)s（%(n)s 道测试题）") % {"title": material.title, "version": material.version, "n": material.questions.count()})
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc
@@ -139,7 +140,7 @@ class MaterialView(ScopedPageMixin, TemplateView):
             raise NotInScope()
         if request.POST.get("action") == "complete":
             material_complete(staff=staff, material=material)
-            messages.success(request, "已记录学完")
+            messages.success(request, _("已记录学完"))
             return HttpResponseRedirect(request.path)
         answers = {}
         for q in material.questions.all():
@@ -206,7 +207,7 @@ class SessionsView(ManagerPageMixin, TemplateView):
             if p.get("action") == "check":
                 session = object_for(scope_filter(TrainingSession.objects.all(), user=request.user), "培训记录", pk=_int(p.get("session"), "培训记录"))
                 session_check(by=request.user, session=session, ok=p.get("ok") == "1", comment=p.get("comment", ""))
-                messages.success(request, "已记录抽查意见")
+                messages.success(request, _("已记录抽查意见"))
             else:
                 try:
                     held_on = dt.date.fromisoformat(ascii_digits(p.get("held_on", "")).strip())
@@ -214,7 +215,7 @@ class SessionsView(ManagerPageMixin, TemplateView):
                     raise ApplicationError("培训日期应为 YYYY-MM-DD 格式") from None
                 session_upload(by=request.user, title=p.get("title", ""), held_on=held_on, attendees=_int(p.get("attendees"), "参训人数"),
                                evidence=request.FILES.get("evidence"), attendance=request.FILES.get("attendance"))
-                messages.success(request, "已上传培训记录")
+                messages.success(request, _("已上传培训记录"))
         except ApplicationError as exc:
             if exc.code == "not_found":
                 raise NotInScope() from exc

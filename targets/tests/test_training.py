@@ -162,3 +162,15 @@ def test_pages_and_the_mini_program(bank, client):
     assert attempt.status_code == 201 and attempt.json() == {"score": 66, "passed": True, "best_score": 66}
     missing = api.post(f"/api/v1/me/materials/{material.pk}/exam", {"answers": {str(q1.pk): [1]}}, format="json")
     assert missing.status_code == 400 and "未作答" in missing.content.decode()
+
+
+def test_the_confirmation_follows_the_chosen_language(bank, client):
+    client.force_login(bank["ho"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    done = client.post("/targets/training/", {"form": "card", "code": "CARD-9", "title": "消费贷", "product": "信用消费贷", "highlights": "线上秒批",
+                                              "target_customers": "代发客户", "pitch": "您好"}, follow=True)
+    assert "Product card “消费贷” v1 published" in done.content.decode()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    again = client.post("/targets/training/", {"form": "card", "code": "CARD-9", "title": "消费贷", "product": "信用消费贷", "highlights": "线上秒批",
+                                               "target_customers": "代发客户", "pitch": "您好"}, follow=True)
+    assert "已发布小卡片「消费贷」v2" in again.content.decode()
