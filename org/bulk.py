@@ -7,7 +7,12 @@ ORM would do them.
 
 from __future__ import annotations
 
-from django.db import connections, models, router
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from django.db import connection, connections, models, router
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -115,3 +120,99 @@ def id_set_sql(ids: list[int], *, using: str = "default") -> tuple[str, list]:
     if connections[using].vendor == "postgresql":
         return "SELECT unnest(%s::bigint[]) AS id", [list(ids)]
     return "SELECT CAST(value AS INTEGER) AS id FROM json_each(%s)", [json.dumps(list(ids))]
+
+
+# --- COPY ---------------------------------------------------------------------------------------
+
+COPY_CHUNK_ROWS = 100_000
+
+
+def copy_rows(model, columns: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 5_000, defer_indexes: bool = False) -> int:
+    """Insert `rows` (tuples in the order of `columns`, field attnames such as `staff_id`; every
+    other column must have a database default or allow NULL) into `model`'s table: COPY on
+    PostgreSQL, batched bulk_create elsewhere. Returns the row count. A UNIQUE or foreign-key
+    violation raises IntegrityError and nothing of the statement is kept.
+
+    COPY skips per-row statement overhead entirely; it is what makes the regional bank load in
+    minutes rather than hours, and a 200,000-customer list import in seconds. `defer_indexes`
+    (the demo's bulk load only, never a live import: it takes the table's lock for DDL): on an
+    empty table, drop its secondary indexes and foreign keys and rebuild them after the load."""
+    if connection.vendor == "postgresql":
+        return _copy_postgresql(model, columns, rows, defer_indexes=defer_indexes)
+    total = 0
+    iterator = iter(rows)
+    while batch := list(islice(iterator, batch_size)):
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in batch], batch_size=batch_size)
+        total += len(batch)
+    return total
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_postgresql(model, columns: Sequence[str], rows: Iterable[Sequence], *, defer_indexes: bool) -> int:
+    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    sql = f"COPY {quote(table)} ({', '.join(quote(by_attname[c]) for c in columns)}) FROM STDIN"
+    total = 0
+    iterator = iter(rows)
+    with connection.cursor() as cursor:
+        deferred = None
+        if defer_indexes:
+            cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {quote(table)})")
+            deferred = _drop_secondary_indexes_and_foreign_keys(cursor, table) if cursor.fetchone()[0] else None
+        while chunk := list(islice(iterator, COPY_CHUNK_ROWS)):
+            buffer = io.StringIO()
+            buffer.writelines("\t".join(map(_copy_value, row)) + "\n" for row in chunk)
+            buffer.seek(0)
+            cursor.copy_expert(sql, buffer)
+            total += len(chunk)
+        if deferred is not None:
+            _restore(cursor, table, deferred)
+    return total
+
+
+def _drop_secondary_indexes_and_foreign_keys(cursor, table: str) -> tuple[list, list]:
+    """PostgreSQL's advice for populating a table ("Populating a Database"): load it without its
+    secondary indexes and foreign keys, then build each index in one sorted pass and check each
+    key in one join. Only for an empty table, inside the caller's transaction, so a failure
+    rolls the DDL back with the rows. Indexes that back a constraint (primary key, unique) stay."""
+    if not connection.in_atomic_block:
+        return [], []
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle earlier rows' deferred checks first
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(
+        """SELECT i.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+           WHERE ix.indrelid = %s::regclass AND NOT ix.indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)""",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table])
+    foreign_keys = cursor.fetchall()
+    quote = connection.ops.quote_name
+    for name, _ in foreign_keys:
+        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {quote(name)}")
+    return indexes, foreign_keys
+
+
+def _restore(cursor, table: str, deferred: tuple[list, list]) -> None:
+    indexes, foreign_keys = deferred
+    quote = connection.ops.quote_name
+    if indexes:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for _, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in foreign_keys:
+        cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")

@@ -27,17 +27,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import io
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from . import clock
+from . import bulk, clock
 from .demo_data.bank import DEMO_ACCOUNTS, HEAD_OFFICE_CODE, Bank, generate, plan_for
 from .demo_data.calendar import calendar_days
 from .errors import ApplicationError
@@ -102,92 +100,11 @@ def run(ctx: DemoContext) -> list[StepOutcome]:
 
 # --- Bulk loading ------------------------------------------------------------------------------
 
-COPY_CHUNK_ROWS = 100_000
-
-
 def copy_rows(model, columns: Sequence[str], rows: Iterable[Sequence], *, batch_size: int = 5_000) -> int:
-    """Insert `rows` (tuples in the order of `columns`, field attnames such as `staff_id`) into
-    `model`'s table: COPY on PostgreSQL, batched bulk_create elsewhere. Returns the row count.
-
-    COPY skips per-row statement overhead entirely; it is what makes the regional bank load in
-    minutes rather than hours."""
-    if connection.vendor == "postgresql":
-        return _copy_postgresql(model, columns, rows)
-    total = 0
-    iterator = iter(rows)
-    while batch := list(islice(iterator, batch_size)):
-        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in batch], batch_size=batch_size)
-        total += len(batch)
-    return total
-
-
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
-
-
-def _copy_postgresql(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
-    quote = connection.ops.quote_name
-    table = model._meta.db_table
-    sql = f"COPY {quote(table)} ({', '.join(quote(by_attname[c]) for c in columns)}) FROM STDIN"
-    total = 0
-    iterator = iter(rows)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {quote(table)})")
-        deferred = _drop_secondary_indexes_and_foreign_keys(cursor, table) if cursor.fetchone()[0] else None
-        while chunk := list(islice(iterator, COPY_CHUNK_ROWS)):
-            buffer = io.StringIO()
-            buffer.writelines("\t".join(map(_copy_value, row)) + "\n" for row in chunk)
-            buffer.seek(0)
-            cursor.copy_expert(sql, buffer)
-            total += len(chunk)
-        if deferred is not None:
-            _restore(cursor, table, deferred)
-    return total
-
-
-def _drop_secondary_indexes_and_foreign_keys(cursor, table: str) -> tuple[list, list]:
-    """PostgreSQL's advice for populating a table ("Populating a Database"): load it without its
-    secondary indexes and foreign keys, then build each index in one sorted pass and check each
-    key in one join. Only for an empty table, inside the caller's transaction, so a failure
-    rolls the DDL back with the rows. Indexes that back a constraint (primary key, unique) stay."""
-    if not connection.in_atomic_block:
-        return [], []
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle earlier rows' deferred checks first
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    cursor.execute(
-        """SELECT i.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
-           WHERE ix.indrelid = %s::regclass AND NOT ix.indisprimary
-             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)""",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table])
-    foreign_keys = cursor.fetchall()
-    quote = connection.ops.quote_name
-    for name, _ in foreign_keys:
-        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-    for name, _ in indexes:
-        cursor.execute(f"DROP INDEX {quote(name)}")
-    return indexes, foreign_keys
-
-
-def _restore(cursor, table: str, deferred: tuple[list, list]) -> None:
-    indexes, foreign_keys = deferred
-    quote = connection.ops.quote_name
-    if indexes:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for _, definition in indexes:
-        cursor.execute(definition)
-    for name, definition in foreign_keys:
-        cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
+    """The demo's bulk load: `org.bulk.copy_rows` with an empty table's secondary indexes and
+    foreign keys deferred to one pass after the load (PostgreSQL's advice for populating a
+    database). Returns the row count."""
+    return bulk.copy_rows(model, columns, rows, batch_size=batch_size, defer_indexes=True)
 
 
 def analyze(*models) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from org import clock
+from org.bulk import copy_rows
 from org.errors import ApplicationError
 from org.importing.base import Column, Importer, Outcome, parsers
 
@@ -165,19 +166,20 @@ class CustomerListImporter(Importer):
                     existing[(codes[list_id], c.customer_no)] = c
         new, changed, fields = [], [], set()
         for row in rows:
-            values = {"name": row["name"], "mobile": row["mobile"], "outlet_id": self.outlets[row["outlet_code"]].pk}
+            values = {"name": row["name"], "mobile": row["mobile"], "outlet_id": self.outlets[row["outlet_code"]].pk, "id_hash": "", "id_masked": ""}
             if row["id_number"]:
                 values["id_hash"] = pii.keyed_hash(row["id_number"])
                 values["id_masked"] = pii.mask_id_number(row["id_number"])
-            if row["assignee_employee_no"]:
-                values["assignee_id"] = self.staff[row["assignee_employee_no"]].pk
+            values["assignee_id"] = self.staff[row["assignee_employee_no"]].pk if row["assignee_employee_no"] else None
             customer = existing.get((row["list_code"], row["customer_no"]))
             if customer is None:
-                if "assignee_id" in values:
-                    values["assigned_at"] = now
-                new.append(ListedCustomer(customer_list_id=self.lists[row["list_code"]].pk, customer_no=row["customer_no"], **values))
+                new.append((self.lists[row["list_code"]].pk, row["customer_no"], *values.values(), now if values["assignee_id"] else None))
                 row.outcome = Outcome.CREATED
                 continue
+            if not row["id_number"]:  # a re-import without the ID number keeps the one on record
+                del values["id_hash"], values["id_masked"]
+            if values["assignee_id"] is None:  # an empty 分配员工号 leaves the split as it is
+                del values["assignee_id"]
             diff = {k for k, v in values.items() if getattr(customer, k) != v}
             for k in diff:
                 setattr(customer, k, values[k])
@@ -188,5 +190,6 @@ class CustomerListImporter(Importer):
             if diff:
                 changed.append(customer)
             row.outcome = Outcome.UPDATED if diff else Outcome.UNCHANGED
-        self.bulk_create(ListedCustomer, new)
+        # New customers by COPY on PostgreSQL (no model instances, no per-row statement).
+        copy_rows(ListedCustomer, ["customer_list_id", "customer_no", "name", "mobile", "outlet_id", "id_hash", "id_masked", "assignee_id", "assigned_at"], new)
         self.bulk_update(ListedCustomer, changed, sorted(fields))

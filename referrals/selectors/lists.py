@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 
 from org.models import Institution
 from org.scoping import scope_filter, user_scope_path
@@ -40,31 +41,37 @@ def list_matches(customer_list: CustomerList) -> QuerySet[Application]:
 
 def funnel_counts(customer_list: CustomerList, customers: QuerySet[ListedCustomer], group: list[str]) -> list[dict]:
     """The live funnel of `customers` (a list's, already filtered and annotated), grouped by
-    `group`: one query; each stage is a semi-join against one uncorrelated subquery (hashed by
-    PostgreSQL once, not probed per customer). Rows: the group keys, customers … disbursed, amount."""
-    matches = list_matches(customer_list)
-    contacts = ListContact.objects.filter(customer__customer_list=customer_list)
-    approved = matches.filter(Q(approved_at__isnull=False) | Q(disbursed_at__isnull=False))
-    disbursed = matches.filter(disbursed_at__isnull=False)
-    counts = {
-        "customers": Count("pk"),
-        "contacted": Count("pk", filter=Q(pk__in=contacts.values("customer_id"))),
-        "interested": Count("pk", filter=Q(pk__in=contacts.filter(outcome__in=INTERESTED_OUTCOMES).values("customer_id"))),
-        "applied": Count("pk", filter=Q(id_hash__in=matches.values("customer_id_hash"))),
-        "approved": Count("pk", filter=Q(id_hash__in=approved.values("customer_id_hash"))),
-        "disbursed": Count("pk", filter=Q(id_hash__in=disbursed.values("customer_id_hash"))),
-    }
-    rows = list(customers.values(*group).annotate(**counts).order_by(*group))
-    # The amount: only the (few) customers with a disbursed loan, each summing its loans.
-    amount = disbursed.filter(customer_id_hash=OuterRef("id_hash")).values("customer_id_hash").annotate(s=Sum("disbursed_amount")).values("s")[:1]
-    sums = {
-        tuple(r[g] for g in group): r["amount"]
-        for r in customers.filter(id_hash__in=disbursed.values("customer_id_hash")).annotate(a=Subquery(amount, output_field=MONEY))
-        .values(*group).annotate(amount=Sum("a")).order_by()
-    }
-    for r in rows:
-        r["amount"] = sums.get(tuple(r[g] for g in group)) or Decimal("0")
-    return rows
+    `group`, in one statement: the customers joined once to their contacts grouped per customer
+    and once to the period's counted applications grouped per ID hash (each hashed by the database
+    once, not probed per customer). Rows: the group keys, customers … disbursed, amount."""
+    per_hash = (
+        list_matches(customer_list).order_by().values("customer_id_hash")
+        .annotate(approved=Max(Case(When(Q(approved_at__isnull=False) | Q(disbursed_at__isnull=False), then=1), default=0)),
+                  disbursed=Max(Case(When(disbursed_at__isnull=False, then=1), default=0)),
+                  amount=Sum("disbursed_amount", filter=Q(disbursed_at__isnull=False)))
+    )
+    per_customer = (
+        ListContact.objects.filter(customer__customer_list=customer_list).order_by().values("customer_id")
+        .annotate(interested=Max(Case(When(outcome__in=INTERESTED_OUTCOMES, then=1), default=0)))
+    )
+    c_sql, c_params = customers.order_by().annotate(c_id=F("pk"), c_hash=F("id_hash")).values("c_id", "c_hash", *group).query.sql_with_params()
+    ct_sql, ct_params = per_customer.query.sql_with_params()
+    m_sql, m_params = per_hash.query.sql_with_params()
+    keys = ", ".join(f'c."{g}"' for g in group)
+    sql = (f"SELECT {keys}, COUNT(*), COUNT(ct.customer_id), COALESCE(SUM(ct.interested), 0), COUNT(m.customer_id_hash), "
+           f"COALESCE(SUM(m.approved), 0), COALESCE(SUM(m.disbursed), 0), COALESCE(SUM(m.amount), 0) "
+           f"FROM ({c_sql}) c LEFT JOIN ({ct_sql}) ct ON ct.customer_id = c.c_id LEFT JOIN ({m_sql}) m ON m.customer_id_hash = c.c_hash "
+           f"GROUP BY {keys} ORDER BY {keys}")
+    with connection.cursor() as cur:
+        cur.execute(sql, (*c_params, *ct_params, *m_params))
+        found = cur.fetchall()
+    cents = Decimal("0.01")
+    return [
+        dict(zip(group, r[: len(group)], strict=True))
+        | dict(zip(STAGES, (int(v) for v in r[len(group): len(group) + 6]), strict=True))
+        | {"amount": Decimal(str(r[-1])).quantize(cents)}
+        for r in found
+    ]
 
 
 def funnel_rows(customer_list: CustomerList, *, under: Institution, by: str) -> list[dict]:
