@@ -41,7 +41,7 @@ WITH a AS (
 SELECT s.id, coalesce(a.n, 0), t.value, CASE WHEN t.value > 0 THEN coalesce(a.n, 0) * 100.0 / t.value END
 FROM org_staff s LEFT JOIN a ON a.staff_id = s.id
 LEFT JOIN (""" + TARGET_RULE.format(metric="%(metric)s") + """) t ON t.staff_id = s.id
-WHERE s.id = ANY(%(ids)s)
+WHERE s.id = ANY(%(ids)s::bigint[])
 """
 
 BARE_SCORES = """
@@ -61,7 +61,7 @@ p AS (
   FROM org_staff s LEFT JOIN a ON a.staff_id = s.id
   LEFT JOIN (""" + TARGET_RULE.format(metric="'referral.applications'") + """) ta ON ta.staff_id = s.id
   LEFT JOIN (""" + TARGET_RULE.format(metric="'referral.disbursed_amount'") + """) tm ON tm.staff_id = s.id
-  WHERE s.id = ANY(%(ids)s))
+  WHERE s.id = ANY(%(ids)s::bigint[]))
 SELECT id, round(coalesce(p1, 0) + coalesce(p2, 0) - d, 2) AS total, rank() OVER (ORDER BY round(coalesce(p1, 0) + coalesce(p2, 0) - d, 2) DESC) FROM p
 """
 
@@ -121,27 +121,27 @@ def run(bench: common.Bench) -> list[common.Row]:
     quarter = Period.containing(month.start, "quarter")
     qshare = period_share(month, within=quarter, percentages_by_year={year.start.year: monthly_percentages(metric=APPS, year=year.start.year)})
     params = {"lo": lo, "hi": hi, "share": share, "qshare": qshare, "quarter": quarter.code, "m_lo": month.start, "m_hi": month.end,
-              "metric": APPS, "year": year.code, "ids": ids}
+              "metric": APPS, "year": year.code, "ids": "{" + ",".join(map(str, ids)) + "}"}  # one array literal, as org.bulk.id_set_sql sends
     bench.log(f"targets: attainment of {len(people):,} persons …")
-    with bench.timer() as t:
-        got, _ = attainment_rows(metric=APPS, period=month, at=clock.now(), staff=people)
     conn = bench.raw()
+
+    def bare(sql):
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return len(cur.fetchall())
+
     try:
-        with bench.timer() as floor, conn.cursor() as cur:
-            cur.execute(BARE_ATTAINMENT, params)
-            n = len(cur.fetchall())
-        rows.append(common.row(f"attainment + time progress, {len(got):,} persons, {month.code}", t.seconds, "s",
-                               "bare SQL: actual per person + target share", floor.seconds, note=f"{n:,} rows; goal ≤ 1.5×"))
+        t, floor, (got, _), n = bench.best_of(lambda: attainment_rows(metric=APPS, period=month, at=clock.now(), staff=people),
+                                              lambda: bare(BARE_ATTAINMENT))
+        rows.append(common.row(f"attainment + time progress, {len(got):,} persons, {month.code}, best of 3", t, "s",
+                               "bare SQL: actual per person + target share, best of 3", floor, note=f"{n:,} rows; goal ≤ 1.5×"))
         card = scorecard_for(role="wealth_manager", period=month)
         if card is not None:
             bench.log(f"targets: scorecards of {len(people):,} persons …")
-            with bench.timer() as t:
-                got = scores(scorecard=card, period=month, staff=people, explain=False)  # as the 考核 sheet asks
-            with bench.timer() as floor, conn.cursor() as cur:
-                cur.execute(BARE_SCORES, params)
-                n = len(cur.fetchall())
-            rows.append(common.row(f"monthly scorecards, {len(got):,} persons, {month.code} (2 metrics + deduction, ranked)",
-                                   t.seconds, "s", "bare SQL: the same points and RANK()", floor.seconds, note=f"{n:,} rows; goal ≤ 2×"))
+            t, floor, got, n = bench.best_of(lambda: scores(scorecard=card, period=month, staff=people, explain=False),  # as the 考核 sheet asks
+                                             lambda: bare(BARE_SCORES))
+            rows.append(common.row(f"monthly scorecards, {len(got):,} persons, {month.code} (2 metrics + deduction, ranked), best of 3",
+                                   t, "s", "bare SQL: the same points and RANK(), best of 3", floor, note=f"{n:,} rows; goal ≤ 2×"))
     finally:
         conn.close()
     return rows

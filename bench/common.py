@@ -81,6 +81,20 @@ class Bench:
         finally:
             t.seconds = time.perf_counter() - started
 
+    def best_of(self, ours, floor, *, times: int = 3):
+        """Run `ours()` and `floor()` alternately `times` times (the first run of either warms the
+        pages both read; the machine's load moves under both alike) and return the best seconds of
+        each with the last result of each: (ours_s, floor_s, ours_result, floor_result)."""
+        mine, bare = [], []
+        for _ in range(times):
+            with self.timer() as t:
+                got = ours()
+            mine.append(t.seconds)
+            with self.timer() as f:
+                base = floor()
+            bare.append(f.seconds)
+        return min(mine), min(bare), got, base
+
     @property
     def dbname(self) -> str:
         return urlsplit(self.database_url).path.lstrip("/")

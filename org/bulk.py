@@ -118,7 +118,9 @@ def id_set_sql(ids: list[int], *, using: str = "default") -> tuple[str, list]:
     import json
 
     if connections[using].vendor == "postgresql":
-        return "SELECT unnest(%s::bigint[]) AS id", [list(ids)]
+        # One array literal ('{1,2,…}'): a Python list would be sent as ARRAY[1, 2, …], an expression
+        # of 20,000 elements the planner parses one by one (70 ms of a scorecard's statement).
+        return "SELECT unnest(%s::bigint[]) AS id", ["{" + ",".join(str(int(i)) for i in ids) + "}"]
     return "SELECT CAST(value AS INTEGER) AS id FROM json_each(%s)", [json.dumps(list(ids))]
 
 

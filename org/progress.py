@@ -33,7 +33,7 @@ def time_progress(period: Period, *, at: dt.date | dt.datetime) -> float:
     return sum(1 for d in days if d <= day) / len(days)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attainment:
     """A figure against its target and the period's time progress."""
 

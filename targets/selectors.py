@@ -147,17 +147,17 @@ def staff_target_rows(*, metric: str, period: Period, context: str = ""):
 
 def staff_targets(*, metric: str, staff: list[Staff], period: Period, context: str = "") -> dict[int, TargetValue]:
     """Each person's target for `period` (`staff_target_rows`), for the people asked: two queries."""
-    ids = [s.pk for s in staff]
+    ids = [s.id for s in staff]
     if not ids:
         return {}
     rows = staff_target_rows(metric=metric, period=period, context=context)
     if len(ids) <= 1000:  # thousands: no IN list, keep the wanted below
         rows = rows.filter(staff_id__in=ids)
     wanted = set(ids)
-    return {r["staff_id"]: TargetValue(r["value"], r["source"]) for r in rows if r["staff_id"] in wanted and r["value"] is not None}
+    return {pk: TargetValue(value, source) for pk, value, source in rows.values_list("staff_id", "value", "source") if pk in wanted and value is not None}
 
 
-@dataclass
+@dataclass(slots=True)
 class AttainmentRow:
     kind: str  # "institution" or "staff"
     key: int
@@ -183,10 +183,12 @@ def attainment_rows(
             rows.append(AttainmentRow("institution", inst.pk, actual, t.value if t else None, Attainment(actual, t.value if t else None, progress)))
     if staff:
         targets = staff_targets(metric=metric, staff=list(staff), period=period)
-        for s in staff:
-            actual = values.by_staff.get(s.pk, ZERO)
-            t = targets.get(s.pk)
-            rows.append(AttainmentRow("staff", s.pk, actual, t.value if t else None, Attainment(actual, t.value if t else None, progress)))
+        by_staff = values.by_staff
+        for pk in (s.id for s in staff):  # 20,000 people: the attribute, not the pk property
+            actual = by_staff.get(pk, ZERO)
+            t = targets.get(pk)
+            target = t.value if t else None
+            rows.append(AttainmentRow("staff", pk, actual, target, Attainment(actual, target, progress)))
     return rows, values.rule_version
 
 
