@@ -25,7 +25,7 @@ from org.text import typed_decimal
 
 from . import registry
 from .models import ItemKind, Scorecard, ScorecardItem
-from .selectors import staff_targets
+from .selectors import staff_inputs_sql, staff_targets
 
 CENT = Decimal("0.01")
 MATERIALIZE = True
@@ -124,7 +124,7 @@ def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff] = (), ins
     if institutions or any(metrics[c].staff_query is None for c in codes):
         inputs, params = _values_inputs(subjects, codes, targeted, metrics, period, of_institutions=bool(institutions))
     else:
-        inputs, params = _staff_inputs([p.pk for p in subjects], codes, targeted, metrics, period)
+        inputs, params = staff_inputs_sql([p.pk for p in subjects], codes, targeted, metrics, period)
     sql = _score_sql(inputs, items, codes, scorecard, explain)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -149,32 +149,6 @@ def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff] = (), ins
 def _num(value: Decimal) -> str:
     """A rule's number as an SQL literal (a Decimal from the scorecard, never user text)."""
     return f"CAST({Decimal(value):f} AS NUMERIC)"
-
-
-def _staff_inputs(ids, codes, targeted, metrics, period) -> tuple[str, list]:
-    """x(id, a0…, t0…): each person's actual per metric (0 when none) and target (NULL when none)."""
-    from org.bulk import id_set_sql
-
-    from .selectors import staff_target_rows
-
-    sql, params = id_set_sql(ids)
-    ctes, joins, cols = [f"s(id) AS ({sql})"], [], []
-    for k, code in enumerate(codes):
-        q, p = metrics[code].staff_query(period).query.sql_with_params()
-        ctes.append(f"a{k}(staff_id, value) AS ({q})")
-        params += list(p)
-        joins.append(f"LEFT JOIN a{k} ON a{k}.staff_id = s.id")
-        cols.append(f"COALESCE(a{k}.value, 0) AS a{k}")
-        if code in targeted:
-            q, p = staff_target_rows(metric=code, period=period).values("staff_id", "value").query.sql_with_params()
-            ctes.append(f"t{k}(staff_id, value) AS ({q})")
-            params += list(p)
-            joins.append(f"LEFT JOIN t{k} ON t{k}.staff_id = s.id")
-            cols.append(f"t{k}.value AS t{k}")
-        else:
-            cols.append(f"CAST(NULL AS NUMERIC) AS t{k}")
-    ctes.append(f"x AS (SELECT s.id, {', '.join(cols)} FROM s {' '.join(joins)})")
-    return "WITH " + ",\n".join(ctes), params
 
 
 def _values_inputs(subjects, codes, targeted, metrics, period, *, of_institutions) -> tuple[str, list]:

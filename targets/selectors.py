@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 
@@ -157,6 +158,33 @@ def staff_targets(*, metric: str, staff: list[Staff], period: Period, context: s
     return {pk: TargetValue(value, source) for pk, value, source in rows.values_list("staff_id", "value", "source") if pk in wanted and value is not None}
 
 
+def staff_inputs_sql(ids, codes, targeted, metrics, period) -> tuple[str, list]:
+    """`WITH … x(id, a0…, t0…)`: each person's actual per metric (0 when none, from the metric's
+    `staff_query`) and target (NULL when none, by the one target rule), for a set of people of any
+    size, as SQL to build on (scorecards, attainment)."""
+    from org.bulk import id_set_sql
+
+    sql, params = id_set_sql(ids)
+    ctes, joins, cols = [f"s(id) AS ({sql})"], [], []
+    for k, code in enumerate(codes):
+        q, p = metrics[code].staff_query(period).query.sql_with_params()
+        ctes.append(f"a{k}(staff_id, value) AS ({q})")
+        params += list(p)
+        joins.append(f"LEFT JOIN a{k} ON a{k}.staff_id = s.id")
+        cols.append(f"COALESCE(a{k}.value, 0) AS a{k}")
+        if code in targeted:
+            q, p = staff_target_rows(metric=code, period=period).values("staff_id", "value").query.sql_with_params()
+            ctes.append(f"t{k}(staff_id, value) AS ({q})")
+            params += list(p)
+            joins.append(f"LEFT JOIN t{k} ON t{k}.staff_id = s.id")
+            cols.append(f"t{k}.value AS t{k}")
+        else:
+            cols.append(f"CAST(NULL AS NUMERIC) AS t{k}")
+    ctes.append(f"x AS (SELECT s.id, {', '.join(cols)} FROM s {' '.join(joins)})")
+    return "WITH " + ",\n".join(ctes), params
+
+
+
 @dataclass(slots=True)
 class AttainmentRow:
     kind: str  # "institution" or "staff"
@@ -173,7 +201,8 @@ def attainment_rows(
     institutions or persons at once; returns the rows and the rule version the actuals used."""
     m = registry.get(metric)
     progress = time_progress(period, at=at)
-    values = m.actuals(period=period, institutions=list(institutions), staff=list(staff))
+    # Persons' figures come from the metric's grouped query below when it has one (the rule version only here).
+    values = m.actuals(period=period, institutions=list(institutions), staff=[] if m.staff_query is not None else list(staff))
     rows = []
     if institutions:
         targets = institution_targets(metric=metric, nodes=list(institutions), period=period)
@@ -181,10 +210,22 @@ def attainment_rows(
             actual = values.by_institution.get(inst.pk, ZERO)
             t = targets.get(inst.pk)
             rows.append(AttainmentRow("institution", inst.pk, actual, t.value if t else None, Attainment(actual, t.value if t else None, progress)))
-    if staff:
+    if staff and m.staff_query is not None:
+        # Actual and target of every person in one statement, read as tuples.
+        sql, params = staff_inputs_sql([s.id for s in staff], [metric], [metric], {metric: m}, period)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} SELECT id, a0, t0 FROM x", params)
+            found = {pk: (a, t) for pk, a, t in cursor.fetchall()}
+        for pk in (s.id for s in staff):  # 20,000 people: the attribute, not the pk property
+            actual, target = found[pk]
+            actual = actual if type(actual) is Decimal else Decimal(str(actual))
+            if target is not None and type(target) is not Decimal:
+                target = Decimal(str(target))
+            rows.append(AttainmentRow("staff", pk, actual, target, Attainment(actual, target, progress)))
+    elif staff:
         targets = staff_targets(metric=metric, staff=list(staff), period=period)
         by_staff = values.by_staff
-        for pk in (s.id for s in staff):  # 20,000 people: the attribute, not the pk property
+        for pk in (s.id for s in staff):
             actual = by_staff.get(pk, ZERO)
             t = targets.get(pk)
             target = t.value if t else None
