@@ -201,7 +201,12 @@ def _score_sql(inputs: str, items, codes, scorecard, explain: bool | set = True)
     # would copy every expression of the layers below into each one above (measured: 3× slower).
     m = "MATERIALIZED " if connection.vendor == "postgresql" and MATERIALIZE else ""
     layers = [("l1", l1, "x"), ("l2", l2, "l1"), ("l3", l3, "l2"), ("l4", [f"{scaled} AS scaled", f"ROUND(({scaled}) {' '.join(extras)}, 2) AS total"], "l3")]
-    ctes = ",\n".join(f"{name} AS {m}(SELECT *{''.join(', ' + c for c in cols)} FROM {src})" for name, cols, src in layers)
+    # Explaining, each layer carries every column below it (the lines read them all); otherwise only
+    # the id and the bonus/deduction points the total still needs (narrow rows to materialise).
+    carried = ["*"] if explain else ["id", *(e.split()[-1] for e in extras)]
+    ctes = ",\n".join(
+        f"{name} AS {m}(SELECT {', '.join((['*'] if explain else ['id'] if name == 'l1' else carried) + cols)} FROM {src})" for name, cols, src in layers
+    )
     # Everyone's total and rank; the figures behind them only for the subjects to explain.
     detail = "" if not explain else "LEFT JOIN l4 d ON d.id = r.id" + ("" if explain is True else f" AND d.id IN ({', '.join(str(int(i)) for i in explain)})")
     return (f"{inputs},\n{ctes},\nr AS (SELECT id, total, RANK() OVER (ORDER BY total DESC) AS rnk FROM l4)\n"
