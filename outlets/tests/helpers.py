@@ -31,5 +31,7 @@ def import_sales(tmp_path, rows, *, name="sales.csv", **kwargs):
     return run_import(kind="sales", path=path, **kwargs)
 
 
-def manager(code: str, inst: str = "OUT1", **kwargs):
-    return StaffFactory(employee_no=code, institution=tree()[inst], positions=";wealth_manager;", **kwargs)
+def manager(code: str, inst="OUT1", **kwargs):
+    """A customer manager (wealth manager) of outlet `inst` (a code of the factory tree or an Institution)."""
+    place = tree()[inst] if isinstance(inst, str) else inst
+    return StaffFactory(employee_no=code, institution=place, positions=";wealth_manager;", **kwargs)
