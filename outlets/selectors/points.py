@@ -16,6 +16,7 @@ from org.periods import Period
 from ..models import MarketingRule, PointsTable, Sale
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 POINTS = DecimalField(max_digits=16, decimal_places=2)
 LARGE = 1000
 
@@ -42,7 +43,7 @@ def staff_points(period: Period, staff_ids, *, until: dt.date | None = None) -> 
     out = dict.fromkeys(ids, ZERO)
     for row in query:
         if row["staff_id"] in out:
-            out[row["staff_id"]] = Decimal(row["value"])
+            out[row["staff_id"]] = Decimal(row["value"]).quantize(CENT)
     return out
 
 

@@ -1,0 +1,129 @@
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from org import clock
+from org.models import Customer
+from org.periods import Period
+from org.tests.factories import StaffFactory, tree, user_for
+from org.tests.importing_utils import write_xlsx
+from outlets.models import InspectionSheet, OutletGrade, PointsTable, VipCustomer
+from outlets.services.grades import outlet_grades_compute
+from outlets.services.inspections import inspection_record
+from outlets.tests.helpers import import_sales, manager, table_v1
+from reporting.services import circular_workbook
+
+pytestmark = pytest.mark.django_db
+Q1, Q2 = Period.parse("2025-Q1"), Period.parse("2025-Q2")
+
+
+@pytest.fixture
+def data(tmp_path):
+    table_v1()
+    people = [manager(f"M{i}") for i in range(6)]
+    manager("FAR", "OUT4")
+    rows = []
+    for q, tag in ((Q1, "a"), (Q2, "b")):
+        rows += [[f"{tag}{i}-{k}", f"M{i}", "card", "1", "", f"{q.end:%Y-%m-%d}"] for i in range(6) for k in range(i + 1)]
+    rows += [["far-1", "FAR", "wealth", "2", "", "2025-05-05"]]
+    assert import_sales(tmp_path, rows).ok
+    leader = user_for(StaffFactory(employee_no="L1", institution=tree()["BR1"], positions=";branch_manager;"), scope=tree()["BR1"])
+    sheet = InspectionSheet.objects.get()
+    with clock.frozen(dt.datetime(2025, 6, 30, 9)):
+        for code, less in (("OUT1", 0), ("OUT2", 5), ("OUT3", 9)):
+            inspection_record(by=leader, outlet=tree()[code], inspected_on=dt.date(2025, 6, 2),
+                              scores={i.pk: str(i.max_points - (less if n == 0 else 0)) for n, i in enumerate(sheet.items.all())})
+    outlet_grades_compute(by=None, quarter=Q2)
+    return people
+
+
+def test_the_quarter_circular_carries_the_points_and_outlets_sheets(data):
+    content, versions = circular_workbook(period=Q2, scope=tree()["BR1"])
+    wb = load_workbook(io.BytesIO(content))
+    points = list(wb["产品积分"].values)
+    assert points[1][:7] == ("员工号", "姓名", "机构", "积分", "档位", "排名", "退出候选")
+    rows = {r[0]: r for r in points[2:]}
+    assert "FAR" not in rows  # another branch
+    assert rows["M5"][3] == 180 and rows["M5"][4] == "计件" and rows["M5"][5] == 1 and not rows["M5"][6]
+    assert rows["M0"][5] == 6 and rows["M0"][6] == "退出候选（2025-Q1、2025-Q2）"
+    outlets = list(wb["网点"].values)
+    assert outlets[1][:5] == ("机构号", "机构", "评级", "检查得分", "流动红旗")
+    by_code = {r[0]: r for r in outlets[2:]}
+    assert by_code["OUT1"][3] == 1 and by_code["OUT1"][4] == "流动红旗" and by_code["OUT3"][3] == pytest.approx(0.91)
+    assert set(by_code) == {"OUT1", "OUT2", "OUT3"}
+    notes = [r for r in wb["说明"].values if r and r[0] in ("产品积分", "网点")]
+    assert any("产品计分表 v1" in str(r[3]) for r in notes)
+    # The month's circular has no quarter sheets but the points month to date.
+    month, _ = circular_workbook(period=Period.parse("2025-05"), scope=tree()["HO"])
+    mwb = load_workbook(io.BytesIO(month))
+    assert "产品积分" not in mwb.sheetnames and [r[:4] for r in list(mwb["产品积分(月)"].values)[2:]] == [("FAR", tree()["OUT4"].staff.get().name, "江城网点", 40)]
+
+
+def test_pages_in_scope_and_out_of_scope(data, client):
+    boss = user_for(StaffFactory(employee_no="BM1", institution=tree()["BR1"], positions=";branch_manager;"), scope=tree()["BR1"])
+    client.force_login(boss)
+    page = client.get("/outlets/points/?quarter=2025-Q2")
+    assert page.status_code == 200 and "退出候选人" in page.content.decode() and "M5" in page.content.decode()
+    person = client.get("/outlets/points/staff/M2/?period=2025-Q2")
+    assert person.status_code == 200 and "3 × 30.00 分 = 90.00" in person.content.decode()
+    assert client.get("/outlets/points/staff/FAR/").status_code == 404
+    assert client.get("/outlets/points/?inst=BR2").status_code == 404
+    for url in ("/outlets/grades/?quarter=2025-Q2", "/outlets/vips/", "/outlets/inspections/?quarter=2025-Q2", "/outlets/elite/?quarter=2025-Q2",
+                "/outlets/points/table/", "/outlets/inspections/new/?inst=OUT1"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/outlets/points/?quarter=2025-Q9").status_code == 404
+    payroll = client.get("/outlets/points/payroll.xlsx?inst=BR1&year=2025")
+    assert payroll.status_code == 200 and load_workbook(io.BytesIO(payroll.content))["产品积分档位"].max_row == 7
+    grade = OutletGrade.objects.get(institution=tree()["OUT1"])
+    bad = client.post(f"/outlets/grades/{grade.pk}/override/", {"value": "potential", "reason": ""})
+    assert bad.status_code == 400 and "须填写原因" in bad.content.decode()
+    assert client.post(f"/outlets/grades/{grade.pk}/override/", {"value": "potential", "reason": "投诉整改"}).status_code == 302
+    assert OutletGrade.objects.get(pk=grade.pk).grade_label == "潜力"
+    # Only head office publishes a points table.
+    assert client.post("/outlets/points/table/", {}).status_code == 404
+
+
+def test_table_upload_page_refuses_a_bad_file_whole(data, client, tmp_path):
+    client.force_login(user_for(StaffFactory(employee_no="HQ1", institution=tree()["HO"], positions=";head_office;"), scope=tree()["HO"]))
+    bad = write_xlsx(tmp_path / "t.xlsx", ["产品代码", "产品名称", "计分方式", "积分"], [["card", "信用卡", "unit", "-1"]])
+    with bad.open("rb") as fh:
+        answer = client.post("/outlets/points/table/", {"effective_from": "2025-07-01", "file": fh})
+    assert answer.status_code == 400 and "第 2 行 积分" in answer.content.decode() and PointsTable.objects.count() == 1
+    good = write_xlsx(tmp_path / "g.xlsx", ["产品代码", "产品名称", "计分方式", "积分"], [["card", "信用卡", "unit", "35"]])
+    with good.open("rb") as fh:
+        assert client.post("/outlets/points/table/", {"effective_from": "2025-07-01", "file": fh}).status_code == 302
+    assert PointsTable.objects.count() == 2
+
+
+def test_the_inspection_page_records_item_by_item(data, client):
+    leader = user_for(StaffFactory(employee_no="L2", institution=tree()["BR1"], positions=";branch_manager;"), scope=tree()["BR1"])
+    client.force_login(leader)
+    sheet = InspectionSheet.objects.get()
+    posted = {"inst": "OUT2", "inspected_on": "2025-06-03", **{f"item_{i.pk}": str(i.max_points) for i in sheet.items.all()}}
+    posted[f"item_{sheet.items.first().pk}"] = "１００"
+    answer = client.post("/outlets/inspections/new/", posted)
+    assert answer.status_code == 400 and "不能超过满分" in answer.content.decode()
+    posted[f"item_{sheet.items.first().pk}"] = "８"
+    assert client.post("/outlets/inspections/new/", posted).status_code == 302
+    assert client.post("/outlets/inspections/new/", {**posted, "inst": "OUT4"}).status_code == 404
+
+
+def test_mini_program_points_and_vips(data):
+    api = APIClient()
+    person = data[5]
+    api.force_authenticate(user_for(person))
+    with clock.frozen(dt.datetime(2025, 6, 30, 12)):
+        mine = api.get("/api/v1/me/points?period=2025-Q2").json()
+        assert mine["total"] == 180 and mine["lines"][0]["arithmetic"] == "6 × 30.00 分 = 180.00"
+        assert mine["band"]["label"] == "计件" and mine["band"]["year_points"] == "360.00" and mine["rank"]["rank"] == 1
+        assert api.get("/api/v1/me/points?period=nonsense").status_code == 400
+        c = Customer.objects.create(customer_no="V1", name="贵宾", mobile="13912345678", deposit_balance=300000, manager=person)
+        vip = VipCustomer.objects.create(customer=c, source="balance", manager=person, outlet=tree()["OUT1"], since=dt.date(2025, 1, 1))
+        listed = api.get("/api/v1/me/vips?due=1").json()
+        assert [(v["customer_no"], v["contact_due"], v["mobile_masked"]) for v in listed["results"]] == [("V1", True, "139****5678")]
+        assert api.post(f"/api/v1/me/vips/{vip.pk}/contacts", {"kind": "fax"}, format="json").status_code == 400
+        assert api.post(f"/api/v1/me/vips/{vip.pk}/contacts", {"kind": "visit", "note": "上门"}, format="json").status_code == 201
+        assert api.get("/api/v1/me/vips?due=1").json()["results"] == []
