@@ -295,6 +295,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.customer_lists_close_ended",
         "schedule": crontab(hour=0, minute=40),
     },
+    # Outlet marketing: customers reaching the VIP threshold become VIPs nightly; the first morning
+    # of a quarter grades the outlets and chooses the elite club of the quarter just ended.
+    "outlets-vips-refresh": {
+        "task": "outlets.tasks.vips_refresh",
+        "schedule": crontab(hour=0, minute=50),
+    },
+    "outlets-quarter-close": {
+        "task": "outlets.tasks.quarter_close",
+        "schedule": crontab(hour=6, minute=0, day_of_month="1", month_of_year="1,4,7,10"),
+    },
     "audit-log-purge": {
         "task": "org.tasks.audit_log_purge",
         "schedule": crontab(hour=3, minute=30),

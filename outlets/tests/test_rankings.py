@@ -105,3 +105,19 @@ def test_payroll_sheet_of_a_branch_reads_back(tmp_path):
     values = list(ws.values)
     assert values[0][:6] == ("员工号", "姓名", "机构", "年度积分", "档位", "绩效工资比例")
     assert [v[:6] for v in values[1:]] == [("P1", Staff.objects.get(employee_no="P1").name, "人民广场网点", 4020, "计件+绩效60%", 0.6)]
+
+
+def test_the_quarter_close_task_grades_outlets_and_chooses_the_club(tmp_path):
+    from org import clock
+    from outlets import tasks
+    from outlets.models import OutletGrade
+
+    table_v1()
+    for i in range(12):
+        manager(f"Z{i:02d}")
+    sell(tmp_path, {f"Z{i:02d}": i + 1 for i in range(12)}, Q1, "q1")
+    with clock.frozen(dt.datetime(2025, 4, 1, 6, 0)):
+        assert tasks.quarter_close.delay().get() > 0
+        tasks.quarter_close.delay().get()  # re-run: same result
+    assert list(EliteMember.objects.filter(quarter="2025-Q1").values_list("staff__employee_no", flat=True)) == ["Z11"]
+    assert OutletGrade.objects.filter(quarter="2025-Q1").exists()
