@@ -66,8 +66,8 @@ def points_table_publish(*, by, effective_from: dt.date, rates: list[dict], note
     errors = _validate_rates(rates)
     if PointsTable.objects.filter(effective_from=effective_from).exists():
         errors.append(f"{effective_from:%Y-%m-%d} 已有生效的计分表版本，请选择其他生效日期")
-    if len(note) > 200:
-        errors.append("说明最多 200 字")
+    if len(note) > 200 or "\x00" in note:
+        errors.append("说明最多 200 字，且不能含不可见的控制字符")
     if errors:
         raise ApplicationError("计分表未发布：" + "；".join(errors[:50]), code="invalid")
     last = PointsTable.objects.select_for_update().order_by("-version").first()

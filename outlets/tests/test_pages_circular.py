@@ -127,3 +127,16 @@ def test_mini_program_points_and_vips(data):
         assert api.post(f"/api/v1/me/vips/{vip.pk}/contacts", {"kind": "fax"}, format="json").status_code == 400
         assert api.post(f"/api/v1/me/vips/{vip.pk}/contacts", {"kind": "visit", "note": "上门"}, format="json").status_code == 201
         assert api.get("/api/v1/me/vips?due=1").json()["results"] == []
+
+
+def test_bad_input_answers_4xx_never_500(data, client):
+    client.force_login(user_for(StaffFactory(employee_no="HQ2", institution=tree()["HO"], positions=";head_office;"), scope=tree()["HO"]))
+    for url in ("/outlets/points/?quarter=%00", "/outlets/points/?quarter=２０２５-Q２", "/outlets/grades/?quarter=2025-Q5", "/outlets/points/staff/M1/?period=%00",
+                "/outlets/inspections/new/?inst=%00", "/outlets/points/payroll.xlsx?inst=HO"):
+        assert client.get(url).status_code in (200, 400, 404), url
+    upload = io.BytesIO(b"\x00\x01garbage")
+    upload.name = "t.xlsx"
+    assert client.post("/outlets/points/table/", {"effective_from": "2025-08-01", "note": "a\x00b", "file": upload}).status_code == 400
+    answer = client.post("/outlets/points/table/", {"effective_from": "２０２５-13-01", "file": io.BytesIO(b"x")})
+    assert answer.status_code == 400
+    assert PointsTable.objects.count() == 1
