@@ -23,7 +23,7 @@ from org.scoping import institution_for, is_head_office, object_for, scope_trail
 from org.text import ascii_digits
 from org.views import InstitutionChoiceMixin, ManagerPageMixin
 
-from .models import GRADE_ORDER, EliteMember, Grade, Inspection, InspectionPhoto, OutletGrade, PointsTable
+from .models import GRADE_ORDER, EliteMember, Grade, Inspection, InspectionPhoto, OutletGrade, PointsBasis, PointsTable
 from .selectors.grades import grades_with_staffing
 from .selectors.inspections import inspector_quota, quarter_inspection_awards
 from .selectors.payroll import payroll_workbook
@@ -122,7 +122,10 @@ class PointsTableView(ManagerPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["tables"] = PointsTable.objects.prefetch_related("rates").order_by("-effective_from")[:12]
+        ctx["tables"] = list(PointsTable.objects.prefetch_related("rates").order_by("-effective_from")[:12])
+        current = ctx["tables"][0].rates.all() if ctx["tables"] else []
+        ctx["edit_rows"] = [*({"n": i, "rate": r} for i, r in enumerate(current, start=1)), *({"n": len(current) + k, "rate": None} for k in range(1, 4))]
+        ctx["bases"] = PointsBasis.choices
         ctx["can_edit"] = is_head_office(self.request.user)
         ctx["today"] = clock.today()
         return ctx
@@ -130,6 +133,8 @@ class PointsTableView(ManagerPageMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if not is_head_office(request.user):
             raise Http404
+        if request.POST.get("action") == "edit":
+            return self.post_edit(request, **kwargs)
         upload = request.FILES.get("file")
         try:
             if upload is None:
@@ -145,6 +150,40 @@ class PointsTableView(ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             ctx = self.get_context_data(**kwargs)
             ctx["error"] = exc.message
+            return self.render_to_response(ctx, status=400)
+        messages.success(request, f"已发布{table.label}")
+        return HttpResponseRedirect(reverse("outlets:table"))
+
+    def post_edit(self, request, **kwargs):
+        """A new version typed on the page: rows product_N, name_N, basis_N, points_N (blank rows skipped)."""
+        from decimal import Decimal
+
+        from org.text import typed_decimal
+
+        from .services.points import points_table_publish
+
+        rates = []
+        try:
+            numbers = sorted({int(k.split("_", 1)[1]) for k in request.POST if k.startswith("product_") and k.split("_", 1)[1].isdigit()})[:500]
+            for n in numbers:
+                product = request.POST.get(f"product_{n}", "").strip()[:100]
+                if not product:
+                    continue
+                try:
+                    points = typed_decimal(request.POST.get(f"points_{n}", "")[:30], f"第 {n} 行积分")
+                except ApplicationError:
+                    points = Decimal("-1")
+                rates.append({"row": n, "product": product, "name": request.POST.get(f"name_{n}", "")[:100],
+                              "basis": request.POST.get(f"basis_{n}", ""), "points": points})
+            raw = ascii_digits(request.POST.get("effective_from") or "").strip()
+            try:
+                effective_from = dt.date.fromisoformat(raw)
+            except ValueError:
+                raise ApplicationError(f"生效日期“{raw[:20]}”无效，格式应为 YYYY-MM-DD") from None
+            table = points_table_publish(by=request.user, effective_from=effective_from, rates=rates, note=request.POST.get("note", "")[:300])
+        except ApplicationError as exc:
+            ctx = self.get_context_data(**kwargs)
+            ctx["edit_error"] = exc.message
             return self.render_to_response(ctx, status=400)
         messages.success(request, f"已发布{table.label}")
         return HttpResponseRedirect(reverse("outlets:table"))

@@ -140,3 +140,23 @@ def test_bad_input_answers_4xx_never_500(data, client):
     answer = client.post("/outlets/points/table/", {"effective_from": "２０２５-13-01", "file": io.BytesIO(b"x")})
     assert answer.status_code == 400
     assert PointsTable.objects.count() == 1
+
+
+def test_head_office_edits_the_table_on_the_page_as_a_new_version(data, client):
+    client.force_login(user_for(StaffFactory(employee_no="HQ3", institution=tree()["HO"], positions=";head_office;"), scope=tree()["HO"]))
+    page = client.get("/outlets/points/table/").content.decode()
+    assert 'name="product_1" value="card"' in page  # the current version is the draft
+    posted = {"action": "edit", "effective_from": "2025-06-01", "product_1": "card", "name_1": "信用卡", "basis_1": "unit", "points_1": "３５",
+              "product_2": "deposit", "name_2": "新增存款", "basis_2": "wan", "points_2": "-3", "product_3": ""}
+    bad = client.post("/outlets/points/table/", posted)
+    assert bad.status_code == 400 and "第 2 行 积分" in bad.content.decode() and PointsTable.objects.count() == 1
+    posted["points_2"] = "12"
+    assert client.post("/outlets/points/table/", posted).status_code == 302
+    v2 = PointsTable.objects.get(version=2)
+    assert {r.product: r.points for r in v2.rates.all()} == {"card": 35, "deposit": 12}
+    # Sales from 2025-06-01 take v2: M5's six Q2 cards (sold 2025-06-30) now earn 35 each.
+    from org.models import Staff
+    from outlets.selectors.points import staff_points
+
+    m5 = Staff.objects.get(employee_no="M5")
+    assert staff_points(Q2, [m5.pk])[m5.pk] == 210
