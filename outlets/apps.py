@@ -27,3 +27,9 @@ class OutletsConfig(AppConfig):
         navigation.register(label=_("服务检查"), url_name="outlets:inspections", audience="manager", order=64)
         navigation.register(label=_("产品计分表"), url_name="outlets:table", audience="manager", order=65)
         demo.register()  # the `outlets` step of seed_demo
+        from org import sections as page_sections
+
+        from . import sections
+
+        page_sections.register("staff_home", key="outlets", template="outlets/sections/staff_home.html", build=sections.staff_home, order=40)
+        page_sections.register("manager_home", key="outlets", template="outlets/sections/manager_home.html", build=sections.manager_home, order=40)

@@ -160,3 +160,17 @@ def test_head_office_edits_the_table_on_the_page_as_a_new_version(data, client):
 
     m5 = Staff.objects.get(employee_no="M5")
     assert staff_points(Q2, [m5.pk])[m5.pk] == 210
+
+
+def test_home_pages_show_my_points_and_the_vip_alerts(data, client):
+    person = data[5]
+    client.force_login(user_for(person))
+    with clock.frozen(dt.datetime(2025, 6, 30, 12)):
+        home = client.get("/").content.decode()
+        assert 'data-testid="home-my-points"' in home and "180" in home
+        boss = user_for(StaffFactory(employee_no="BM9", institution=tree()["BR1"], positions=";branch_manager;"), scope=tree()["BR1"])
+        client.force_login(boss)
+        c = Customer.objects.create(customer_no="V7", name="贵宾", deposit_balance=5000, manager=person)
+        VipCustomer.objects.create(customer=c, source="balance", manager=person, outlet=tree()["OUT1"], since=dt.date(2025, 6, 1))
+        home = client.get("/").content.decode()
+    assert 'data-testid="home-vip-alerts"' in home and "流失预警" in home
