@@ -17,14 +17,14 @@ from targets import registry
 from targets.selectors import institution_targets_of
 
 from ..models import GRADE_ORDER, GradeRule, OutletGrade
-from .points import rule_in_force
+from .points import default_rule, rule_in_force
 
 ZERO = Decimal("0")
 
 
 def grade_rule_in_force(day: dt.date) -> GradeRule:
     rule = GradeRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
-    return rule or GradeRule.objects.order_by("effective_from").first()
+    return rule or default_rule(GradeRule)
 
 
 @dataclass

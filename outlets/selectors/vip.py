@@ -10,11 +10,12 @@ from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F
 from org.models import Institution
 
 from ..models import ServiceRule, VipContact, VipCustomer, VipSource
+from .points import default_rule
 
 
 def service_rule_in_force(day: dt.date) -> ServiceRule:
     rule = ServiceRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
-    return rule or ServiceRule.objects.order_by("effective_from").first()
+    return rule or default_rule(ServiceRule)
 
 
 def last_contact_subquery():
