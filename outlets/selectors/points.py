@@ -157,8 +157,13 @@ class Band:
         return f"{self.lower:,.0f} ≤ 积分 < {self.upper:,.0f}"
 
 
-def band_for(points: Decimal, rule: MarketingRule) -> Band:
-    bands = sorted(((Decimal(str(b[0])), str(b[1]), Decimal(str(b[2]))) for b in rule.bands), key=lambda b: b[0])
+def parsed_bands(rule: MarketingRule) -> list[tuple[Decimal, str, Decimal]]:
+    """The rule's bands as (lower edge, label, ratio), ascending."""
+    return sorted(((Decimal(str(b[0])), str(b[1]), Decimal(str(b[2]))) for b in rule.bands), key=lambda b: b[0])
+
+
+def band_for(points: Decimal, rule: MarketingRule, *, bands: list | None = None) -> Band:
+    bands = bands if bands is not None else parsed_bands(rule)
     chosen = 0
     for i, (lower, _label, _ratio) in enumerate(bands):
         if points >= lower:

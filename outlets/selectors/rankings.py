@@ -22,7 +22,7 @@ from org.ranking import competition_ranks
 from org.selectors import staff_institution_ids_on
 
 from ..models import MarketingRule, PointsTable
-from .points import ZERO, band_for, rule_in_force, staff_points
+from .points import ZERO, band_for, parsed_bands, rule_in_force, staff_points
 
 
 @dataclass
@@ -84,13 +84,20 @@ def quarter_ranking(*, quarter: Period, root: Institution | None = None) -> Quar
     # Rank whole sub-branches even when `root` is an outlet: its sub-branch is the field.
     field_root = (_sub_branch_of(root.path, sub_branches) or root) if root is not None else None
     rows: list[RankRow] = []
+    memo: dict[str, Institution | None] = {}
+
+    def sub_of(inst: Institution) -> Institution | None:
+        if inst.path not in memo:
+            memo[inst.path] = _sub_branch_of(inst.path, sub_branches)
+        return memo[inst.path]
+
     for p in people:
         inst = institutions[at_end.get(p["pk"], p["institution_id"])]
         if field_root is not None and not inst.path.startswith(field_root.path):
             continue
-        sub = _sub_branch_of(inst.path, sub_branches)
+        sub = sub_of(inst)
         start_inst = institutions.get(at_start.get(p["pk"], inst.pk), inst)
-        start_sub = _sub_branch_of(start_inst.path, sub_branches)
+        start_sub = sub_of(start_inst)
         note = ""
         if not has_table:
             note = "本季度无生效的产品计分表，不排名"
@@ -122,20 +129,21 @@ def _all_on(day):
 def _rank(rows: list[RankRow], rule: MarketingRule) -> None:
     rewards = [Decimal(str(a)) for a in rule.rewards]
     groups: dict[int | None, list[RankRow]] = {}
+    bands = parsed_bands(rule)
     for r in rows:
-        band = band_for(r.points, rule)
-        r.band = band.label
+        r.band = band_for(r.points, rule, bands=bands).label
         if r.ranked:
             groups.setdefault(r.sub_branch_id, []).append(r)
     for members in groups.values():
-        ranks = competition_ranks([m.points for m in members])
-        for m, rank in zip(members, ranks, strict=True):
+        scores = [m.points for m in members]
+        ranks = competition_ranks(scores)
+        lows = competition_ranks(scores, higher_is_better=False)  # 1 + how many have strictly fewer points
+        for m, rank, low in zip(members, ranks, lows, strict=True):
             m.rank, m.of = rank, len(members)
             # Rewards by position: everyone sharing a rank gets that position's amount.
             m.reward = rewards[rank - 1] if rank <= len(rewards) else ZERO
             # Bottom N: fewer than N ranked people have strictly fewer points.
-            below = sum(1 for o in members if o.points < m.points)
-            m.bottom = below < rule.exit_bottom
+            m.bottom = low - 1 < rule.exit_bottom
 
 
 @dataclass
