@@ -15,5 +15,6 @@ urlpatterns = [
     path("vips/", views.VipAlertsView.as_view(), name="vips"),
     path("inspections/", views.InspectionsView.as_view(), name="inspections"),
     path("inspections/new/", views.InspectionFormView.as_view(), name="inspection-new"),
+    path("inspections/<int:pk>/", views.InspectionDetailView.as_view(), name="inspection"),
     path("inspections/photos/<int:pk>/", views.InspectionPhotoView.as_view(), name="inspection-photo"),
 ]

@@ -298,6 +298,27 @@ class VipAlertsView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         ctx.update(node=node, rule=rule, trail=scope_trail(self.request.user, node))
         return ctx
 
+    def post(self, request, *args, **kwargs):
+        """Mark a customer (of a manager in scope) as VIP by hand, with the reason."""
+        from org.models import Customer
+
+        from .services.vip import vip_mark
+
+        no = (request.POST.get("customer_no") or "").strip()[:32]
+        try:
+            if not no or "\x00" in no:
+                raise ApplicationError("请填写客户号")
+            customer = Customer.objects.filter(customer_no=no, manager__institution__path__startswith=self.node().path).select_related("manager__institution").first()
+            if customer is None:
+                raise ApplicationError(f"客户 {no} 不存在或不在您的管理范围内")
+            vip = vip_mark(by=request.user, customer=customer, reason=request.POST.get("reason", "")[:300])
+        except ApplicationError as exc:
+            ctx = self.get_context_data(**kwargs)
+            ctx["error"] = exc.message
+            return self.render_to_response(ctx, status=400)
+        messages.success(request, f"已将客户 {vip.customer.customer_no} 认定为贵宾客户")
+        return HttpResponseRedirect(reverse("outlets:vips") + "?" + urlencode({"inst": self.node().code}))
+
 
 class InspectionsView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
     """Inspections of the node's outlets, each inspector's half-month quota, and the quarter's 流动红旗 and penalties."""
@@ -310,7 +331,7 @@ class InspectionsView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         quota, (lo, hi), rule = inspector_quota(root=node, day=today)
         awards, _ = quarter_inspection_awards(quarter=quarter, root=node)
         ctx["inspections"] = Table(self.request, "inspections", columns=[
-            Column("inspected_on", "检查日期", kind="date"), Column("outlet.name", "网点", sort="outlet__path"), Column("inspector.name", "检查人", sort="inspector__name"),
+            Column("inspected_on", "检查日期", kind="date", link=lambda i: reverse("outlets:inspection", args=[i.pk])), Column("outlet.name", "网点", sort="outlet__path"), Column("inspector.name", "检查人", sort="inspector__name"),
             Column("total", "得分", kind="decimal", unit="分"), Column("max_total", "满分", kind="decimal", unit="分"), Column("sheet.label", "计分表", sort=None),
             Column("photos_count", "照片", kind="int", unit="张", sort=None),
         ], rows=self.scoped(Inspection.objects.filter(outlet__path__startswith=node.path)).select_related("outlet", "inspector", "sheet").annotate(
@@ -366,6 +387,18 @@ class InspectionFormView(ManagerPageMixin, TemplateView):
             return self.render_to_response(ctx, status=400)
         messages.success(request, f"已记录 {outlet.name} 的服务检查：{inspection.total.normalize():f} / {inspection.max_total.normalize():f} 分")
         return HttpResponseRedirect(reverse("outlets:inspections") + "?" + urlencode({"inst": outlet.code}))
+
+
+class InspectionDetailView(ManagerPageMixin, TemplateView):
+    """One inspection item by item, with its photos."""
+
+    template_name = "outlets/inspection.html"
+
+    def get_context_data(self, pk: int, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        inspection = object_for(self.scoped(Inspection.objects.select_related("outlet", "inspector", "sheet")), "服务检查", pk=pk)
+        ctx.update(inspection=inspection, scores=inspection.scores.select_related("item").order_by("item__order"), photos=inspection.photos.all())
+        return ctx
 
 
 class InspectionPhotoView(ManagerPageMixin, TemplateView):

@@ -78,6 +78,7 @@ OBJECT = {
     "checklist-evidence": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/evidence", "manager"),
     "person": lambda o: (f"/outlets/points/staff/{o['far_staff'].employee_no}/", "manager"),
     "grade-override": lambda o: (f"/outlets/grades/{o['far_grade'].pk}/override/", "manager"),
+    "inspection": lambda o: (f"/outlets/inspections/{o['far_photo'].inspection_id}/", "manager"),
     "inspection-photo": lambda o: (f"/outlets/inspections/photos/{o['far_photo'].pk}/", "manager"),
     "api-me-vip-contact": lambda o: (f"/api/v1/me/vips/{o['far_vip'].pk}/contacts", "staff"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),

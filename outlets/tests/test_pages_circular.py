@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from org import clock
-from org.models import Customer
+from org.models import Customer, Staff
 from org.periods import Period
 from org.tests.factories import StaffFactory, tree, user_for
 from org.tests.importing_utils import write_xlsx
@@ -174,3 +174,25 @@ def test_home_pages_show_my_points_and_the_vip_alerts(data, client):
         VipCustomer.objects.create(customer=c, source="balance", manager=person, outlet=tree()["OUT1"], since=dt.date(2025, 6, 1))
         home = client.get("/").content.decode()
     assert 'data-testid="home-vip-alerts"' in home and "流失预警" in home
+
+
+def test_a_vip_marked_on_the_page_and_an_inspection_opened_with_its_photo(data, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    boss = user_for(StaffFactory(employee_no="BM7", institution=tree()["BR1"], positions=";branch_manager;"), scope=tree()["BR1"])
+    client.force_login(boss)
+    Customer.objects.create(customer_no="K1", name="老客户", deposit_balance=1000, manager=data[0])
+    Customer.objects.create(customer_no="K2", name="外行客户", deposit_balance=1000, manager=Staff.objects.get(employee_no="FAR"))
+    assert client.post("/outlets/vips/", {"customer_no": "K1", "reason": ""}).status_code == 400
+    far = client.post("/outlets/vips/", {"customer_no": "K2", "reason": "企业主"})
+    assert far.status_code == 400 and "不在您的管理范围内" in far.content.decode()
+    assert client.post("/outlets/vips/", {"customer_no": "K1", "reason": "代发工资企业主"}).status_code == 302
+    assert VipCustomer.objects.get(customer__customer_no="K1").source == "manual"
+    sheet = InspectionSheet.objects.get()
+    with clock.frozen(dt.datetime(2025, 6, 30, 9)):
+        done = inspection_record(by=boss, outlet=tree()["OUT2"], inspected_on=dt.date(2025, 6, 3), scores={i.pk: "5" for i in sheet.items.all()},
+                                 notes={sheet.items.first().pk: "门头灯箱不亮"}, photos=[SimpleUploadedFile("灯箱.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32)])
+    page = client.get(f"/outlets/inspections/{done.pk}/").content.decode()
+    assert "门头灯箱不亮" in page and "40 / 100" in page
+    photo = client.get(f"/outlets/inspections/photos/{done.photos.get().pk}/")
+    assert photo.status_code == 200 and b"".join(photo.streaming_content).startswith(b"\x89PNG")
