@@ -383,6 +383,8 @@ class InspectionFormView(ManagerPageMixin, TemplateView):
                                            note=request.POST.get("note", "")[:1000], photos=request.FILES.getlist("photos"))
         except ApplicationError as exc:
             ctx = self.get_context_data(**kwargs)
+            for item in ctx["items"]:  # what was typed stays on the tablet
+                item.typed, item.typed_note = request.POST.get(f"item_{item.pk}", "")[:20], request.POST.get(f"note_{item.pk}", "")[:200]
             ctx.update(error=exc.message, field_errors=exc.fields or {}, posted=request.POST)
             return self.render_to_response(ctx, status=400)
         messages.success(request, f"已记录 {outlet.name} 的服务检查：{inspection.total.normalize():f} / {inspection.max_total.normalize():f} 分")
