@@ -32,4 +32,5 @@ class OutletsConfig(AppConfig):
         from . import sections
 
         page_sections.register("staff_home", key="outlets", template="outlets/sections/staff_home.html", build=sections.staff_home, order=40)
+        page_sections.register("person", key="outlets", template="outlets/sections/person.html", build=sections.person, order=40)
         page_sections.register("manager_home", key="outlets", template="outlets/sections/manager_home.html", build=sections.manager_home, order=40)

@@ -32,3 +32,11 @@ def manager_home(request, node) -> dict | None:
     if rule is None:
         return None
     return {"node": node, "lost": alerts.filter(balance_alert=True).count(), "no_contact": alerts.filter(contact_due=True).count(), "rule": rule}
+
+
+def person(request, staff) -> dict | None:
+    """A person's points and band on their page (a manager in scope), linking to the breakdown."""
+    out = staff_home(request, staff)
+    if out is not None:
+        out["person"] = staff
+    return out

@@ -196,3 +196,10 @@ def test_a_vip_marked_on_the_page_and_an_inspection_opened_with_its_photo(data, 
     assert "门头灯箱不亮" in page and "40 / 100" in page
     photo = client.get(f"/outlets/inspections/photos/{done.photos.get().pk}/")
     assert photo.status_code == 200 and b"".join(photo.streaming_content).startswith(b"\x89PNG")
+
+
+def test_a_persons_page_shows_their_points_with_a_link_to_the_breakdown(data, client):
+    client.force_login(user_for(StaffFactory(employee_no="BM6", institution=tree()["BR1"], positions=";branch_manager;"), scope=tree()["BR1"]))
+    with clock.frozen(dt.datetime(2025, 6, 30, 12)):
+        page = client.get("/org/staff/M4/").content.decode()
+    assert 'data-testid="person-points"' in page and "/outlets/points/staff/M4/?period=2025-Q2" in page
