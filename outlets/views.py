@@ -257,7 +257,15 @@ class GradeOverrideView(ManagerPageMixin, TemplateView):
     def get_context_data(self, pk: int, **kwargs):
         ctx = super().get_context_data(**kwargs)
         grade = self.grade(pk)
-        ctx.update(grade=grade, grade_choices=[(g.value, g.label) for g in GRADE_ORDER])
+        from .selectors.grades import outlet_scores
+
+        quarter = Period.parse(grade.quarter, "quarter")
+        score = next(iter(outlet_scores(quarter=quarter, root=grade.institution, rule=grade.rule)), None)
+        lines = []
+        if score is not None:
+            for name, actual, target, weight in score.parts:
+                lines.append(f"{name}：完成 {actual:,.2f} ÷ 目标 {target:,.2f} = {actual / target:.1%}（单项最多 {grade.rule.cap:.0%}），权重 {weight.normalize():f}")
+        ctx.update(grade=grade, grade_choices=[(g.value, g.label) for g in GRADE_ORDER], lines=lines)
         return ctx
 
     def post(self, request, pk: int, **kwargs):

@@ -52,3 +52,15 @@ def test_grade_quartiles_override_and_staffing(tmp_path):
     assert (again.computed, again.override, again.grade_label) == ("potential", "advancing", "进位")
     with pytest.raises(ApplicationError, match="不在您的管理范围内"):
         outlet_grade_override(by=user_for(scope=t["BR2"]), grade=again, value="leading", reason="x")
+
+
+def test_the_override_page_explains_the_weighted_attainment(tmp_path, client):
+    table_v1()
+    t = tree()
+    manager("G1", "OUT1")
+    target(t["OUT1"], 300)
+    assert import_sales(tmp_path, [["S1", "G1", "card", "1", "", "2025-03-01"]]).ok
+    outlet_grades_compute(by=None, quarter=Q1)
+    client.force_login(user_for(scope=t["BR1"]))
+    page = client.get(f"/outlets/grades/{OutletGrade.objects.get(institution=t['OUT1']).pk}/override/").content.decode()
+    assert "产品积分：完成 30.00 ÷ 目标 300.00 = 10.0%（单项最多 150%），权重 1" in page

@@ -78,6 +78,7 @@ def test_pages_in_scope_and_out_of_scope(data, client):
     payroll = client.get("/outlets/points/payroll.xlsx?inst=BR1&year=2025")
     assert payroll.status_code == 200 and load_workbook(io.BytesIO(payroll.content))["产品积分档位"].max_row == 7
     grade = OutletGrade.objects.get(institution=tree()["OUT1"])
+    assert client.get(f"/outlets/grades/{grade.pk}/override/").status_code == 200
     bad = client.post(f"/outlets/grades/{grade.pk}/override/", {"value": "potential", "reason": ""})
     assert bad.status_code == 400 and "须填写原因" in bad.content.decode()
     assert client.post(f"/outlets/grades/{grade.pk}/override/", {"value": "potential", "reason": "投诉整改"}).status_code == 302
