@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -75,9 +76,9 @@ def quarter_ranking(*, quarter: Period, root: Institution | None = None) -> Quar
         .values("pk", "employee_no", "name", "active_from", "active_to", "institution_id")
     )
     ids = [p["pk"] for p in people]
-    at_end = staff_institution_ids_on(staff_ids=ids, day=quarter.end) if len(ids) <= 5000 else _all_on(quarter.end)
-    at_start = staff_institution_ids_on(staff_ids=ids, day=quarter.start) if len(ids) <= 5000 else _all_on(quarter.start)
-    institutions = {i.pk: i for i in Institution.objects.only("pk", "name", "path", "kind")}
+    at_end = staff_institution_ids_on(staff_ids=ids, day=quarter.end) if len(ids) <= 5000 else _all_on(quarter.end, role)
+    at_start = staff_institution_ids_on(staff_ids=ids, day=quarter.start) if len(ids) <= 5000 else _all_on(quarter.start, role)
+    institutions = {row[0]: _Inst(*row) for row in Institution.objects.values_list("pk", "name", "path", "kind")}
     sub_branches = {i.path: i for i in institutions.values() if i.kind == InstitutionKind.SUB_BRANCH}
     points = staff_points(quarter, ids)
     has_table = PointsTable.objects.filter(effective_from__lte=quarter.end).exists()
@@ -118,11 +119,23 @@ def quarter_ranking(*, quarter: Period, root: Institution | None = None) -> Quar
     return QuarterRanking(quarter, rule, rows)
 
 
-def _all_on(day):
+class _Inst(NamedTuple):
+    pk: int
+    name: str
+    path: str
+    kind: str
+
+
+def _all_on(day, role: Q):
+    """{staff_id: institution_id} on `day` of everyone in the role (one query, no IN list)."""
     from org.models import StaffAssignment
 
+    in_role = Q()
+    for child in role.children:
+        in_role |= Q(**{f"staff__{child[0]}": child[1]})
     return dict(
-        StaffAssignment.objects.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day)).values_list("staff_id", "institution_id")
+        StaffAssignment.objects.filter(in_role, valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .values_list("staff_id", "institution_id")
     )
 
 
