@@ -250,7 +250,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind"/"status" field; name each choice set so the schema is stable.
-    "ENUM_NAME_OVERRIDES": {"InstitutionKindEnum": "org.models.InstitutionKind", "ContactOutcomeEnum": "referrals.models.ContactOutcome"},
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionKindEnum": "org.models.InstitutionKind", "ContactOutcomeEnum": "referrals.models.ContactOutcome",
+        "VipContactKindEnum": "outlets.models.ContactKind",
+    },
 }
 
 # Celery: Redis broker when configured; otherwise tasks run in-process (eager).
