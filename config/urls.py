@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("org.api.urls")),
     path("", include("referrals.api_urls")),
     path("", include("targets.api_urls")),
+    path("", include("outlets.api_urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("reporting/", include("reporting.urls")),
     path("targets/", include("targets.urls")),
+    path("outlets/", include("outlets.urls")),
     path("", include("org.urls")),
 ]
 

@@ -277,7 +277,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind"/"status" field; name each choice set so the schema is stable.
-    "ENUM_NAME_OVERRIDES": {"InstitutionKindEnum": "org.models.InstitutionKind", "ContactOutcomeEnum": "referrals.models.ContactOutcome"},
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionKindEnum": "org.models.InstitutionKind", "ContactOutcomeEnum": "referrals.models.ContactOutcome",
+        "VipContactKindEnum": "outlets.models.ContactKind",
+    },
 }
 
 # Celery: Redis broker when configured; otherwise tasks run in-process (eager).
@@ -321,6 +324,16 @@ CELERY_BEAT_SCHEDULE = {
     "customer-lists-close": {
         "task": "referrals.tasks.customer_lists_close_ended",
         "schedule": crontab(hour=0, minute=40),
+    },
+    # Outlet marketing: customers reaching the VIP threshold become VIPs nightly; the first morning
+    # of a quarter grades the outlets and chooses the elite club of the quarter just ended.
+    "outlets-vips-refresh": {
+        "task": "outlets.tasks.vips_refresh",
+        "schedule": crontab(hour=0, minute=50),
+    },
+    "outlets-quarter-close": {
+        "task": "outlets.tasks.quarter_close",
+        "schedule": crontab(hour=6, minute=0, day_of_month="1", month_of_year="1,4,7,10"),
     },
     "audit-log-purge": {
         "task": "org.tasks.audit_log_purge",

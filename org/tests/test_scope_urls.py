@@ -34,8 +34,12 @@ NO_OBJECT = {
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
     "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards", "api-me-scorecard",
     "lists", "my-list", "api-me-list-customers", "meetings", "checklists", "training", "coverage", "sessions", "api-me-cards", "api-me-materials",
+    # outlets: ?inst= through org.scoping (see SCOPED_FILTERS); the points table's versions are head office data.
+    "points", "table", "payroll", "grades", "vips", "inspections", "inspection-new", "api-me-points", "api-me-vips",
 }
 BANK_WIDE = {
+    # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
+    "elite",
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
     # only (tested in referrals/tests/test_campaigns.py); targets inside are scoped by ?inst=.
     "campaign-detail", "campaign-edit", "campaign-incentive-add",
@@ -72,12 +76,19 @@ OBJECT = {
     "checklist": lambda o: (f"/targets/checklists/{o['far_task'].pk}/", "manager"),
     "checklist-item": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/", "manager"),
     "checklist-evidence": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/evidence", "manager"),
+    "person": lambda o: (f"/outlets/points/staff/{o['far_staff'].employee_no}/", "manager"),
+    "grade-override": lambda o: (f"/outlets/grades/{o['far_grade'].pk}/override/", "manager"),
+    "inspection": lambda o: (f"/outlets/inspections/{o['far_photo'].inspection_id}/", "manager"),
+    "inspection-photo": lambda o: (f"/outlets/inspections/photos/{o['far_photo'].pk}/", "manager"),
+    "api-me-vip-contact": lambda o: (f"/api/v1/me/vips/{o['far_vip'].pk}/contacts", "staff"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
     "/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3", "/targets/grid/?inst=OUT4",
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
+    "/outlets/points/?inst=BR2", "/outlets/grades/?inst=OUT4", "/outlets/vips/?inst=OUT4", "/outlets/inspections/?inst=OUT4",
+    "/outlets/inspections/new/?inst=OUT4", "/outlets/points/payroll.xlsx?inst=BR2",
 ]
 
 
@@ -151,6 +162,24 @@ def _far_list(t, far):
     return lst
 
 
+def _far_outlets(t, far):
+    """BR2's outlet grade, an inspection photo of its outlet, and a VIP another employee maintains."""
+    from django.core.files.base import ContentFile
+
+    from org.models import Customer
+    from outlets.models import GradeRule, Inspection, InspectionPhoto, InspectionSheet, OutletGrade, VipCustomer
+
+    grade = OutletGrade.objects.create(quarter="2024-Q4", institution=t["OUT4"], computed="leading", rule=GradeRule.objects.get(), computed_at=clock.now())
+    inspector = StaffFactory(employee_no="BM889", institution=t["BR2"], positions=";branch_manager;")
+    inspection = Inspection.objects.create(sheet=InspectionSheet.objects.get(), outlet=t["OUT4"], inspector=inspector, inspected_on=clock.today(),
+                                           total=90, max_total=100, recorded_at=clock.now())
+    photo = InspectionPhoto(inspection=inspection, name="p.png")
+    photo.file.save("outlets/inspections/far.png", ContentFile(b"\x89PNG\r\n\x1a\n0000"), save=True)
+    customer = Customer.objects.create(customer_no="VIP-FAR", name="贵宾", deposit_balance=200000, manager=far)
+    vip = VipCustomer.objects.create(customer=customer, source="balance", manager=far, outlet=t["OUT4"], since=clock.today())
+    return {"far_grade": grade, "far_photo": photo, "far_vip": vip}
+
+
 @pytest.fixture
 def objects():
     data = known_week()
@@ -173,6 +202,7 @@ def objects():
         "far_list": _far_list(t, far),
         "far_task": _far_task(t),
         **_far_training(t),
+        **_far_outlets(t, far),
         "manager": user_for(StaffFactory(employee_no="BM777", institution=t["BR1"]), scope=t["BR1"]),
         "staff": user_for(near_staff),
     }

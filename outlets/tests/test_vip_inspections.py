@@ -1,0 +1,118 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from org import clock
+from org.errors import ApplicationError
+from org.models import Customer
+from org.periods import Period
+from org.tests.factories import StaffFactory, institution, tree, user_for
+from outlets.models import Inspection, InspectionSheet, VipCustomer
+from outlets.selectors.inspections import inspector_quota, quarter_inspection_awards
+from outlets.selectors.vip import manager_vips, vip_alerts
+from outlets.services.inspections import inspection_record
+from outlets.services.vip import vip_contact_record, vip_mark, vips_refresh
+from outlets.tests.helpers import manager
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2025, 6, 30)
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+
+
+def customer(no, balance, mgr):
+    return Customer.objects.create(customer_no=no, name="客户" + no, deposit_balance=Decimal(balance) if balance is not None else None, manager=mgr)
+
+
+def test_vip_threshold_edges_and_both_alerts():
+    mgr = manager("V1")
+    with clock.frozen(dt.datetime(2025, 3, 1, 9)):
+        customer("C1", "99999.99", mgr)
+        c2 = customer("C2", "100000.00", mgr)
+        c3 = customer("C3", "500000", mgr)
+        customer("C4", "800000", None)  # no manager yet: waits
+        assert vips_refresh() == 2
+        assert vips_refresh() == 0
+    assert set(VipCustomer.objects.values_list("customer__customer_no", flat=True)) == {"C2", "C3"}
+    # C2's balance falls below the threshold: 流失预警. C3 was contacted 89 days ago, C2 never (since 2025-03-01).
+    Customer.objects.filter(pk=c2.pk).update(deposit_balance=Decimal("99999.99"))
+    with clock.frozen(dt.datetime(2025, 5, 1, 9)):
+        vip_contact_record(by=user_for(mgr), vip=c3.vip, kind="greeting", contacted_on=TODAY - dt.timedelta(days=89), note="生日祝福")
+    alerts, rule = vip_alerts(root=tree()["HO"], today=TODAY)
+    by_no = {v.customer.customer_no: v for v in alerts}
+    assert set(by_no) == {"C2"} and by_no["C2"].balance_alert and by_no["C2"].contact_due  # 121 days since becoming VIP
+    assert rule.no_contact_days == 90
+    later = TODAY + dt.timedelta(days=1)  # C3's contact is now 90 days old: due
+    assert {v.customer.customer_no for v in vip_alerts(root=tree()["HO"], today=later)[0]} == {"C2", "C3"}
+    mine, _ = manager_vips(staff=mgr, today=TODAY)
+    assert [(v.customer.customer_no, v.contact_due) for v in mine] == [("C2", True), ("C3", False)]
+    # Out of scope: another branch's manager cannot log a contact.
+    with pytest.raises(ApplicationError, match="不在您的管理范围内"):
+        vip_contact_record(by=user_for(scope=tree()["BR2"]), vip=c3.vip, kind="call", contacted_on=TODAY)
+
+
+def test_a_vip_marked_by_hand_has_no_balance_alert():
+    mgr = manager("V2")
+    c = customer("C9", "1000", mgr)
+    boss = user_for(scope=tree()["SB1"])
+    with pytest.raises(ApplicationError, match="认定原因"):
+        vip_mark(by=boss, customer=c, reason="")
+    vip = vip_mark(by=boss, customer=c, reason="代发工资企业主")
+    assert vip.source == "manual" and vip.outlet == tree()["OUT1"]
+    alerts, _ = vip_alerts(root=tree()["HO"], today=vip.since + dt.timedelta(days=10))
+    assert list(alerts) == []
+
+
+def leader(no="L1", inst="BR1"):
+    person = StaffFactory(employee_no=no, institution=tree()[inst], positions=";branch_manager;")
+    return user_for(person, scope=tree()[inst])
+
+
+def full_marks(sheet, less=0):
+    items = list(sheet.items.all())
+    return {i.pk: str(i.max_points - (less if n == 0 else 0)) for n, i in enumerate(items)}
+
+
+def test_inspection_item_by_item_with_photos_quota_and_scope():
+    sheet = InspectionSheet.objects.get()
+    user = leader()
+    with clock.frozen(dt.datetime(2025, 6, 30, 9)):
+        with pytest.raises(ApplicationError, match="不能超过满分"):
+            inspection_record(by=user, outlet=tree()["OUT1"], inspected_on=dt.date(2025, 6, 16), scores={**full_marks(sheet), sheet.items.first().pk: "99"})
+        bad = full_marks(sheet)
+        bad.pop(sheet.items.last().pk)
+        with pytest.raises(ApplicationError, match="未打分"):
+            inspection_record(by=user, outlet=tree()["OUT1"], inspected_on=dt.date(2025, 6, 16), scores=bad)
+        with pytest.raises(ApplicationError, match="不在您的管理范围内"):
+            inspection_record(by=user, outlet=tree()["OUT4"], inspected_on=dt.date(2025, 6, 16), scores=full_marks(sheet))
+        with pytest.raises(ApplicationError, match="内容与扩展名"):
+            inspection_record(by=user, outlet=tree()["OUT1"], inspected_on=dt.date(2025, 6, 16), scores=full_marks(sheet), photos=[SimpleUploadedFile("a.png", b"MZ" * 40)])
+        assert not Inspection.objects.exists()
+        with pytest.raises(ApplicationError, match="只有总行和分支行领导"):
+            inspection_record(by=user_for(manager("W1")), outlet=tree()["OUT1"], inspected_on=dt.date(2025, 6, 16), scores=full_marks(sheet))
+        done = inspection_record(by=user, outlet=tree()["OUT1"], inspected_on=dt.date(2025, 6, 16), scores=full_marks(sheet, less=Decimal("2.5")),
+                                 photos=[SimpleUploadedFile("门头.png", PNG)])
+        assert done.total == Decimal("97.5") and done.max_total == 100 and done.photos.count() == 1
+        inspection_record(by=user, outlet=tree()["OUT1"], inspected_on=dt.date(2025, 6, 20), scores=full_marks(sheet))  # same outlet again
+        inspection_record(by=user, outlet=tree()["OUT2"], inspected_on=dt.date(2025, 6, 15), scores=full_marks(sheet))  # the first half
+    rows, (lo, hi), rule = inspector_quota(root=tree()["BR1"], day=dt.date(2025, 6, 30))
+    assert (lo, hi) == (dt.date(2025, 6, 16), dt.date(2025, 6, 30))
+    assert [(r["inspector__employee_no"], r["outlets"], r["inspections"], r["quota"], r["met"]) for r in rows] == [("L1", 1, 2, 12, False)]
+
+
+def test_red_flags_for_the_top_3_and_penalties_for_the_bottom_3_of_each_branch():
+    sheet = InspectionSheet.objects.get()
+    user = leader()
+    t = tree()
+    outlets = [t["OUT1"], t["OUT2"], t["OUT3"]] + [institution(f"RX{i}", "outlet", t["SB2"], f"检查网点{i}") for i in range(4)]
+    with clock.frozen(dt.datetime(2025, 6, 30, 9)):
+        for i, o in enumerate(outlets):  # scores 100, 99, … 94; OUT2 and OUT3 tie at 98 by giving OUT2 98
+            less = Decimal(i) if i != 1 else Decimal(2)
+            inspection_record(by=user, outlet=o, inspected_on=dt.date(2025, 5, 10), scores=full_marks(sheet, less=less))
+    scores, rule = quarter_inspection_awards(quarter=Period.parse("2025-Q2"))
+    got = {s.code: (s.rank, s.award, s.penalty) for s in scores}
+    assert got["OUT1"] == (1, "流动红旗", 0)
+    assert got["OUT2"][:2] == (2, "流动红旗") and got["OUT3"][:2] == (2, "流动红旗")  # tie at the edge: both flagged
+    assert got["RX0"] == (4, "", 0)
+    assert [got[f"RX{i}"] for i in (1, 2, 3)] == [(5, "扣分", Decimal("5")), (6, "扣分", Decimal("5")), (7, "扣分", Decimal("5"))]
