@@ -90,7 +90,9 @@ class PointsView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         ], rows=exits, title=f"{quarter.code} 退出候选人", empty="没有退出候选人")
         ranked = sorted((r for r in ranking.rows if r.ranked), key=lambda r: -r.points)
         ctx["chart"] = ranking_chart(title="季度积分前 15 名", items=[(f"{r.name}（{r.sub_branch_name}）", float(r.points)) for r in ranked], unit="分")
-        ctx.update(node=node, quarter=quarter, rule=ranking.rule, trail=scope_trail(self.request.user, node),
+        from .selectors.points import points_table_label
+
+        ctx.update(node=node, quarter=quarter, rule=ranking.rule, table_label=points_table_label(quarter), trail=scope_trail(self.request.user, node),
                    children=node.children.order_by("code"), quarters=[quarter.previous(), quarter, quarter.next()])
         return ctx
 

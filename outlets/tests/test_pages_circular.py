@@ -67,6 +67,7 @@ def test_pages_in_scope_and_out_of_scope(data, client):
     client.force_login(boss)
     page = client.get("/outlets/points/?quarter=2025-Q2")
     assert page.status_code == 200 and "退出候选人" in page.content.decode() and "M5" in page.content.decode()
+    assert "营销规则 v1" in page.content.decode() and "产品计分表 v1（2025-01-01 起）" in page.content.decode()
     person = client.get("/outlets/points/staff/M2/?period=2025-Q2")
     assert person.status_code == 200 and "3 × 30.00 分 = 90.00" in person.content.decode()
     assert client.get("/outlets/points/staff/FAR/").status_code == 404
