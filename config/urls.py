@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("org.api.urls")),
     path("", include("referrals.api_urls")),
     path("", include("targets.api_urls")),
+    path("", include("wealth.api_urls")),
 ]
 
 urlpatterns = [

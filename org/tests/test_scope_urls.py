@@ -34,6 +34,9 @@ NO_OBJECT = {
     "dashboard-honours", "codes", "codes-archive", "campaigns", "campaign-create", "applications", "disputes",
     "payouts", "circulars", "circular-generate", "org_institutions", "org_staff", "import-upload", "my-poster", "my-code-issue", "my-code-name-display", "circular-mine", "grid", "actions", "contests", "api-me-targets", "api-me-contests", "api-target-children", "scorecards", "api-me-scorecard",
     "lists", "my-list", "api-me-list-customers", "meetings", "checklists", "training", "coverage", "sessions", "api-me-cards", "api-me-materials",
+    # 2053: the caller's own facts; a customer key is looked up through org.scoping.object_for.
+    "api-me-wealth-today", "api-me-wealth-summary", "api-me-wealth-calls", "api-me-wealth-visits", "api-me-wealth-follow-ups",
+    "api-me-wealth-prospects", "api-me-wealth-do-not-call", "api-me-wealth-call-list",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
