@@ -27,6 +27,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("reporting/", include("reporting.urls")),
     path("targets/", include("targets.urls")),
+    path("wealth/", include("wealth.urls")),
     path("", include("org.urls")),
 ]
 

@@ -19,6 +19,15 @@ class WealthConfig(AppConfig):
         circular_sheets.register(name="2053", order=20, build=reporting.wealth_circular_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter"))
         circular_sheets.register(name="2053之星", order=91, build=reporting.wealth_honours_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter"))
 
+        from django.utils.translation import gettext_lazy as _
+
+        from org import navigation
+
+        navigation.register(label=_("财富2053"), url_name="wealth:team-2053", audience="manager", order=30)
+        navigation.register(label=_("电访名单"), url_name="wealth:call-list", audience="manager", order=31)
+        navigation.register(label=_("晨会名单"), url_name="wealth:morning-list", audience="manager", order=32)
+        navigation.register(label=_("我的2053"), url_name="wealth:mine-2053", audience="staff", order=30)
+
         from .metrics import register_metrics
 
         register_metrics()

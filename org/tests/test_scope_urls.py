@@ -37,6 +37,9 @@ NO_OBJECT = {
     # 2053: the caller's own facts; a customer key is looked up through org.scoping.object_for.
     "api-me-wealth-today", "api-me-wealth-summary", "api-me-wealth-calls", "api-me-wealth-visits", "api-me-wealth-follow-ups",
     "api-me-wealth-prospects", "api-me-wealth-do-not-call", "api-me-wealth-call-list",
+    # 2053 pages: ?inst= / ?staff= go through scope_node / staff_for; do-not-call's posted customer
+    # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
+    "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
@@ -75,12 +78,14 @@ OBJECT = {
     "checklist": lambda o: (f"/targets/checklists/{o['far_task'].pk}/", "manager"),
     "checklist-item": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/", "manager"),
     "checklist-evidence": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/evidence", "manager"),
+    "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
     "/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3", "/targets/grid/?inst=OUT4",
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
+    "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4",
 ]
 
 
