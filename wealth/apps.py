@@ -28,6 +28,10 @@ class WealthConfig(AppConfig):
         navigation.register(label=_("晨会名单"), url_name="wealth:morning-list", audience="manager", order=32)
         navigation.register(label=_("我的2053"), url_name="wealth:mine-2053", audience="staff", order=30)
 
+        from . import demo
+
+        demo.register()  # the `wealth` step of seed_demo
+
         from .metrics import register_metrics
 
         register_metrics()
