@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("referrals.api_urls")),
     path("", include("targets.api_urls")),
     path("", include("outlets.api_urls")),
+    path("", include("wealth.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("targets/", include("targets.urls")),
     path("outlets/", include("outlets.urls")),
+    path("wealth/", include("wealth.urls")),
     path("", include("org.urls")),
 ]
 

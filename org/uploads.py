@@ -26,8 +26,9 @@ KINDS = {
     "pdf": {".pdf"},
     "document": {".pdf", ".xlsx", ".docx", ".pptx", ".jpg", ".jpeg", ".png"},
     "video": {".mp4"},
+    "audio": {".mp3", ".m4a", ".wav"},
 }
-KIND_LABELS = {"photo": "照片", "pdf": "PDF", "document": "文件", "video": "视频"}
+KIND_LABELS = {"photo": "照片", "pdf": "PDF", "document": "文件", "video": "视频", "audio": "录音"}
 
 
 def _magic_ok(ext: str, head: bytes) -> bool:
@@ -41,8 +42,12 @@ def _magic_ok(ext: str, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     if ext in (".xlsx", ".docx", ".pptx"):
         return head.startswith(b"PK\x03\x04")
-    if ext == ".mp4":
+    if ext in (".mp4", ".m4a"):
         return head[4:8] == b"ftyp"
+    if ext == ".mp3":  # an ID3 tag or an MPEG frame sync
+        return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+    if ext == ".wav":
+        return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
     return False
 
 

@@ -4,3 +4,34 @@ from django.apps import AppConfig
 class WealthConfig(AppConfig):
     name = "wealth"
     verbose_name = "财富2053"
+
+    def ready(self) -> None:
+        from org.importing import registry
+
+        from .importers import CallImporter
+
+        registry.register("calls", CallImporter)
+
+        from org import circular_sheets
+
+        from .selectors import reporting
+
+        circular_sheets.register(name="2053", order=20, build=reporting.wealth_circular_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter"))
+        circular_sheets.register(name="2053之星", order=91, build=reporting.wealth_honours_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter"))
+
+        from django.utils.translation import gettext_lazy as _
+
+        from org import navigation
+
+        navigation.register(label=_("财富2053"), url_name="wealth:team-2053", audience="manager", order=30)
+        navigation.register(label=_("电访名单"), url_name="wealth:call-list", audience="manager", order=31)
+        navigation.register(label=_("晨会名单"), url_name="wealth:morning-list", audience="manager", order=32)
+        navigation.register(label=_("我的2053"), url_name="wealth:mine-2053", audience="staff", order=30)
+
+        from . import demo
+
+        demo.register()  # the `wealth` step of seed_demo
+
+        from .metrics import register_metrics
+
+        register_metrics()

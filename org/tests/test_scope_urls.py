@@ -36,6 +36,12 @@ NO_OBJECT = {
     "lists", "my-list", "api-me-list-customers", "meetings", "checklists", "training", "coverage", "sessions", "api-me-cards", "api-me-materials",
     # outlets: ?inst= through org.scoping (see SCOPED_FILTERS); the points table's versions are head office data.
     "points", "table", "payroll", "grades", "vips", "inspections", "inspection-new", "api-me-points", "api-me-vips",
+    # 2053: the caller's own facts; a customer key is looked up through org.scoping.object_for.
+    "api-me-wealth-today", "api-me-wealth-summary", "api-me-wealth-calls", "api-me-wealth-visits", "api-me-wealth-follow-ups",
+    "api-me-wealth-prospects", "api-me-wealth-do-not-call", "api-me-wealth-call-list",
+    # 2053 pages: ?inst= / ?staff= go through scope_node / staff_for; do-not-call's posted customer
+    # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
+    "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary",
 }
 BANK_WIDE = {
     # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
@@ -81,6 +87,7 @@ OBJECT = {
     "inspection": lambda o: (f"/outlets/inspections/{o['far_photo'].inspection_id}/", "manager"),
     "inspection-photo": lambda o: (f"/outlets/inspections/photos/{o['far_photo'].pk}/", "manager"),
     "api-me-vip-contact": lambda o: (f"/api/v1/me/vips/{o['far_vip'].pk}/contacts", "staff"),
+    "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
@@ -89,6 +96,7 @@ SCOPED_FILTERS = [
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
     "/outlets/points/?inst=BR2", "/outlets/grades/?inst=OUT4", "/outlets/vips/?inst=OUT4", "/outlets/inspections/?inst=OUT4",
     "/outlets/inspections/new/?inst=OUT4", "/outlets/points/payroll.xlsx?inst=BR2",
+    "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4",
 ]
 
 

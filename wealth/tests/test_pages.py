@@ -1,0 +1,74 @@
+"""Manager and staff pages of 2053: the team table in scope, a person's explanations, call lists,
+do-not-call, morning and evening meetings; scope 404s and masking."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from org import clock
+from org.tests.factories import user_for
+from wealth.models import DoNotCall
+
+from .helpers import at, call, customer, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with clock.frozen(at("2024-03-19", 18)):
+        yield
+
+
+@pytest.fixture
+def setup():
+    t, me, far = world()
+    user_for(me)
+    head = user_for(scope=t["SB1"], username="head")
+    mine = customer("C1", me, mobile="13800001234")
+    customer("C2", me, mobile="13800005678")
+    call(me, mine, at("2024-03-18"), duration=80)
+    call(me, mine, at("2024-03-18", 11), duration=59)
+    client = Client()
+    client.force_login(head)
+    return t, me, far, mine, client
+
+
+def test_team_table_person_page_and_scope(setup):
+    t, me, far, mine, client = setup
+    page = client.get("/wealth/?period=2024-W12").content.decode()
+    assert me.employee_no in page and "序时进度" in page
+    person = client.get(f"/wealth/people/{me.employee_no}/?period=2024-W12").content.decode()
+    assert "通话时长不足（59 秒 &lt; 60 秒）" in person and "有效电访 1/20" in person
+    assert "13800001234" not in person and "138****1234" in person
+    assert client.get(f"/wealth/people/{far.employee_no}/").status_code == 404
+    assert client.get("/wealth/?inst=OUT4").status_code == 404
+    assert client.get("/wealth/?period=garbage").status_code == 200
+    export = client.get("/wealth/?period=2024-W12&export=team")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_call_list_not_called_tag_and_do_not_call(setup):
+    t, me, far, mine, client = setup
+    page = client.get(f"/wealth/call-list/?staff={me.employee_no}").content.decode()
+    assert "C2" in page and "C1" not in page.split("data-testid=\"customers\"")[1].split("</div>")[0]
+    assert client.get(f"/wealth/call-list/?staff={far.employee_no}").status_code == 404
+    customer("C9", far)
+    assert client.post("/wealth/do-not-call/", {"customer_no": "C9"}).status_code == 404
+    assert client.post("/wealth/do-not-call/", {"customer_no": "C2"}).status_code == 302
+    assert DoNotCall.objects.get().customer.customer_no == "C2"
+    assert "C2" not in client.get(f"/wealth/call-list/?staff={me.employee_no}").content.decode().split("data-testid=\"customers\"")[1]
+
+
+def test_morning_and_evening_and_my_page(setup):
+    t, me, far, mine, client = setup
+    morning = client.get("/wealth/morning/")
+    assert morning.status_code == 200 and "今日目标" in morning.content.decode()
+    evening = client.get("/wealth/evening/").content.decode()
+    assert "人今日未达标" in evening and me.employee_no in evening
+    staff_client = Client()
+    staff_client.force_login(me.user)
+    mine_page = staff_client.get("/wealth/me/?period=2024-W12").content.decode()
+    assert "有效电访 1/20" in mine_page
+    assert staff_client.get("/wealth/").status_code == 404
