@@ -26,6 +26,7 @@ class WealthConfig(AppConfig):
         navigation.register(label=_("财富2053"), url_name="wealth:team-2053", audience="manager", order=30)
         navigation.register(label=_("电访名单"), url_name="wealth:call-list", audience="manager", order=31)
         navigation.register(label=_("晨会名单"), url_name="wealth:morning-list", audience="manager", order=32)
+        navigation.register(label=_("录音抽查"), url_name="wealth:spot-checks", audience="manager", order=33)
         navigation.register(label=_("我的2053"), url_name="wealth:mine-2053", audience="staff", order=30)
 
         from . import demo

@@ -228,3 +228,82 @@ class MeetingView(ManagerPageMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         ctx = self.get_context_data(**kwargs)
         return export_first(ctx["table"], ctx["follow"]) or self.render_to_response(ctx)
+
+
+class SpotCheckView(ManagerPageMixin, TemplateView):
+    """The month's recording spot checks of the viewer's scope: draw (head office: every branch;
+    a branch: its own), listen, score 0–100 with a comment; averages per person and branch."""
+
+    template_name = "wealth/spot_checks.html"
+
+    def month(self) -> Period:
+        text = self.request.GET.get("month") or self.request.POST.get("month") or ""
+        if text:
+            try:
+                return Period.parse(text, "month")
+            except ApplicationError:
+                messages.error(self.request, _("月份格式应为 YYYY-MM，已显示本月"))
+        return Period.containing(clock.today(), "month")
+
+    def get_context_data(self, **kwargs):
+        from django.db.models import Avg, Count
+
+        from .models import SpotCheck
+
+        ctx = super().get_context_data(**kwargs)
+        month = self.month()
+        checks = scope_filter(SpotCheck.objects.select_related("call__staff", "branch", "call__customer"), user=self.request.user).filter(month=month.code)
+        table = Table(
+            self.request, "checks", title=_("抽查录音"), rows=checks.order_by("branch__code", "pk"), empty=_("本月尚未抽取"),
+            columns=[
+                Column("branch.name", _("分行"), sort=None), Column("call.staff.name", _("员工"), sort=None), Column("call.started_at", _("通话时间"), kind="datetime", sort=None),
+                Column("call.phone_masked", _("电话"), sort=None), Column("call.duration_s", _("时长"), kind="int", unit="秒", sort=None),
+                Column("score", _("得分"), kind="int", unit="分", sort=None), Column("comment", _("点评"), sort=None),
+                Column("pk", _("评分"), sort=None, html=lambda c: self.score_form(c)),
+            ],
+        )
+        people = checks.filter(score__isnull=False).values("call__staff__employee_no", "call__staff__name").annotate(avg=Avg("score"), n=Count("pk")).order_by("-avg")
+        by_person = Table(self.request, "by_person", title=_("按人员"), rows=list(people),
+                          columns=[Column("call__staff__employee_no", _("员工号")), Column("call__staff__name", _("姓名")), Column("avg", _("平均得分"), kind="decimal"), Column("n", _("已评"), kind="int", unit="件")])
+        ctx.update(month=month, table=table, by_person=by_person)
+        return ctx
+
+    def score_form(self, check) -> str:
+        from django.middleware.csrf import get_token
+        from django.utils.html import format_html
+
+        return format_html(
+            '<form method="post" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="check" value="{}">'
+            '<input type="hidden" name="month" value="{}"><input name="score" type="number" min="0" max="100" required aria-label="{}">'
+            '<input name="comment" maxlength="500" aria-label="{}"><button type="submit">{}</button></form>',
+            get_token(self.request), check.pk, check.month, _("得分"), _("点评"), _("保存"),
+        )
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return export_first(ctx["table"], ctx["by_person"]) or self.render_to_response(ctx)
+
+    def post(self, request, *args, **kwargs):
+        from org.models import Institution, InstitutionKind
+
+        from .models import SpotCheck
+        from .services.spot_checks import spot_check_score, spot_checks_draw
+
+        month = self.month()
+        try:
+            if request.POST.get("draw"):
+                branches = scope_filter(Institution.objects.filter(kind=InstitutionKind.BRANCH), user=request.user)
+                node = scope_node(request.user, None)
+                if node.kind not in (InstitutionKind.HEAD_OFFICE, InstitutionKind.BRANCH):
+                    raise Http404
+                n = spot_checks_draw(month=month.code, branches=branches)
+                messages.success(request, _("已抽取 %(n)s 条录音") % {"n": n})
+            else:
+                check = object_for(scope_filter(SpotCheck.objects.all(), user=request.user), "抽查", pk=request.POST.get("check") if (request.POST.get("check") or "").isdigit() else 0)
+                raw = (request.POST.get("score") or "").strip()
+                score = int(raw) if raw.isdigit() and len(raw) <= 3 else -1
+                spot_check_score(check=check, score=score, comment=(request.POST.get("comment") or "")[:500], reviewer=request.user)
+                messages.success(request, _("已保存评分"))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("wealth:spot-checks") + f"?month={month.code}")

@@ -39,7 +39,7 @@ NO_OBJECT = {
     "api-me-wealth-prospects", "api-me-wealth-do-not-call", "api-me-wealth-call-list",
     # 2053 pages: ?inst= / ?staff= go through scope_node / staff_for; do-not-call's posted customer
     # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
-    "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary",
+    "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary", "spot-checks",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
