@@ -19,8 +19,8 @@ from org.progress import time_progress
 from org.scoping import object_for, scope_filter, scope_node, staff_for, user_staff
 from org.views import ManagerPageMixin, ScopedPageMixin
 
-from .selectors.explain import due_follow_ups, explain, follow_up_rates, not_called, pool
-from .selectors.reporting import summaries, team_lines
+from .selectors.explain import explain, follow_up_rates, not_called, pool
+from .selectors.reporting import meeting, summaries, team_lines
 from .selectors.rules import rule_on
 from .services.activity import do_not_call_clear, do_not_call_mark
 
@@ -192,16 +192,8 @@ class MeetingView(ManagerPageMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         node = scope_node(self.request.user, self.request.GET.get("inst"))
         today = clock.today()
-        rule = rule_on(today)
-        lines = team_lines(scope=node, period=Period(today, today, "day", today.isoformat()))
-        rows = []
-        for ln in lines:
-            rows.append({
-                "employee_no": ln.staff.employee_no, "name": ln.staff.name, "institution": ln.institution.name,
-                "calls": ln.row.calls, "visits": ln.row.visits, "products": ln.row.products_per_visit,
-                "calls_short": max(rule.calls_required - ln.row.calls, 0), "visits_short": max(rule.visits_required - ln.row.visits, 0),
-                "done": ln.row.days_2053 > 0,
-            })
+        got = meeting(scope=node, day=today, with_follow_ups=not self.evening)
+        rule, rows, due = got["rule"], got["rows"], got["due"]
         table = Table(
             self.request, "people", title=_("今日完成") if self.evening else _("今日目标"), rows=rows,
             columns=[
@@ -211,18 +203,12 @@ class MeetingView(ManagerPageMixin, TemplateView):
                 Column("products", _("人均产品数"), kind="decimal"), Column("done", _("2053达标"), fmt=lambda v: _("达标") if v else _("未达标")),
             ],
         )
-        due = []
-        if not self.evening:
-            people = scope_filter(Staff.objects.all(), user=self.request.user).filter(institution__path__startswith=node.path)
-            due = [{"staff": f.staff.name, "customer_no": f.customer.customer_no, "customer": pii.mask_name(f.customer.name), "outcome": f.get_outcome_display(),
-                    "next_action": f.next_action, "next_date": f.next_date} for f in due_follow_ups(staff_ids=people.values("pk"), day=today)[:200]]
         follow = Table(
             self.request, "due", title=_("到期跟进"), rows=due,
             columns=[Column("staff", _("员工")), Column("customer_no", _("客户号")), Column("customer", _("客户")), Column("outcome", _("上次结果")),
                      Column("next_action", _("下一步")), Column("next_date", _("跟进日期"), kind="date")],
         )
-        short = [r for r in rows if not r["done"]]
-        ctx.update(node=node, today=today, rule=rule, table=table, follow=follow, evening=self.evening, short=len(short))
+        ctx.update(node=node, today=today, rule=rule, table=table, follow=follow, evening=self.evening, short=got["short"])
         return ctx
 
     def get(self, request, *args, **kwargs):

@@ -40,6 +40,7 @@ NO_OBJECT = {
     # 2053 pages: ?inst= / ?staff= go through scope_node / staff_for; do-not-call's posted customer
     # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
     "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary", "spot-checks",
+    "api-wealth-morning", "api-wealth-evening",
 }
 BANK_WIDE = {
     # Campaigns are the head office's, run bank-wide: every manager reads them; edits are head office
@@ -85,7 +86,7 @@ OBJECT = {
 SCOPED_FILTERS = [
     "/referrals/dashboard/?inst=BR2", "/referrals/codes/?inst=OUT4", "/org/institutions/?node=SB3", "/targets/grid/?inst=OUT4",
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
-    "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4",
+    "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
 ]
 
 

@@ -72,3 +72,21 @@ def test_morning_and_evening_and_my_page(setup):
     mine_page = staff_client.get("/wealth/me/?period=2024-W12").content.decode()
     assert "有效电访 1/20" in mine_page
     assert staff_client.get("/wealth/").status_code == 404
+
+
+def test_meeting_endpoints_for_managers_only(setup):
+    from rest_framework.test import APIClient
+
+    t, me, far, mine, client = setup
+    from org.models import User
+
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="head"))
+    with clock.frozen(at("2024-03-18", 18)):
+        evening = api.get("/api/v1/wealth/evening").json()
+    person = next(p for p in evening["people"] if p["employee_no"] == me.employee_no)
+    assert (person["calls"], person["calls_short"], person["visits_short"]) == (1, 19, 5) and evening["short"] >= 1
+    assert api.get("/api/v1/wealth/morning?inst=OUT4").status_code == 404
+    staff_api = APIClient()
+    staff_api.force_authenticate(me.user)
+    assert staff_api.get("/api/v1/wealth/morning").status_code == 404
