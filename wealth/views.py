@@ -19,10 +19,11 @@ from org.progress import time_progress
 from org.scoping import object_for, scope_filter, scope_node, staff_for, user_staff
 from org.views import ManagerPageMixin, ScopedPageMixin
 
+from .models import Product
 from .selectors.explain import explain, follow_up_rates, not_called, pool
 from .selectors.reporting import meeting, summaries, team_lines
 from .selectors.rules import rule_on
-from .services.activity import do_not_call_clear, do_not_call_mark
+from .services.activity import do_not_call_clear, do_not_call_mark, visit_register
 
 
 def period_of(request) -> Period:
@@ -128,8 +129,25 @@ class MyView(ScopedPageMixin, PersonMixin, TemplateView):
         if staff is None:
             raise Http404
         ctx = self.person_context(staff)
-        ctx["mine"] = True
+        ctx.update(mine=True, products=Product.objects.filter(active=True))
         return export_first(ctx["days"], ctx["calls"], ctx["visits"]) or self.render_to_response(ctx)
+
+    def post(self, request):
+        """Register a visit: the card reader types the number into the card field (only its hash is
+        used, to find the customer), or the customer number is typed."""
+        staff = user_staff(request.user)
+        if staff is None:
+            raise Http404
+        p = request.POST
+        try:
+            visit = visit_register(
+                staff=staff, card_number=(p.get("card_number") or "")[:40], customer_no=(p.get("customer_no") or "")[:32],
+                products=p.getlist("products")[:20], pad_used=bool(p.get("pad_used")),
+            )
+            messages.success(request, _("已登记面访：%(customer)s，产品 %(n)s 个") % {"customer": pii.mask_name(visit.customer.name), "n": visit.pitched.count()})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("wealth:mine-2053"))
 
 
 class CallListView(ManagerPageMixin, TemplateView):
