@@ -70,6 +70,15 @@ class CallImporter(Importer):
             if row["started_at"] is not None and row["started_at"] > clock.now():
                 row.error("started_at", "开始时间晚于现在")
 
+    def _hash(self, number: str) -> str:
+        """Keyed hash of a number, once per distinct number of the file (customers recur)."""
+        if not number:
+            return ""
+        cache = self.__dict__.setdefault("_hashes", {})
+        if number not in cache:
+            cache[number] = pii.keyed_hash(number)
+        return cache[number]
+
     def _values(self, row, places: InstitutionsOn) -> dict:
         staff = self.staff[row["employee_no"]]
         day = clock.local(row["started_at"]).date()
@@ -82,7 +91,7 @@ class CallImporter(Importer):
             "staff_id": staff.pk,
             "institution_id": places.get(staff, day),
             "customer_id": customer_id,
-            "phone_hash": pii.keyed_hash(number) if number else "",
+            "phone_hash": self._hash(number),
             "phone_masked": pii.mask_mobile(number) if number else "",
             "started_at": row["started_at"],
             "local_date": day,
