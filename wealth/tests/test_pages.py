@@ -90,3 +90,20 @@ def test_meeting_endpoints_for_managers_only(setup):
     staff_api = APIClient()
     staff_api.force_authenticate(me.user)
     assert staff_api.get("/api/v1/wealth/morning").status_code == 404
+
+
+def test_exports_mask_phones_and_names(setup):
+    import io
+
+    from openpyxl import load_workbook
+
+    t, me, far, mine, client = setup
+
+    def cells(url):
+        wb = load_workbook(io.BytesIO(client.get(url).content))
+        return " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+
+    calls = cells(f"/wealth/people/{me.employee_no}/?period=2024-W12&export=calls")
+    assert "138****1234" in calls and "13800001234" not in calls and "王小明" not in calls
+    listed = cells(f"/wealth/call-list/?staff={me.employee_no}&export=customers")
+    assert "138****5678" in listed and "13800005678" not in listed and "王**" in listed

@@ -68,3 +68,12 @@ def test_branch_reviewer_scores_own_branch_only_and_scores_roll_up(recorded):
     got = registry.get("wealth.spot_check_score").actuals(period=Period.parse("2024-03"), staff=[me, far], institutions=[t["BR1"]])
     assert got.by_staff == {me.pk: 90, far.pk: 0} and got.by_institution[t["BR1"].pk] == 90
     assert Call.objects.count() == 25
+
+
+def test_the_monthly_task_draws_last_month(recorded):
+    from wealth.tasks import spot_checks_draw_last_month
+
+    with clock.frozen(at("2024-04-01", 6)):
+        assert spot_checks_draw_last_month() == 10
+        assert spot_checks_draw_last_month() == 0
+    assert set(SpotCheck.objects.values_list("month", flat=True)) == {"2024-03"}
