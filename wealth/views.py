@@ -76,8 +76,36 @@ class TeamView(ManagerPageMixin, TemplateView):
                 Column("days_2053", _("达标天数"), kind="int", unit="天"), Column("coverage", _("覆盖率"), kind="ratio"),
             ],
         )
-        ctx.update(node=node, period=period, table=table, children=children, progress=time_progress(period, at=clock.now()), rule=rule_on(period.end))
+        ctx.update(node=node, period=period, table=table, children=children, progress=time_progress(period, at=clock.now()), rule=rule_on(period.end),
+                   trend=self.trend(lines, period))
         return ctx
+
+    @staticmethod
+    def trend(lines, period: Period):
+        """Per working day: effective calls and visits per person against the rule of the day."""
+        from decimal import Decimal
+
+        from org.kit.charts import trend_chart
+        from org.selectors import working_days
+
+        from .selectors.attainment import rule_map
+
+        days = [d for d in working_days(start=period.start, end=period.end) if d <= clock.today()]
+        ruling = rule_map(period.start, period.end)
+        people = len({ln.staff.pk for ln in lines}) or 1
+        calls = {d: 0 for d in days}
+        visits = {d: 0 for d in days}
+        for ln in lines:
+            for d, day in ln.row.days.items():
+                if d in calls:
+                    calls[d] += day.calls
+                    visits[d] += day.visits
+        per = lambda v: (Decimal(v) / people).quantize(Decimal("0.1"))  # noqa: E731
+        return trend_chart(
+            title=_("人均有效电访与面访（按工作日）"), categories=[f"{d:%m-%d}" for d in days], unit="件",
+            series=[(_("人均有效电访"), [per(calls[d]) for d in days]), (_("人均面访"), [per(visits[d]) for d in days])],
+            target=(_("每日电访要求"), [ruling[d].calls_required if ruling[d] else None for d in days]),
+        )
 
     def get(self, request, *args, **kwargs):
         ctx = self.get_context_data(**kwargs)

@@ -38,7 +38,7 @@ def setup():
 def test_team_table_person_page_and_scope(setup):
     t, me, far, mine, client = setup
     page = client.get("/wealth/?period=2024-W12").content.decode()
-    assert me.employee_no in page and "序时进度" in page
+    assert me.employee_no in page and "序时进度" in page and "人均有效电访" in page
     person = client.get(f"/wealth/people/{me.employee_no}/?period=2024-W12").content.decode()
     assert "通话时长不足（59 秒 &lt; 60 秒）" in person and "有效电访 1/20" in person
     assert "13800001234" not in person and "138****1234" in person
