@@ -107,3 +107,24 @@ def test_exports_mask_phones_and_names(setup):
     assert "138****1234" in calls and "13800001234" not in calls and "王小明" not in calls
     listed = cells(f"/wealth/call-list/?staff={me.employee_no}&export=customers")
     assert "138****5678" in listed and "13800005678" not in listed and "王**" in listed
+
+
+def test_team_page_queries_do_not_grow_with_people(setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from org.tests.factories import StaffFactory
+
+    t, me, far, mine, client = setup
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/wealth/?period=2024-W12").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(8):
+        s = StaffFactory(institution=t["OUT2"])
+        c = customer(f"C{100 + i}", s)
+        call(s, c, at("2024-03-18"))
+    assert count() <= few + 2
