@@ -33,6 +33,13 @@ class WealthConfig(AppConfig):
 
         demo.register()  # the `wealth` step of seed_demo
 
+        from org import sections as page_sections
+
+        from . import sections
+
+        page_sections.register("staff_home", key="wealth", template="wealth/sections/staff_home.html", build=sections.staff_home, order=30)
+        page_sections.register("person", key="wealth", template="wealth/sections/person.html", build=sections.person, order=30)
+
         from .metrics import register_metrics
 
         register_metrics()

@@ -128,3 +128,14 @@ def test_team_page_queries_do_not_grow_with_people(setup):
         c = customer(f"C{100 + i}", s)
         call(s, c, at("2024-03-18"))
     assert count() <= few + 2
+
+
+def test_home_and_person_sections(setup):
+    t, me, far, mine, client = setup
+    with clock.frozen(at("2024-03-18", 18)):
+        person = client.get(f"/org/staff/{me.employee_no}/").content.decode()
+        staff_client = Client()
+        staff_client.force_login(me.user)
+        home = staff_client.get("/").content.decode()
+    assert "本周有效电访 1，面访 0，达标 0/5 天" in person
+    assert "今日有效电访 1/20，面访 0/5" in home
