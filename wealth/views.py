@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from org import clock, pii
+from org import clock, pii, uploads
 from org.errors import ApplicationError
 from org.kit.tables import Column, Table, export_first
 from org.models import Customer, Position, Staff
@@ -291,6 +292,7 @@ class SpotCheckView(ManagerPageMixin, TemplateView):
                 Column("branch.name", _("分行"), sort=None), Column("call.staff.name", _("员工"), sort=None), Column("call.started_at", _("通话时间"), kind="datetime", sort=None),
                 Column("call.phone_masked", _("电话"), sort=None), Column("call.duration_s", _("时长"), kind="int", unit="秒", sort=None),
                 Column("score", _("得分"), kind="int", unit="分", sort=None), Column("comment", _("点评"), sort=None),
+                Column("call.call_id", _("录音"), sort=None, html=lambda c: format_html('<a href="{}">{}</a>', reverse("wealth:call-recording", args=[c.call.call_id]), _("收听"))),
                 Column("pk", _("评分"), sort=None, html=lambda c: self.score_form(c)),
             ],
         )
@@ -339,3 +341,18 @@ class SpotCheckView(ManagerPageMixin, TemplateView):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("wealth:spot-checks") + f"?month={month.code}")
+
+
+class RecordingView(ManagerPageMixin, View):
+    """A call's recording, for the spot-check reviewers of its scope: the stored file (through
+    org.uploads, never a public URL) or the telephony platform's address."""
+
+    def get(self, request, call_id: str):
+        from .models import Call
+
+        call = object_for(scope_filter(Call.objects.all(), user=request.user), "通话", call_id=call_id[:64])
+        if call.recording:
+            return uploads.serve(call.recording, f"{call.call_id}{call.recording.name[call.recording.name.rfind('.'):]}", inline=True)
+        if call.recording_url.startswith(("https://", "http://")):
+            return HttpResponseRedirect(call.recording_url)
+        raise Http404

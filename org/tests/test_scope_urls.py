@@ -79,6 +79,7 @@ OBJECT = {
     "checklist": lambda o: (f"/targets/checklists/{o['far_task'].pk}/", "manager"),
     "checklist-item": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/", "manager"),
     "checklist-evidence": lambda o: (f"/targets/checklists/items/{o['far_task'].items.get().pk}/evidence", "manager"),
+    "call-recording": lambda o: (f"/wealth/calls/{_far_call(o)}/recording", "manager"),
     "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
@@ -88,6 +89,18 @@ SCOPED_FILTERS = [
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
     "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
 ]
+
+
+def _far_call(o) -> str:
+    """A recorded 2053 call of the other branch (created on first use)."""
+    from org import clock
+    from wealth.models import Call
+
+    far = o["far_staff"]
+    call, _ = Call.objects.get_or_create(call_id="FAR-REC", defaults=dict(
+        staff=far, institution=far.institution, started_at=clock.now(), local_date=clock.today(), duration_s=90, connected=True,
+        channel="landline", recording_url="https://rec.example/far.mp3"))
+    return call.call_id
 
 
 def _walk(resolver, prefix=""):

@@ -77,3 +77,35 @@ def test_the_monthly_task_draws_last_month(recorded):
         assert spot_checks_draw_last_month() == 10
         assert spot_checks_draw_last_month() == 0
     assert set(SpotCheck.objects.values_list("month", flat=True)) == {"2024-03"}
+
+
+def test_recordings_are_served_in_scope_only(recorded):
+    t, me, far = recorded
+    client = Client()
+    client.force_login(user_for(scope=t["BR1"], username="br1"))
+    mine = Call.objects.filter(staff=me).exclude(recording_url="").first()
+    theirs = Call.objects.filter(staff=far).exclude(recording_url="").first()
+    assert client.get(f"/wealth/calls/{mine.call_id}/recording").url == mine.recording_url
+    assert client.get(f"/wealth/calls/{theirs.call_id}/recording").status_code == 404
+
+
+def test_a_recording_uploaded_from_the_mini_program_is_stored_and_served(recorded):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    t, me, far = recorded
+    user_for(me)
+    api = APIClient()
+    api.force_authenticate(me.user)
+    body = {"customer_no": "C1", "started_at": "2024-03-29T10:00:00+08:00", "duration_s": 90, "connected": "true", "channel": "mobile"}
+    fake = SimpleUploadedFile("r.mp3", b"MZ not audio at all", content_type="audio/mpeg")
+    assert api.post("/api/v1/me/wealth/calls", {**body, "recording": fake}, format="multipart").status_code == 400
+    good = SimpleUploadedFile("r.mp3", b"ID3\x03\x00" + b"\x00" * 200, content_type="audio/mpeg")
+    r = api.post("/api/v1/me/wealth/calls", {**body, "recording": good}, format="multipart")
+    assert r.status_code == 201, r.content
+    call = Call.objects.get(call_id=r.json()["call_id"])
+    assert call.recording.name.startswith("wealth/recordings/")
+    client = Client()
+    client.force_login(user_for(scope=t["BR1"], username="br1"))
+    served = client.get(f"/wealth/calls/{call.call_id}/recording")
+    assert served.status_code == 200 and b"".join(served.streaming_content).startswith(b"ID3")
