@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from org import clock, pii
-from org.api.base import StaffAPIView
+from org.api.base import ScopedAPIView, StaffAPIView
 from org.api.schema import errors
 from org.errors import ApplicationError
 from org.models import Customer
@@ -204,3 +204,31 @@ class MyCallListView(StaffAPIView):
         return Response({"results": [{"customer_no": c.customer_no, "name": pii.mask_name(c.name), "mobile": pii.mask_mobile(c.mobile),
                                       "last_call": getattr(c, "last_call", None)} for c in items]})
 
+
+
+class MeetingAPIView(ScopedAPIView):
+    """晨会名单 / 夕会小结 of the caller's scope (managers; `?inst=` a node of it)."""
+
+    evening = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        from rest_framework.exceptions import NotFound
+
+        from org.scoping import is_manager
+
+        if not is_manager(request.user):
+            raise NotFound()
+
+    @extend_schema(tags=[TAG], summary="晨会名单（今日每人目标、到期跟进）或夕会小结（今日完成、谁差多少）；管理人员，?inst= 为范围内机构",
+                   parameters=[OpenApiParameter("inst", str)], responses={200: dict, **errors(401, 404)})
+    def get(self, request):
+        from org.scoping import scope_node
+
+        from .selectors.reporting import meeting
+
+        node = scope_node(request.user, request.query_params.get("inst"))
+        got = meeting(scope=node, day=clock.today(), with_follow_ups=not self.evening)
+        rule = got["rule"]
+        return Response({"institution": node.code, "date": clock.today(), "rule_version": rule.version, "short": got["short"],
+                         "people": [{**r, "products": str(r["products"])} for r in got["rows"]], "follow_ups": got["due"]})

@@ -11,4 +11,6 @@ urlpatterns = [
     path("me/wealth/prospects", api.MyProspectsView.as_view(), name="api-me-wealth-prospects"),
     path("me/wealth/do-not-call", api.MyDoNotCallView.as_view(), name="api-me-wealth-do-not-call"),
     path("me/wealth/call-list", api.MyCallListView.as_view(), name="api-me-wealth-call-list"),
+    path("wealth/morning", api.MeetingAPIView.as_view(), name="api-wealth-morning"),
+    path("wealth/evening", api.MeetingAPIView.as_view(evening=True), name="api-wealth-evening"),
 ]

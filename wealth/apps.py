@@ -26,11 +26,19 @@ class WealthConfig(AppConfig):
         navigation.register(label=_("财富2053"), url_name="wealth:team-2053", audience="manager", order=30)
         navigation.register(label=_("电访名单"), url_name="wealth:call-list", audience="manager", order=31)
         navigation.register(label=_("晨会名单"), url_name="wealth:morning-list", audience="manager", order=32)
+        navigation.register(label=_("录音抽查"), url_name="wealth:spot-checks", audience="manager", order=33)
         navigation.register(label=_("我的2053"), url_name="wealth:mine-2053", audience="staff", order=30)
 
         from . import demo
 
         demo.register()  # the `wealth` step of seed_demo
+
+        from org import sections as page_sections
+
+        from . import sections
+
+        page_sections.register("staff_home", key="wealth", template="wealth/sections/staff_home.html", build=sections.staff_home, order=30)
+        page_sections.register("person", key="wealth", template="wealth/sections/person.html", build=sections.person, order=30)
 
         from .metrics import register_metrics
 

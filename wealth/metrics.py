@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from org.periods import Period
 from targets.registry import Metric, MetricValues, register
@@ -90,3 +90,35 @@ def register_metrics() -> None:
     register(Metric(code=VISITS, name="面访", unit="件", program="wealth", actuals=actuals_for(VISITS), staff_query=visits_staff_query))
     register(Metric(code=DAYS, name="2053达标天数", unit="天", program="wealth", actuals=actuals_for(DAYS)))
     register(Metric(code=COVERAGE, name="覆盖率", unit="%", program="wealth", actuals=actuals_for(COVERAGE), decimals=2))
+    register(Metric(code=SPOT, name="录音抽查得分", unit="分", program="wealth", actuals=spot_actuals, staff_query=spot_staff_query, levels=("person", "branch", "head_office")))
+
+
+SPOT = "wealth.spot_check_score"
+
+
+def spot_staff_query(period: Period):
+    from django.db.models import Avg
+
+    from .models import SpotCheck
+
+    return (
+        SpotCheck.objects.filter(score__isnull=False, call__local_date__range=(period.start, period.end))
+        .values(staff_id=F("call__staff_id")).annotate(value=Avg("score")).values("staff_id", "value").order_by()
+    )
+
+
+def spot_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
+    """Average spot-check score of the calls of the period (persons; institutions over their subtree)."""
+    from django.db.models import Avg
+
+    from .models import SpotCheck
+
+    out = MetricValues(rule_version="录音抽查 v1")
+    if staff:
+        got = dict(spot_staff_query(period).filter(call__staff_id__in=[s.pk for s in staff]).values_list("staff_id", "value"))
+        out.by_staff = {s.pk: Decimal(str(round(got[s.pk], 2))) if s.pk in got else ZERO for s in staff}
+    for inst in institutions:
+        avg = SpotCheck.objects.filter(score__isnull=False, call__local_date__range=(period.start, period.end),
+                                       call__institution__path__startswith=inst.path).aggregate(v=Avg("score"))["v"]
+        out.by_institution[inst.pk] = Decimal(str(round(avg, 2))) if avg is not None else ZERO
+    return out

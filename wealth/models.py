@@ -111,6 +111,9 @@ class Call(models.Model):
     recording = models.FileField("录音", upload_to="wealth/recordings", blank=True)
     recording_url = models.URLField("录音地址", max_length=500, blank=True)
 
+    scope_path_field = "institution__path"  # org.scoping: the outlet of the day
+    scope_staff_field = "staff_id"
+
     class Meta:
         verbose_name = verbose_name_plural = "电访"
         indexes = [
@@ -138,6 +141,9 @@ class Visit(models.Model):
     card_masked = models.CharField("卡号(脱敏)", max_length=32, blank=True)
     pad_used = models.BooleanField("使用营销垫板", default=False)
     products = models.ManyToManyField(Product, through="VisitProduct", related_name="+")
+
+    scope_path_field = "institution__path"
+    scope_staff_field = "staff_id"
 
     class Meta:
         verbose_name = verbose_name_plural = "面访"
@@ -188,6 +194,9 @@ class SpotCheck(models.Model):
     comment = models.CharField("点评", max_length=500, blank=True)
     reviewer = models.ForeignKey("org.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path_field = "call__institution__path"
+    scope_staff_field = "call__staff_id"
 
     class Meta:
         verbose_name = verbose_name_plural = "录音抽查"

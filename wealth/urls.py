@@ -12,4 +12,6 @@ urlpatterns = [
     path("do-not-call/", views.DoNotCallView.as_view(), name="do-not-call"),
     path("morning/", views.MeetingView.as_view(), name="morning-list"),
     path("evening/", views.MeetingView.as_view(evening=True), name="evening-summary"),
+    path("spot-checks/", views.SpotCheckView.as_view(), name="spot-checks"),
+    path("calls/<str:call_id>/recording", views.RecordingView.as_view(), name="call-recording"),
 ]

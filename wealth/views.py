@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from org import clock, pii
+from org import clock, pii, uploads
 from org.errors import ApplicationError
 from org.kit.tables import Column, Table, export_first
 from org.models import Customer, Position, Staff
@@ -19,10 +20,11 @@ from org.progress import time_progress
 from org.scoping import object_for, scope_filter, scope_node, staff_for, user_staff
 from org.views import ManagerPageMixin, ScopedPageMixin
 
-from .selectors.explain import due_follow_ups, explain, follow_up_rates, not_called, pool
-from .selectors.reporting import summaries, team_lines
+from .models import Product
+from .selectors.explain import explain, follow_up_rates, not_called, pool
+from .selectors.reporting import meeting, summaries, team_lines
 from .selectors.rules import rule_on
-from .services.activity import do_not_call_clear, do_not_call_mark
+from .services.activity import do_not_call_clear, do_not_call_mark, visit_register
 
 
 def period_of(request) -> Period:
@@ -75,8 +77,36 @@ class TeamView(ManagerPageMixin, TemplateView):
                 Column("days_2053", _("达标天数"), kind="int", unit="天"), Column("coverage", _("覆盖率"), kind="ratio"),
             ],
         )
-        ctx.update(node=node, period=period, table=table, children=children, progress=time_progress(period, at=clock.now()), rule=rule_on(period.end))
+        ctx.update(node=node, period=period, table=table, children=children, progress=time_progress(period, at=clock.now()), rule=rule_on(period.end),
+                   trend=self.trend(lines, period))
         return ctx
+
+    @staticmethod
+    def trend(lines, period: Period):
+        """Per working day: effective calls and visits per person against the rule of the day."""
+        from decimal import Decimal
+
+        from org.kit.charts import trend_chart
+        from org.selectors import working_days
+
+        from .selectors.attainment import rule_map
+
+        days = [d for d in working_days(start=period.start, end=period.end) if d <= clock.today()]
+        ruling = rule_map(period.start, period.end)
+        people = len({ln.staff.pk for ln in lines}) or 1
+        calls = {d: 0 for d in days}
+        visits = {d: 0 for d in days}
+        for ln in lines:
+            for d, day in ln.row.days.items():
+                if d in calls:
+                    calls[d] += day.calls
+                    visits[d] += day.visits
+        per = lambda v: (Decimal(v) / people).quantize(Decimal("0.1"))  # noqa: E731
+        return trend_chart(
+            title=_("人均有效电访与面访（按工作日）"), categories=[f"{d:%m-%d}" for d in days], unit="件",
+            series=[(_("人均有效电访"), [per(calls[d]) for d in days]), (_("人均面访"), [per(visits[d]) for d in days])],
+            target=(_("每日电访要求"), [ruling[d].calls_required if ruling[d] else None for d in days]),
+        )
 
     def get(self, request, *args, **kwargs):
         ctx = self.get_context_data(**kwargs)
@@ -128,8 +158,25 @@ class MyView(ScopedPageMixin, PersonMixin, TemplateView):
         if staff is None:
             raise Http404
         ctx = self.person_context(staff)
-        ctx["mine"] = True
+        ctx.update(mine=True, products=Product.objects.filter(active=True))
         return export_first(ctx["days"], ctx["calls"], ctx["visits"]) or self.render_to_response(ctx)
+
+    def post(self, request):
+        """Register a visit: the card reader types the number into the card field (only its hash is
+        used, to find the customer), or the customer number is typed."""
+        staff = user_staff(request.user)
+        if staff is None:
+            raise Http404
+        p = request.POST
+        try:
+            visit = visit_register(
+                staff=staff, card_number=(p.get("card_number") or "")[:40], customer_no=(p.get("customer_no") or "")[:32],
+                products=p.getlist("products")[:20], pad_used=bool(p.get("pad_used")),
+            )
+            messages.success(request, _("已登记面访：%(customer)s，产品 %(n)s 个") % {"customer": pii.mask_name(visit.customer.name), "n": visit.pitched.count()})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("wealth:mine-2053"))
 
 
 class CallListView(ManagerPageMixin, TemplateView):
@@ -192,16 +239,8 @@ class MeetingView(ManagerPageMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         node = scope_node(self.request.user, self.request.GET.get("inst"))
         today = clock.today()
-        rule = rule_on(today)
-        lines = team_lines(scope=node, period=Period(today, today, "day", today.isoformat()))
-        rows = []
-        for ln in lines:
-            rows.append({
-                "employee_no": ln.staff.employee_no, "name": ln.staff.name, "institution": ln.institution.name,
-                "calls": ln.row.calls, "visits": ln.row.visits, "products": ln.row.products_per_visit,
-                "calls_short": max(rule.calls_required - ln.row.calls, 0), "visits_short": max(rule.visits_required - ln.row.visits, 0),
-                "done": ln.row.days_2053 > 0,
-            })
+        got = meeting(scope=node, day=today, with_follow_ups=not self.evening)
+        rule, rows, due = got["rule"], got["rows"], got["due"]
         table = Table(
             self.request, "people", title=_("今日完成") if self.evening else _("今日目标"), rows=rows,
             columns=[
@@ -211,20 +250,109 @@ class MeetingView(ManagerPageMixin, TemplateView):
                 Column("products", _("人均产品数"), kind="decimal"), Column("done", _("2053达标"), fmt=lambda v: _("达标") if v else _("未达标")),
             ],
         )
-        due = []
-        if not self.evening:
-            people = scope_filter(Staff.objects.all(), user=self.request.user).filter(institution__path__startswith=node.path)
-            due = [{"staff": f.staff.name, "customer_no": f.customer.customer_no, "customer": pii.mask_name(f.customer.name), "outcome": f.get_outcome_display(),
-                    "next_action": f.next_action, "next_date": f.next_date} for f in due_follow_ups(staff_ids=people.values("pk"), day=today)[:200]]
         follow = Table(
             self.request, "due", title=_("到期跟进"), rows=due,
             columns=[Column("staff", _("员工")), Column("customer_no", _("客户号")), Column("customer", _("客户")), Column("outcome", _("上次结果")),
                      Column("next_action", _("下一步")), Column("next_date", _("跟进日期"), kind="date")],
         )
-        short = [r for r in rows if not r["done"]]
-        ctx.update(node=node, today=today, rule=rule, table=table, follow=follow, evening=self.evening, short=len(short))
+        ctx.update(node=node, today=today, rule=rule, table=table, follow=follow, evening=self.evening, short=got["short"])
         return ctx
 
     def get(self, request, *args, **kwargs):
         ctx = self.get_context_data(**kwargs)
         return export_first(ctx["table"], ctx["follow"]) or self.render_to_response(ctx)
+
+
+class SpotCheckView(ManagerPageMixin, TemplateView):
+    """The month's recording spot checks of the viewer's scope: draw (head office: every branch;
+    a branch: its own), listen, score 0–100 with a comment; averages per person and branch."""
+
+    template_name = "wealth/spot_checks.html"
+
+    def month(self) -> Period:
+        text = self.request.GET.get("month") or self.request.POST.get("month") or ""
+        if text:
+            try:
+                return Period.parse(text, "month")
+            except ApplicationError:
+                messages.error(self.request, _("月份格式应为 YYYY-MM，已显示本月"))
+        return Period.containing(clock.today(), "month")
+
+    def get_context_data(self, **kwargs):
+        from django.db.models import Avg, Count
+
+        from .models import SpotCheck
+
+        ctx = super().get_context_data(**kwargs)
+        month = self.month()
+        checks = scope_filter(SpotCheck.objects.select_related("call__staff", "branch", "call__customer"), user=self.request.user).filter(month=month.code)
+        table = Table(
+            self.request, "checks", title=_("抽查录音"), rows=checks.order_by("branch__code", "pk"), empty=_("本月尚未抽取"),
+            columns=[
+                Column("branch.name", _("分行"), sort=None), Column("call.staff.name", _("员工"), sort=None), Column("call.started_at", _("通话时间"), kind="datetime", sort=None),
+                Column("call.phone_masked", _("电话"), sort=None), Column("call.duration_s", _("时长"), kind="int", unit="秒", sort=None),
+                Column("score", _("得分"), kind="int", unit="分", sort=None), Column("comment", _("点评"), sort=None),
+                Column("call.call_id", _("录音"), sort=None, html=lambda c: format_html('<a href="{}">{}</a>', reverse("wealth:call-recording", args=[c.call.call_id]), _("收听"))),
+                Column("pk", _("评分"), sort=None, html=lambda c: self.score_form(c)),
+            ],
+        )
+        people = checks.filter(score__isnull=False).values("call__staff__employee_no", "call__staff__name").annotate(avg=Avg("score"), n=Count("pk")).order_by("-avg")
+        by_person = Table(self.request, "by_person", title=_("按人员"), rows=list(people),
+                          columns=[Column("call__staff__employee_no", _("员工号")), Column("call__staff__name", _("姓名")), Column("avg", _("平均得分"), kind="decimal"), Column("n", _("已评"), kind="int", unit="件")])
+        ctx.update(month=month, table=table, by_person=by_person)
+        return ctx
+
+    def score_form(self, check) -> str:
+        from django.middleware.csrf import get_token
+        from django.utils.html import format_html
+
+        return format_html(
+            '<form method="post" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="check" value="{}">'
+            '<input type="hidden" name="month" value="{}"><input name="score" type="number" min="0" max="100" required aria-label="{}">'
+            '<input name="comment" maxlength="500" aria-label="{}"><button type="submit">{}</button></form>',
+            get_token(self.request), check.pk, check.month, _("得分"), _("点评"), _("保存"),
+        )
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        return export_first(ctx["table"], ctx["by_person"]) or self.render_to_response(ctx)
+
+    def post(self, request, *args, **kwargs):
+        from org.models import Institution, InstitutionKind
+
+        from .models import SpotCheck
+        from .services.spot_checks import spot_check_score, spot_checks_draw
+
+        month = self.month()
+        try:
+            if request.POST.get("draw"):
+                branches = scope_filter(Institution.objects.filter(kind=InstitutionKind.BRANCH), user=request.user)
+                node = scope_node(request.user, None)
+                if node.kind not in (InstitutionKind.HEAD_OFFICE, InstitutionKind.BRANCH):
+                    raise Http404
+                n = spot_checks_draw(month=month.code, branches=branches)
+                messages.success(request, _("已抽取 %(n)s 条录音") % {"n": n})
+            else:
+                check = object_for(scope_filter(SpotCheck.objects.all(), user=request.user), "抽查", pk=request.POST.get("check") if (request.POST.get("check") or "").isdigit() else 0)
+                raw = (request.POST.get("score") or "").strip()
+                score = int(raw) if raw.isdigit() and len(raw) <= 3 else -1
+                spot_check_score(check=check, score=score, comment=(request.POST.get("comment") or "")[:500], reviewer=request.user)
+                messages.success(request, _("已保存评分"))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("wealth:spot-checks") + f"?month={month.code}")
+
+
+class RecordingView(ManagerPageMixin, View):
+    """A call's recording, for the spot-check reviewers of its scope: the stored file (through
+    org.uploads, never a public URL) or the telephony platform's address."""
+
+    def get(self, request, call_id: str):
+        from .models import Call
+
+        call = object_for(scope_filter(Call.objects.all(), user=request.user), "通话", call_id=call_id[:64])
+        if call.recording:
+            return uploads.serve(call.recording, f"{call.call_id}{call.recording.name[call.recording.name.rfind('.'):]}", inline=True)
+        if call.recording_url.startswith(("https://", "http://")):
+            return HttpResponseRedirect(call.recording_url)
+        raise Http404

@@ -335,6 +335,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outlets.tasks.quarter_close",
         "schedule": crontab(hour=6, minute=0, day_of_month="1", month_of_year="1,4,7,10"),
     },
+    # Last month's recording spot checks (2053): a reproducible sample per branch, on the 1st.
+    "wealth-spot-checks": {
+        "task": "wealth.tasks.spot_checks_draw_last_month",
+        "schedule": crontab(hour=6, minute=0, day_of_month="1"),
+    },
     "audit-log-purge": {
         "task": "org.tasks.audit_log_purge",
         "schedule": crontab(hour=3, minute=30),

@@ -41,7 +41,8 @@ NO_OBJECT = {
     "api-me-wealth-prospects", "api-me-wealth-do-not-call", "api-me-wealth-call-list",
     # 2053 pages: ?inst= / ?staff= go through scope_node / staff_for; do-not-call's posted customer
     # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
-    "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary",
+    "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary", "spot-checks",
+    "api-wealth-morning", "api-wealth-evening",
 }
 BANK_WIDE = {
     # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
@@ -87,6 +88,7 @@ OBJECT = {
     "inspection": lambda o: (f"/outlets/inspections/{o['far_photo'].inspection_id}/", "manager"),
     "inspection-photo": lambda o: (f"/outlets/inspections/photos/{o['far_photo'].pk}/", "manager"),
     "api-me-vip-contact": lambda o: (f"/api/v1/me/vips/{o['far_vip'].pk}/contacts", "staff"),
+    "call-recording": lambda o: (f"/wealth/calls/{_far_call(o)}/recording", "manager"),
     "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
@@ -96,8 +98,20 @@ SCOPED_FILTERS = [
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
     "/outlets/points/?inst=BR2", "/outlets/grades/?inst=OUT4", "/outlets/vips/?inst=OUT4", "/outlets/inspections/?inst=OUT4",
     "/outlets/inspections/new/?inst=OUT4", "/outlets/points/payroll.xlsx?inst=BR2",
-    "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4",
+    "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
 ]
+
+
+def _far_call(o) -> str:
+    """A recorded 2053 call of the other branch (created on first use)."""
+    from org import clock
+    from wealth.models import Call
+
+    far = o["far_staff"]
+    call, _ = Call.objects.get_or_create(call_id="FAR-REC", defaults=dict(
+        staff=far, institution=far.institution, started_at=clock.now(), local_date=clock.today(), duration_s=90, connected=True,
+        channel="landline", recording_url="https://rec.example/far.mp3"))
+    return call.call_id
 
 
 def _walk(resolver, prefix=""):

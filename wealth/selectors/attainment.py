@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from org.models import Customer, Institution, Staff
@@ -149,17 +149,19 @@ def _coverage(out: dict[tuple[int, int], Row], *, start: dt.date, end: dt.date) 
 
 
 def coverage_counts(*, staff_ids, start: dt.date, end: dt.date) -> dict[int, tuple[int, int]]:
-    """{staff_id: (managed customers not do-not-call, of which called effectively in the period)}."""
-    called = rules.counted_calls(start=start, end=end).filter(customer_id=OuterRef("pk"), staff_id=OuterRef("manager_id"))
-    qs = (
-        Customer.objects.filter(manager_id__in=list(staff_ids))
-        .exclude(Exists(DoNotCall.objects.filter(customer_id=OuterRef("pk"))))
-        .annotate(called=Exists(called))
-        .values("manager_id")
-        .annotate(total=Count("pk"), covered=Count("pk", filter=Q(called=True)))
-        .order_by()
+    """{staff_id: (managed customers not do-not-call, of which called effectively in the period)}:
+    two grouped queries, one over the customers and one over the period's effective calls."""
+    staff_ids = list(staff_ids)
+    dnc = Exists(DoNotCall.objects.filter(customer_id=OuterRef("customer_id")))
+    totals = (
+        Customer.objects.filter(manager_id__in=staff_ids).exclude(Exists(DoNotCall.objects.filter(customer_id=OuterRef("pk"))))
+        .values("manager_id").annotate(total=Count("pk")).order_by()
     )
-    return {r["manager_id"]: (r["total"], r["covered"]) for r in qs}
+    covered = dict(
+        rules.counted_calls(start=start, end=end).filter(staff_id__in=staff_ids, customer__manager_id=F("staff_id")).exclude(dnc)
+        .values("staff_id").annotate(n=Count("customer_id", distinct=True)).values_list("staff_id", "n").order_by()
+    )
+    return {r["manager_id"]: (r["total"], covered.get(r["manager_id"], 0)) for r in totals}
 
 
 def person_days(*, staff: Staff, start: dt.date, end: dt.date) -> list[Day]:

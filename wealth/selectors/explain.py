@@ -73,7 +73,7 @@ class Explanation:
 
 
 def call_lines(*, staff: Staff, start: dt.date, end: dt.date, limit: int = MAX_LINES) -> tuple[list[CallLine], bool]:
-    qs = rules.calls_with_reason(staff.wealth_calls.filter(local_date__range=(start, end))).annotate(
+    qs = rules.calls_with_reason(staff.wealth_calls.filter(local_date__range=(start, end)), start=start, end=end).annotate(
         nth=Window(RowNumber(), partition_by=[F("customer_id"), F("local_date"), F("reason")], order_by=[F("started_at").asc(), F("pk").asc()])
     ).select_related("customer").order_by("-started_at", "-pk")
     rows = list(qs[: limit + 1])

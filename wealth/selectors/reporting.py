@@ -129,3 +129,30 @@ def wealth_honours_sheet(*, period: Period, scope: Institution):
 
 def progress_of(period: Period) -> float:
     return time_progress(period, at=clock.now())
+
+
+def meeting(*, scope: Institution, day, with_follow_ups: bool) -> dict:
+    """The morning list / evening summary of a scope for `day`: per person today's figures against
+    the rule of the day and what is short; with the due follow-ups of the scope's staff."""
+    from org import pii
+
+    from .explain import due_follow_ups
+    from .rules import rule_on
+
+    rule = rule_on(day)
+    rows = []
+    for ln in team_lines(scope=scope, period=Period(day, day, "day", day.isoformat())):
+        rows.append({
+            "employee_no": ln.staff.employee_no, "name": ln.staff.name, "institution": ln.institution.name,
+            "calls": ln.row.calls, "visits": ln.row.visits, "products": ln.row.products_per_visit,
+            "calls_target": rule.calls_required, "visits_target": rule.visits_required,
+            "calls_short": max(rule.calls_required - ln.row.calls, 0), "visits_short": max(rule.visits_required - ln.row.visits, 0),
+            "done": ln.row.days_2053 > 0,
+        })
+    due = []
+    if with_follow_ups:
+        people = Staff.objects.filter(institution__path__startswith=scope.path).values("pk")
+        due = [{"staff": f.staff.name, "employee_no": f.staff.employee_no, "customer_no": f.customer.customer_no, "customer": pii.mask_name(f.customer.name),
+                "outcome": f.get_outcome_display(), "next_action": f.next_action, "next_date": f.next_date}
+               for f in due_follow_ups(staff_ids=people, day=day)[:200]]
+    return {"rule": rule, "rows": rows, "due": due, "short": sum(1 for r in rows if not r["done"])}

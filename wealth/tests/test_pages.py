@@ -38,7 +38,7 @@ def setup():
 def test_team_table_person_page_and_scope(setup):
     t, me, far, mine, client = setup
     page = client.get("/wealth/?period=2024-W12").content.decode()
-    assert me.employee_no in page and "序时进度" in page
+    assert me.employee_no in page and "序时进度" in page and "人均有效电访" in page
     person = client.get(f"/wealth/people/{me.employee_no}/?period=2024-W12").content.decode()
     assert "通话时长不足（59 秒 &lt; 60 秒）" in person and "有效电访 1/20" in person
     assert "13800001234" not in person and "138****1234" in person
@@ -72,3 +72,70 @@ def test_morning_and_evening_and_my_page(setup):
     mine_page = staff_client.get("/wealth/me/?period=2024-W12").content.decode()
     assert "有效电访 1/20" in mine_page
     assert staff_client.get("/wealth/").status_code == 404
+
+
+def test_meeting_endpoints_for_managers_only(setup):
+    from rest_framework.test import APIClient
+
+    t, me, far, mine, client = setup
+    from org.models import User
+
+    api = APIClient()
+    api.force_authenticate(User.objects.get(username="head"))
+    with clock.frozen(at("2024-03-18", 18)):
+        evening = api.get("/api/v1/wealth/evening").json()
+    person = next(p for p in evening["people"] if p["employee_no"] == me.employee_no)
+    assert (person["calls"], person["calls_short"], person["visits_short"]) == (1, 19, 5) and evening["short"] >= 1
+    assert api.get("/api/v1/wealth/morning?inst=OUT4").status_code == 404
+    staff_api = APIClient()
+    staff_api.force_authenticate(me.user)
+    assert staff_api.get("/api/v1/wealth/morning").status_code == 404
+
+
+def test_exports_mask_phones_and_names(setup):
+    import io
+
+    from openpyxl import load_workbook
+
+    t, me, far, mine, client = setup
+
+    def cells(url):
+        wb = load_workbook(io.BytesIO(client.get(url).content))
+        return " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+
+    calls = cells(f"/wealth/people/{me.employee_no}/?period=2024-W12&export=calls")
+    assert "138****1234" in calls and "13800001234" not in calls and "王小明" not in calls
+    listed = cells(f"/wealth/call-list/?staff={me.employee_no}&export=customers")
+    assert "138****5678" in listed and "13800005678" not in listed and "王**" in listed
+
+
+def test_team_page_queries_do_not_grow_with_people(setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from org.tests.factories import StaffFactory
+
+    t, me, far, mine, client = setup
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/wealth/?period=2024-W12").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(8):
+        s = StaffFactory(institution=t["OUT2"])
+        c = customer(f"C{100 + i}", s)
+        call(s, c, at("2024-03-18"))
+    assert count() <= few + 2
+
+
+def test_home_and_person_sections(setup):
+    t, me, far, mine, client = setup
+    with clock.frozen(at("2024-03-18", 18)):
+        person = client.get(f"/org/staff/{me.employee_no}/").content.decode()
+        staff_client = Client()
+        staff_client.force_login(me.user)
+        home = staff_client.get("/").content.decode()
+    assert "本周有效电访 1，面访 0，达标 0/5 天" in person
+    assert "今日有效电访 1/20，面访 0/5" in home
