@@ -3,6 +3,8 @@ customers with due contacts, and logging a contact. Another employee's VIP answe
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -59,7 +61,7 @@ class MyPointsView(StaffAPIView):
         quarter = Period.containing(today, "quarter")
         row = quarter_ranking(quarter=quarter, root=self.staff.institution).by_staff().get(self.staff.pk)
         return Response({
-            "period": period.code, "total": breakdown.total, "table_version": breakdown.table_label,
+            "period": period.code, "total": str(_money(breakdown.total)), "table_version": breakdown.table_label,
             "lines": LineSerializer(breakdown.lines, many=True).data,
             "not_counted": [{**n, "sold_on": n["sold_on"].isoformat()} for n in breakdown.not_counted],
             "band": {"year_points": str(year_points), "label": band.label, "ratio": str(band.ratio), "edges": band.edges, "rule_version": rule.label, "until": until.isoformat()},
@@ -130,3 +132,8 @@ class MyVipContactView(StaffAPIView):
         data = body.validated_data
         contact = vip_contact_record(by=request.user, vip=vip, kind=data["kind"], contacted_on=data.get("contacted_on") or clock.today(), note=data.get("note", ""))
         return Response(VipContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+
+def _money(value) -> Decimal:
+    """A sum from the database as a 2-place Decimal (SQLite answers a float for a sum of decimals)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))

@@ -119,7 +119,7 @@ def test_mini_program_points_and_vips(data):
     api.force_authenticate(user_for(person))
     with clock.frozen(dt.datetime(2025, 6, 30, 12)):
         mine = api.get("/api/v1/me/points?period=2025-Q2").json()
-        assert mine["total"] == 180 and mine["lines"][0]["arithmetic"] == "6 × 30.00 分 = 180.00"
+        assert mine["total"] == "180.00" and mine["lines"][0]["arithmetic"] == "6 × 30.00 分 = 180.00"
         assert mine["band"]["label"] == "计件" and mine["band"]["year_points"] == "360.00" and mine["rank"]["rank"] == 1
         assert api.get("/api/v1/me/points?period=nonsense").status_code == 400
         c = Customer.objects.create(customer_no="V1", name="贵宾", mobile="13912345678", deposit_balance=300000, manager=person)
