@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from bisect import bisect_right
 
 from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import ExpressionWrapper
@@ -52,6 +53,26 @@ def staff_institution_on(*, staff: Staff, day: dt.date) -> Institution:
     if assignment is None:  # before the first record: the earliest known institution
         assignment = StaffAssignment.objects.filter(staff=staff).select_related("institution").order_by("valid_from").first()
     return assignment.institution if assignment else staff.institution
+
+
+class InstitutionsOn:
+    """{staff_id → institution of a day} for many people and days: one query for the histories."""
+
+    def __init__(self, staff_ids):
+        self.history: dict[int, tuple[list[dt.date], list[int]]] = {}
+        rows = StaffAssignment.objects.filter(staff_id__in=list(staff_ids)).order_by("staff_id", "valid_from").values_list("staff_id", "valid_from", "institution_id")
+        for staff_id, start, inst in rows:
+            starts, insts = self.history.setdefault(staff_id, ([], []))
+            starts.append(start)
+            insts.append(inst)
+
+    def get(self, staff: Staff, day: dt.date) -> int:
+        entry = self.history.get(staff.pk)
+        if not entry:
+            return staff.institution_id
+        starts, insts = entry
+        i = bisect_right(starts, day) - 1
+        return insts[max(i, 0)]
 
 
 def staff_institution_ids_on(*, staff_ids, day: dt.date) -> dict[int, int]:

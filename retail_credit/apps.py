@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class RetailCreditConfig(AppConfig):
     name = "retail_credit"
     verbose_name = "零售信贷产能"
+
+    def ready(self) -> None:
+        from org.importing import registry
+
+        from .importers import LoanImporter
+
+        registry.register("loans", LoanImporter)

@@ -10,10 +10,9 @@ import random
 
 from org import demo, pii
 from org.models import Customer, Position, Staff
-from org.selectors import working_days
+from org.selectors import InstitutionsOn, working_days
 
 from .models import Call, Channel, DoNotCall, FollowUp, Outcome, Product, Source, Visit, VisitProduct
-from .services.activity import InstitutionsOn
 
 WEEKS = {"small": 4, "regional": 2}
 PREFIX = "DEMO-"

@@ -15,9 +15,10 @@ from org import clock, pii
 from org.bulk import copy_rows
 from org.importing.base import Column, Importer, Outcome, parsers
 from org.models import Customer, Staff
+from org.selectors import InstitutionsOn
 
 from .models import Call, Channel, Source
-from .services.activity import MAX_DURATION_S, InstitutionsOn
+from .services.activity import MAX_DURATION_S
 
 
 def _phone(text: str) -> str:

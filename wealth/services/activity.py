@@ -5,39 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from bisect import bisect_right
 
 from django.db import IntegrityError, transaction
 
 from org import clock, pii, uploads
 from org.errors import ApplicationError
-from org.models import Customer, CustomerCard, Staff, StaffAssignment
+from org.models import Customer, CustomerCard, Staff
 from org.selectors import staff_institution_on
 
 from ..models import Call, Channel, DoNotCall, FollowUp, Outcome, PoolProspect, Product, Source, Visit, VisitMethod, VisitProduct
 
 MAX_DURATION_S = 24 * 3600
 MAX_PRODUCTS = 20
-
-
-class InstitutionsOn:
-    """{staff_id → institution of a day} for many people and days: one query for the histories."""
-
-    def __init__(self, staff_ids):
-        self.history: dict[int, tuple[list[dt.date], list[int]]] = {}
-        rows = StaffAssignment.objects.filter(staff_id__in=list(staff_ids)).order_by("staff_id", "valid_from").values_list("staff_id", "valid_from", "institution_id")
-        for staff_id, start, inst in rows:
-            starts, insts = self.history.setdefault(staff_id, ([], []))
-            starts.append(start)
-            insts.append(inst)
-
-    def get(self, staff: Staff, day: dt.date) -> int:
-        entry = self.history.get(staff.pk)
-        if not entry:
-            return staff.institution_id
-        starts, insts = entry
-        i = bisect_right(starts, day) - 1
-        return insts[max(i, 0)]
 
 
 def customer_by_phone(phone: str) -> Customer | None:
