@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("targets.api_urls")),
     path("", include("outlets.api_urls")),
     path("", include("wealth.api_urls")),
+    path("", include("retail_credit.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("targets/", include("targets.urls")),
     path("outlets/", include("outlets.urls")),
     path("wealth/", include("wealth.urls")),
+    path("capacity/", include("retail_credit.urls")),
     path("", include("org.urls")),
 ]
 

@@ -11,3 +11,7 @@ class RetailCreditConfig(AppConfig):
         from .importers import LoanImporter
 
         registry.register("loans", LoanImporter)
+
+        from . import field_setup
+
+        field_setup.register()  # three visits, weekly plans, pairing: menus and sections
