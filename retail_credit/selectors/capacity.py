@@ -18,8 +18,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, FloatField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Greatest, Least, TruncMonth
 
 from org.models import Staff
 from org.periods import Period
@@ -45,10 +46,16 @@ def month_period(day: dt.date) -> Period:
     return Period.containing(day, "month")
 
 
+def _real(expression):
+    """SQLite keeps whole-yuan sums as integers and divides them as integers: make it REAL there
+    (PostgreSQL keeps exact numeric)."""
+    return Cast(expression, FloatField()) if connection.vendor == "sqlite" else expression
+
+
 def _product_points(p: str, terms: Terms):
     """The formula for product `p` over the grouped `n_<p>` (count) and `t_<p>` (total): 0 without loans."""
     coefficient, benchmark = terms.products.get(p, (ZERO, Decimal(1)))
-    ratio = ExpressionWrapper(F(f"t_{p}") / (F(f"n_{p}") * Value(benchmark)), output_field=MONEY)
+    ratio = ExpressionWrapper(_real(F(f"t_{p}")) / (F(f"n_{p}") * Value(benchmark)), output_field=MONEY)
     adjustment = Greatest(Value(terms.clamp_low), Least(Value(terms.clamp_high), ratio, output_field=MONEY), output_field=MONEY)
     return Case(When(**{f"n_{p}__gt": 0}, then=ExpressionWrapper(F(f"n_{p}") * Value(coefficient) * adjustment, output_field=MONEY)),
                 default=Value(ZERO), output_field=MONEY)
