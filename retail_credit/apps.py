@@ -15,3 +15,7 @@ class RetailCreditConfig(AppConfig):
         from . import field_setup
 
         field_setup.register()  # three visits, weekly plans, pairing: menus and sections
+
+        from .metrics import register_metrics
+
+        register_metrics()  # 放款金额, 产能积分 carry targets (targets.registry)

@@ -23,10 +23,12 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {
     "set_language", "schema", "api-docs", "api-redoc", "api-auth-token", "api-auth-token-refresh",
-    "api-auth-token-revoke", "api-auth-wechat", "api-loan-events", "privacy", "scan", "lead", "thanks",
+    "api-auth-token-revoke", "api-auth-wechat", "api-loan-events", "api-loans-webhook", "privacy", "scan", "lead", "thanks",
     "login", "logout", "home",
 }
 NO_OBJECT = {
+    # retail credit: the caller's own capacity month.
+    "api-me-capacity",
     "api-me", "api-staff-list", "api-institution-list", "api-me-referral-code", "api-me-referral-code-reissue",
     "api-me-referral-code-png", "api-me-referral-code-svg", "api-me-referral-code-poster",
     "api-me-referral-code-poster-pdf", "api-me-mgm-codes", "api-me-referrals", "api-me-earnings", "api-me-rank",

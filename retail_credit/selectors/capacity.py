@@ -61,11 +61,13 @@ def _product_points(p: str, terms: Terms):
                 default=Value(ZERO), output_field=MONEY)
 
 
-def capacity_query(*, start: dt.date, end: dt.date, terms: Terms, staff_ids=None, by: str = "staff_id"):
+def capacity_query(*, start: dt.date, end: dt.date, terms: Terms, staff_ids=None, by: str = "staff_id", path: str | None = None):
     """Per officer (or per `by`) with loans in [start, end]: loans, amount (元) and points — one grouped query."""
     loans = Loan.objects.filter(disbursed_on__range=(start, end))
     if staff_ids is not None:
         loans = loans.filter(staff_id__in=list(staff_ids))
+    if path is not None:  # only the loans credited to this subtree
+        loans = loans.filter(institution__path__startswith=path)
     annotations = {}
     for p in Product.values:
         annotations[f"n_{p}"] = Count("pk", filter=Q(product=p))

@@ -1,0 +1,78 @@
+"""The capacity metrics that carry targets (targets.registry): 放款金额 and 产能积分.
+
+Persons get their own loans of the period; institutions the loans credited to their subtree (the
+officer's institution on the disbursement date). Points are computed month by month, each with the
+scheme of its month, so a quarter's points are the sum of its months'."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+
+from org.periods import Period
+from targets.registry import Metric, MetricValues, register
+
+from .models import Loan
+from .selectors.capacity import ZERO, capacity_query, q2
+from .selectors.scheme import terms_for
+
+AMOUNT, POINTS = "retail_credit.amount", "retail_credit.points"
+
+
+def _months(period: Period) -> list[Period]:
+    return period.months() if period.kind in ("quarter", "year") else [Period.containing(period.start, "month")]
+
+
+def rule_label(period: Period) -> str:
+    return "；".join(dict.fromkeys(terms_for(m.start).label for m in _months(period)))
+
+
+def amount_staff_query(period: Period):
+    return Loan.objects.filter(disbursed_on__range=(period.start, period.end)).values("staff_id").annotate(value=Sum("amount")).values("staff_id", "value").order_by()
+
+
+def points_staff_query(period: Period):
+    """Points of the period's first month as one grouped query (scorecards of a month or a week)."""
+    month = _months(period)[0]
+    start, end = max(period.start, month.start), min(period.end, month.end)
+    return capacity_query(start=start, end=end, terms=terms_for(month.start)).values("staff_id", value=F("points"))
+
+
+def amount_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
+    out = MetricValues(rule_version=rule_label(period))
+    loans = Loan.objects.filter(disbursed_on__range=(period.start, period.end))
+    if staff:
+        got = dict(loans.filter(staff_id__in=[s.pk for s in staff]).values("staff_id").annotate(v=Sum("amount")).values_list("staff_id", "v").order_by())
+        out.by_staff = {s.pk: q2(got.get(s.pk)) for s in staff}
+    if institutions:
+        sums = {f"i{inst.pk}": Sum("amount", filter=Q(institution__path__startswith=inst.path)) for inst in institutions}
+        got = loans.aggregate(**sums)
+        out.by_institution = {inst.pk: q2(got[f"i{inst.pk}"]) for inst in institutions}
+    return out
+
+
+def points_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
+    out = MetricValues(rule_version=rule_label(period))
+    out.by_staff = {s.pk: ZERO for s in staff}
+    out.by_institution = {i.pk: ZERO for i in institutions}
+    ids = [s.pk for s in staff]
+    for month in _months(period):
+        start, end = max(period.start, month.start), min(period.end, month.end)
+        terms = terms_for(month.start)
+        if staff:
+            for r in capacity_query(start=start, end=end, terms=terms, staff_ids=ids):
+                out.by_staff[r["staff_id"]] += Decimal(r["points"])
+        for inst in institutions:
+            # Points are a person's: an institution's are the sum, over officers, of the points of the
+            # loans credited to its subtree (one statement: the grouped query as a subquery).
+            got = capacity_query(start=start, end=end, terms=terms, path=inst.path).aggregate(total=Sum("points"))["total"]
+            out.by_institution[inst.pk] += Decimal(got or 0)
+    out.by_staff = {k: q2(v) for k, v in out.by_staff.items()}
+    out.by_institution = {k: q2(v) for k, v in out.by_institution.items()}
+    return out
+
+
+def register_metrics() -> None:
+    register(Metric(code=AMOUNT, name="放款金额", unit="万元", program="retail_credit", actuals=amount_actuals, staff_query=amount_staff_query, decimals=2))
+    register(Metric(code=POINTS, name="产能积分", unit="分", program="retail_credit", actuals=points_actuals, staff_query=points_staff_query, decimals=2))
