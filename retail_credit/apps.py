@@ -27,3 +27,11 @@ class RetailCreditConfig(AppConfig):
         # INTERFACES.md: 产能 (month to date in the weekly circular, full month in the monthly one).
         circular_sheets.register(name="产能", order=30, build=circular.capacity_sheet, rule_version=circular.rule_version, kinds=("week", "month", "quarter"))
         circular_sheets.register(name="产能之星", order=92, build=circular.honours_sheet, rule_version=circular.rule_version, kinds=("week", "month", "quarter"))
+
+        from django.utils.translation import gettext_lazy as _
+
+        from org import navigation
+
+        navigation.register(label=_("零售信贷产能"), url_name="retail_credit:capacity", audience="manager", order=40)
+        navigation.register(label=_("产能预警"), url_name="retail_credit:capacity-warnings", audience="manager", order=41)
+        navigation.register(label=_("我的产能"), url_name="retail_credit:capacity-mine", audience="staff", order=40)

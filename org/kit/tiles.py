@@ -16,7 +16,7 @@ from .formats import fmt_int, fmt_money, fmt_pct, fmt_wan
 class Kpi:
     label: str
     actual: object
-    unit: str = "件"  # 件, 笔, 人, 万元 (actual and target given in 元), 元, %
+    unit: str = "件"  # 件, 笔, 人, 名, 万元 (actual and target given in 元), 元, 分 (two decimals), %
     target: object = None
     progress: Attainment | None = None
     href: str | None = None
@@ -26,7 +26,7 @@ class Kpi:
     def _fmt(self, v) -> str:
         if self.unit == "万元":
             return fmt_wan(v)
-        if self.unit == "元":
+        if self.unit in ("元", "分"):  # points have decimals too
             return fmt_money(v)
         if self.unit == "%":
             return fmt_pct(v)

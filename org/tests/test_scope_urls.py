@@ -27,8 +27,9 @@ PUBLIC = {
     "login", "logout", "home",
 }
 NO_OBJECT = {
-    # retail credit: the caller's own capacity month.
-    "api-me-capacity",
+    # retail credit: the caller's own capacity month; pages take ?inst= through scope_node and a
+    # posted employee number through staff_for (see SCOPED_FILTERS and retail_credit/tests/test_pages.py).
+    "api-me-capacity", "capacity", "capacity-mine", "capacity-warnings", "capacity-grading", "capacity-scheme",
     "api-me", "api-staff-list", "api-institution-list", "api-me-referral-code", "api-me-referral-code-reissue",
     "api-me-referral-code-png", "api-me-referral-code-svg", "api-me-referral-code-poster",
     "api-me-referral-code-poster-pdf", "api-me-mgm-codes", "api-me-referrals", "api-me-earnings", "api-me-rank",
@@ -91,6 +92,7 @@ OBJECT = {
     "inspection-photo": lambda o: (f"/outlets/inspections/photos/{o['far_photo'].pk}/", "manager"),
     "api-me-vip-contact": lambda o: (f"/api/v1/me/vips/{o['far_vip'].pk}/contacts", "staff"),
     "call-recording": lambda o: (f"/wealth/calls/{_far_call(o)}/recording", "manager"),
+    "capacity-person": lambda o: (f"/capacity/people/{o['far_staff'].employee_no}/", "manager"),
     "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
 }
@@ -100,6 +102,7 @@ SCOPED_FILTERS = [
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
     "/outlets/points/?inst=BR2", "/outlets/grades/?inst=OUT4", "/outlets/vips/?inst=OUT4", "/outlets/inspections/?inst=OUT4",
     "/outlets/inspections/new/?inst=OUT4", "/outlets/points/payroll.xlsx?inst=BR2",
+    "/capacity/?inst=OUT4", "/capacity/warnings/?inst=OUT4", "/capacity/grading/?inst=OUT4",
     "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
 ]
 

@@ -20,6 +20,12 @@ from .scheme import Terms, tiers_of
 MAX_LOANS = 200
 
 
+def _n(value: Decimal) -> str:
+    """A coefficient or ratio without trailing zeros (0.50 → 0.5, 2.0000 → 2)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
 @dataclass
 class MonthExplanation:
     staff: object
@@ -49,17 +55,17 @@ class MonthExplanation:
         return float(self.amount / self.target) if self.target else None
 
     def arithmetic(self) -> list[str]:
-        lo, hi = self.terms.clamp_low, self.terms.clamp_high
+        lo, hi = _n(self.terms.clamp_low), _n(self.terms.clamp_high)
         out = [
-            f"{line.label}：{line.loans} 笔 × 系数 {line.coefficient} × 调节 {line.adjustment}"
-            f"（笔均 {line.average} ÷ 基准 {line.benchmark} = {line.ratio}，限定在 {lo}–{hi}{'，' + line.clamped if line.clamped else ''}）= {line.points} 分"
+            f"{line.label}：{line.loans} 笔 × 系数 {_n(line.coefficient)} × 调节 {_n(line.adjustment)}"
+            f"（笔均 {line.average:,.2f} ÷ 基准 {line.benchmark:,.2f} = {_n(line.ratio)}，限定在 {lo}–{hi}{'，' + line.clamped if line.clamped else ''}）= {line.points} 分"
             for line in self.lines if line.loans
         ]
         out.append(f"合计 {self.points} 分（{self.terms.label}）")
         if self.target:
-            out.append(f"放款 {self.amount} 元 ÷ 月度目标 {self.target} 元 = {100 * self.attainment:.1f}%，序时进度 {100 * self.time_progress:.1f}%")
+            out.append(f"放款 {self.amount:,.2f} 元 ÷ 月度目标 {self.target:,.2f} 元 = {100 * self.attainment:.1f}%，序时进度 {100 * self.time_progress:.1f}%")
         if self.lifeline is not None:
-            out.append(f"生命线 {self.lifeline} 元" + ("（本月未结束，按序时进度比例判断）" if self.until < self.month.end else ""))
+            out.append(f"生命线 {self.lifeline:,.2f} 元" + ("（本月未结束，按序时进度比例判断）" if self.until < self.month.end else ""))
         return out
 
 

@@ -140,7 +140,7 @@ def test_my_capacity_explains_the_month(people):
     assert body["amount"] == "600000.00" and body["points"] == "1.20" and body["warning"] == "预警"
     assert body["months_behind"][0] == "2024-02" and [m["exempt"] for m in body["months"] if m["month"] == "2023-12"] == ["任客户经理前 3 个月"]
     assert [n["loan_id"] for n in body["not_counted"]] and "晚于统计截止日" in body["not_counted"][0]["reason"]
-    assert any("1 笔 × 系数 1.0" in line for line in body["arithmetic"])
+    assert "按揭：1 笔 × 系数 1 × 调节 1.2（笔均 600,000.00 ÷ 基准 500,000.00 = 1.2，限定在 0.5–2）= 1.20 分" in body["arithmetic"]
     assert body["rank_in_tier"] == 1
     bad = client.get("/api/v1/me/capacity?month=２０２４-１３")
     assert bad.status_code == 400 and "月" in bad.json()["error"]["message"]
