@@ -35,3 +35,7 @@ class RetailCreditConfig(AppConfig):
         navigation.register(label=_("零售信贷产能"), url_name="retail_credit:capacity", audience="manager", order=40)
         navigation.register(label=_("产能预警"), url_name="retail_credit:capacity-warnings", audience="manager", order=41)
         navigation.register(label=_("我的产能"), url_name="retail_credit:capacity-mine", audience="staff", order=40)
+
+        from . import demo
+
+        demo.register()  # the `retail_credit` step of seed_demo
