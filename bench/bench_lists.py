@@ -49,25 +49,6 @@ def _id_number(n: int) -> str:
 COLUMNS = "customer_list_id, customer_no, name, mobile, outlet_id, id_hash, id_masked, assignee_id, assigned_at"
 
 
-def _same_rows_copy_floor(bench: common.Bench, list_id: int) -> float:
-    """Seconds to COPY the rows the import wrote (already validated and hashed) into the table
-    the import writes — its unique key, indexes and foreign keys included: the database's share of
-    the import, measured in a transaction that is rolled back."""
-    import contextlib
-    import io
-
-    with contextlib.closing(bench.raw()) as conn:
-        with conn.cursor() as cur:
-            dump = io.StringIO()
-            cur.copy_expert(f"COPY (SELECT {COLUMNS} FROM referrals_listedcustomer WHERE customer_list_id = {int(list_id)}) TO STDOUT", dump)
-            cur.execute("DELETE FROM referrals_listedcustomer WHERE customer_list_id = %s", [list_id])
-            dump.seek(0)
-            with bench.timer() as t:
-                cur.copy_expert(f"COPY referrals_listedcustomer ({COLUMNS}) FROM STDIN", dump)
-        conn.rollback()
-    return t.seconds
-
-
 def run(bench: common.Bench) -> list[common.Row]:
     bench.ensure_regional()
     bench.setup_django()
@@ -100,7 +81,7 @@ def run(bench: common.Bench) -> list[common.Row]:
         if result.created != N or not result.ok:
             raise RuntimeError(result.summary())
         lst = CustomerList.objects.get(code=CODE)
-        table_floor = _same_rows_copy_floor(bench, lst.pk)
+        table_floor = bench.same_rows_copy_floor("referrals_listedcustomer", COLUMNS, f"customer_list_id = {int(lst.pk)}")
         rows.append(common.row(f"import_data customer_lists, {N:,} new customers", t.seconds, "s", "bare COPY of the CSV into a staging table", floor,
                                note="no indexes, no keys"))
         rows.append(common.row(f"import_data customer_lists, {N:,} new customers", t.seconds, "s",

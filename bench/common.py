@@ -234,6 +234,24 @@ class Bench:
                     dump.close()
         return seconds, rows
 
+    def same_rows_copy_floor(self, table: str, columns: str, where: str) -> float:
+        """Seconds to COPY the rows of `table` matching `where` (already validated and written by
+        the import being measured) back into that same table — its unique keys, indexes and
+        foreign keys included: the database's share of the import. Measured in a transaction that
+        deletes the rows first and is rolled back, so nothing changes."""
+        import io
+
+        with contextlib.closing(self.raw()) as conn:
+            with conn.cursor() as cur:
+                dump = io.StringIO()
+                cur.copy_expert(f'COPY (SELECT {columns} FROM "{table}" WHERE {where}) TO STDOUT', dump)
+                cur.execute(f'DELETE FROM "{table}" WHERE {where}')
+                dump.seek(0)
+                with self.timer() as t:
+                    cur.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', dump)
+            conn.rollback()
+        return t.seconds
+
     def csv_copy_floor(self, path: Path) -> float:
         """Seconds to COPY a CSV file (header row, every column text) into a staging table."""
         header = path.read_text(encoding="utf-8").split("\n", 1)[0].lstrip("\ufeff")
