@@ -39,3 +39,10 @@ class RetailCreditConfig(AppConfig):
         from . import demo
 
         demo.register()  # the `retail_credit` step of seed_demo
+
+        from org import sections as page_sections
+
+        from . import sections
+
+        page_sections.register("staff_home", key="capacity", template="retail_credit/sections/staff_home.html", build=sections.staff_home, order=35)
+        page_sections.register("person", key="capacity", template="retail_credit/sections/person.html", build=sections.person, order=35)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
@@ -229,14 +230,16 @@ class WarningsView(ManagerPageMixin, TemplateView):
         for r in rows:
             r.warning_text = r.standing.detail
             r.months_text = "、".join(r.standing.run)
+            r.action_url = reverse("targets:actions") + "?" + urlencode({"staff": r.employee_no, "reason": f"产能{r.standing.detail}"})
             d = decided.get(r.staff_id)
             r.decision = f"{d.get_outcome_display()}{('：' + d.note) if d.note else ''}" if d else ""
         link = lambda r: reverse("retail_credit:capacity-person", args=[r.employee_no]) + f"?month={month.code}"  # noqa: E731
+        act = Column("action", _("措施"), sort=None, link=lambda r: r.action_url, fmt=lambda r: _("记录约谈/帮扶"))
         warnings = Table(self.request, "warnings", title=_("产能预警"), rows=[r for r in rows if not r.standing.exit_candidate], empty=_("没有预警"),
-                         columns=officer_columns(link))
+                         columns=[*officer_columns(link), act])
         exits = Table(self.request, "exits", title=_("退出候选"), rows=[r for r in rows if r.standing.exit_candidate], empty=_("没有退出候选人"), columns=[
             Column("branch_name", _("分行")), Column("employee_no", _("员工号"), link=link), Column("name", _("姓名")), Column("institution_name", _("机构")),
-            Column("tier", _("梯队"), kind="int"), Column("months_text", _("连续低于生命线的月份"), sort=None), Column("decision", _("处理结果"), sort=None),
+            Column("tier", _("梯队"), kind="int"), Column("months_text", _("连续低于生命线的月份"), sort=None), Column("decision", _("处理结果"), sort=None), act,
         ])
         ctx.update(node=node, month=month, warnings=warnings, exits=exits, candidates=[r for r in rows if r.standing.exit_candidate],
                    outcomes=ExitOutcome.choices, trail=scope_trail(self.request.user, node))

@@ -129,3 +129,14 @@ def test_my_capacity_page_for_the_officer(world):
     page = get(me, "/capacity/me/?month=2024-03").content.decode()
     assert "我的产能" in page and "退出候选" in page
     assert get(me, "/capacity/").status_code == 404
+
+
+def test_home_and_staff_page_sections_show_the_month(world):
+    t, good, weak, far, c, _ = world
+    loan(weak, "mortgage", 300_000, "2024-04-02")
+    me = Client()
+    me.force_login(user_for(weak))
+    home = get(me, "/").content.decode()
+    assert 'data-testid="home-my-capacity"' in home and "2024-04 放款 30.00 万元" in home
+    person = get(c, "/org/staff/LOW/").content.decode()
+    assert 'data-testid="person-capacity"' in person and "3 梯队，放款 30.00 万元" in person
