@@ -5,12 +5,13 @@ version in force on that date."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from org import clock
+from org.bulk import copy_rows
 from org.importing.base import Column, Importer, Outcome, parsers
-from org.models import Staff, StaffAssignment
+from org.models import Staff
+from org.selectors import InstitutionsOn
 
 from .models import PointsRate, PointsTable, Sale
 
@@ -33,11 +34,6 @@ class SaleImporter(Importer):
         self.staff = self.fetch(Staff.objects.only("id", "employee_no", "institution_id", "active_from", "active_to"), "employee_no", {r["employee_no"] for r in rows})
         tables = list(PointsTable.objects.order_by("effective_from"))
         self.rates = {(r.table_id, r.product): r for r in PointsRate.objects.filter(table__in=tables)}
-        self.assignments: dict[int, list] = {}
-        ids = [s.pk for s in self.staff.values()]
-        for batch in self.batches(ids):
-            for a in StaffAssignment.objects.filter(staff_id__in=batch).order_by("valid_from").values_list("staff_id", "institution_id", "valid_from", "valid_to"):
-                self.assignments.setdefault(a[0], []).append(a[1:])
         today = clock.today()
         for row in rows:
             person = self.staff.get(row["employee_no"])
@@ -60,27 +56,21 @@ class SaleImporter(Importer):
             if person is not None and not (person.active_from <= day and (person.active_to is None or person.active_to >= day)):
                 row.error("sold_on", f"员工 {person.employee_no} 在 {day:%Y-%m-%d} 不在职")
 
-    def institution_on(self, person: Staff, day: dt.date) -> int:
-        spans = self.assignments.get(person.pk, [])
-        for inst, start, end in reversed(spans):
-            if start <= day and (end is None or end >= day):
-                return inst
-        return spans[0][0] if spans else person.institution_id
-
     def apply(self, rows) -> None:
+        places = InstitutionsOn(s.pk for s in self.staff.values())
         existing = self.fetch(Sale.objects.all(), "sale_id", {r["sale_id"] for r in rows})
         now = clock.now()
         new, changed = [], []
         for row in rows:
             person, rate = self.staff[row["employee_no"]], row["_rate"]
             values = {
-                "staff_id": person.pk, "institution_id": self.institution_on(person, row["sold_on"]), "product": row["product"],
+                "staff_id": person.pk, "institution_id": places.get(person, row["sold_on"]), "product": row["product"],
                 "quantity": row["quantity"], "amount": row["amount"], "sold_on": row["sold_on"], "rate_id": rate.pk,
                 "points": rate.points_for(quantity=row["quantity"], amount=row["amount"]),
             }
             sale = existing.get(row["sale_id"])
             if sale is None:
-                new.append(Sale(sale_id=row["sale_id"], imported_at=now, **values))
+                new.append((row["sale_id"], now, *(values[f] for f in FIELDS)))
                 row.outcome = Outcome.CREATED
                 continue
             diff = [k for k, v in values.items() if getattr(sale, k) != (Decimal(v) if isinstance(getattr(sale, k), Decimal) and v is not None else v)]
@@ -89,7 +79,8 @@ class SaleImporter(Importer):
             if diff:
                 changed.append(sale)
             row.outcome = Outcome.UPDATED if diff else Outcome.UNCHANGED
-        self.bulk_create(Sale, new)
+        # COPY on PostgreSQL (org.bulk.copy_rows): a year of a regional bank's sales is 200,000 rows.
+        copy_rows(Sale, ["sale_id", "imported_at", *FIELDS], new)
         self.bulk_update(Sale, changed, list(FIELDS))
 
 
