@@ -73,6 +73,14 @@ def points_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues
     return out
 
 
+def tier_groups(staff, period: Period) -> dict[int, str]:
+    """League breakdown: each officer's tier of the period's year ("3 梯队"; "未定梯队")."""
+    from .selectors.scheme import tiers_of
+
+    return {pk: f"{tier} 梯队" if tier else "未定梯队" for pk, tier in tiers_of(staff, period.end.year).items()}
+
+
 def register_metrics() -> None:
-    register(Metric(code=AMOUNT, name="放款金额", unit="万元", program="retail_credit", actuals=amount_actuals, staff_query=amount_staff_query, decimals=2))
-    register(Metric(code=POINTS, name="产能积分", unit="分", program="retail_credit", actuals=points_actuals, staff_query=points_staff_query, decimals=2))
+    common = {"program": "retail_credit", "positions": ("loan_officer",), "person_groups": (("梯队", tier_groups),), "decimals": 2}
+    register(Metric(code=AMOUNT, name="放款金额", unit="万元", actuals=amount_actuals, staff_query=amount_staff_query, **common))
+    register(Metric(code=POINTS, name="产能积分", unit="分", actuals=points_actuals, staff_query=points_staff_query, **common))

@@ -46,6 +46,12 @@ class Metric:
     higher_is_better: bool = True
     decimals: int = 0  # how the target is entered and shown (万元: 2)
     staff_query: Callable[..., Any] | None = None  # period -> QuerySet(staff_id, value), see above
+    # Who carries the metric in person league tables (position codes; empty: everyone); people of
+    # other positions appear only when they have a value.
+    positions: tuple[str, ...] = ()
+    # Breakdowns of persons beyond the teams every table has: (label, fn(staff list, period) ->
+    # {staff_id: group}), e.g. ("梯队", tiers of the year) for retail credit.
+    person_groups: tuple[tuple[str, Callable[..., dict]], ...] = ()
 
     @property
     def is_money(self) -> bool:

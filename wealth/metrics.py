@@ -86,11 +86,11 @@ def actuals_for(code: str):
 
 
 def register_metrics() -> None:
-    register(Metric(code=CALLS, name="有效电访", unit="件", program="wealth", actuals=actuals_for(CALLS), staff_query=calls_staff_query))
-    register(Metric(code=VISITS, name="面访", unit="件", program="wealth", actuals=actuals_for(VISITS), staff_query=visits_staff_query))
-    register(Metric(code=DAYS, name="2053达标天数", unit="天", program="wealth", actuals=actuals_for(DAYS)))
-    register(Metric(code=COVERAGE, name="覆盖率", unit="%", program="wealth", actuals=actuals_for(COVERAGE), decimals=2))
-    register(Metric(code=SPOT, name="录音抽查得分", unit="分", program="wealth", actuals=spot_actuals, staff_query=spot_staff_query, levels=("person", "branch", "head_office")))
+    register(Metric(code=CALLS, name="有效电访", positions=("wealth_manager",), unit="件", program="wealth", actuals=actuals_for(CALLS), staff_query=calls_staff_query))
+    register(Metric(code=VISITS, name="面访", positions=("wealth_manager",), unit="件", program="wealth", actuals=actuals_for(VISITS), staff_query=visits_staff_query))
+    register(Metric(code=DAYS, name="2053达标天数", positions=("wealth_manager",), unit="天", program="wealth", actuals=actuals_for(DAYS)))
+    register(Metric(code=COVERAGE, name="覆盖率", positions=("wealth_manager",), unit="%", program="wealth", actuals=actuals_for(COVERAGE), decimals=2))
+    register(Metric(code=SPOT, name="录音抽查得分", positions=("wealth_manager",), unit="分", program="wealth", actuals=spot_actuals, staff_query=spot_staff_query, levels=("person", "branch", "head_office")))
 
 
 SPOT = "wealth.spot_check_score"

@@ -1,0 +1,194 @@
+"""League tables (SPEC §6) for every registered metric at every level, read through each metric's own
+`actuals` (targets.registry) — one definition of each figure — and the targets of `targets`.
+
+A table ranks by the metric's value (its direction: fewer violations rank first), ties share a rank
+and the next skips (1, 2, 2, 4; `org.ranking.competition_ranks`). Persons not in post for the whole
+period (joined after its start or left before its end) are listed, marked and not ranked. Each row
+carries the previous period's value and rank and the change (a person new this period has none).
+Levels: person, outlet, sub_branch, branch (institutions each over their subtree, facts rolled up by
+the institution they were credited to) and head_office (the bank as one row).
+
+Person breakdowns: team (正式 / 外包 / 大堂 / 市场 / 社区) for every metric, and the metric's own groups
+(`Metric.person_groups`, e.g. the retail-credit tier); a breakdown ranks within the group."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+
+from org import clock
+from org.models import EmploymentType, Institution, InstitutionKind, Staff
+from org.periods import Period
+from org.progress import time_progress
+from org.ranking import competition_ranks
+from targets import registry
+from targets.selectors import institution_targets, staff_targets
+
+LEVELS = {
+    "person": "人员", "outlet": "网点", "sub_branch": "支行", "branch": "分行", "head_office": "全行",
+}
+TEAMS = {
+    "formal": ("正式员工", Q(employment_type=EmploymentType.FORMAL)),
+    "outsourced": ("外包人员", Q(employment_type=EmploymentType.OUTSOURCED)),
+    "lobby": ("大堂经理", Q(positions__contains=";lobby_manager;")),
+    "market": ("市场经理", Q(positions__contains=";market_manager;")),
+    "community": ("社区经理", Q(positions__contains=";community_manager;")),
+}
+ZERO = Decimal(0)
+
+
+@dataclass
+class LeagueRow:
+    key: str  # employee number or institution code
+    name: str
+    institution_name: str
+    value: Decimal
+    target: Decimal | None = None
+    time_progress: float = 0.0
+    rank: int | None = None
+    ranked: bool = True
+    note: str = ""
+    previous_value: Decimal | None = None
+    previous_rank: int | None = None
+    group: str = ""
+    pk: int = 0
+
+    @property
+    def attainment(self) -> float | None:
+        return float(self.value / self.target) if self.target else None
+
+    @property
+    def behind(self) -> bool:
+        return self.attainment is not None and self.attainment < self.time_progress
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.previous_value is None else self.value - self.previous_value
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained (positive) or lost since the previous period."""
+        return None if self.rank is None or self.previous_rank is None else self.previous_rank - self.rank
+
+    @property
+    def arrow(self) -> str:
+        moved = self.rank_change
+        if moved is None:
+            return "新" if self.previous_value is None and self.ranked else ""
+        return f"↑{moved}" if moved > 0 else f"↓{-moved}" if moved < 0 else "—"
+
+
+@dataclass
+class League:
+    metric: registry.Metric
+    level: str
+    period: Period
+    root: Institution
+    rows: list[LeagueRow] = field(default_factory=list)
+    rule_version: str = ""
+    team: str = ""
+    group: str = ""
+
+    @property
+    def ranks_by(self) -> str:
+        direction = "从高到低" if self.metric.higher_is_better else "从低到高"
+        return f"按{self.metric.name}（{self.metric.unit}）{direction}排名；并列同名次，下一名次跳过"
+
+
+def _in_post_whole(staff: Staff, period: Period) -> bool:
+    return staff.active_from <= period.start and (staff.active_to is None or staff.active_to >= period.end)
+
+
+def _people(metric: registry.Metric, period: Period, root: Institution, team: str) -> list[Staff]:
+    people = Staff.objects.filter(institution__path__startswith=root.path, active_from__lte=period.end).filter(
+        Q(active_to__isnull=True) | Q(active_to__gte=period.start)).select_related("institution")
+    if metric.positions:
+        carries = Q()
+        for code in metric.positions:
+            carries |= Q(positions__contains=f";{code};")
+        people = people.filter(carries)
+    if team:
+        people = people.filter(TEAMS[team][1])
+    return list(people.order_by("employee_no"))
+
+
+def _rank(rows: list[LeagueRow], higher_is_better: bool) -> None:
+    ranked = [r for r in rows if r.ranked]
+    for r, rank in zip(ranked, competition_ranks([r.value for r in ranked], higher_is_better=higher_is_better), strict=True):
+        r.rank = rank
+
+
+def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: bool) -> tuple[list[LeagueRow], str]:
+    values = metric.actuals(period=period, staff=people)
+    targets = staff_targets(metric=metric.code, staff=people, period=period) if with_targets else {}
+    rows = []
+    for s in people:
+        whole = _in_post_whole(s, period)
+        t = targets.get(s.pk)
+        rows.append(LeagueRow(
+            s.employee_no, s.name, s.institution.name, values.by_staff.get(s.pk, ZERO), t.value if t else None, ranked=whole,
+            note="" if whole else ("期中入职" if s.active_from > period.start else "期中离职"), pk=s.pk,
+        ))
+    return rows, values.rule_version
+
+
+def _institutions(level: str, root: Institution) -> list[Institution]:
+    if level == "head_office":
+        return [Institution.objects.filter(parent__isnull=True).first() or root] if root.parent_id is None else [root]
+    kind = {"outlet": InstitutionKind.OUTLET, "sub_branch": InstitutionKind.SUB_BRANCH, "branch": InstitutionKind.BRANCH}[level]
+    return list(Institution.objects.filter(kind=kind, path__startswith=root.path).order_by("path"))
+
+
+def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None) -> League:
+    """The league table of `metric_code` at `level` under `root` for `period`, with the previous
+    period's value and rank of each row. Raises ApplicationError for an unknown metric."""
+    metric = registry.get(metric_code)
+    if level not in LEVELS:
+        level = "person"
+    if level != "person":
+        team = group = ""
+    out = League(metric=metric, level=level, period=period, root=root, team=team, group=group)
+    progress = time_progress(period, at=at or clock.now())
+    previous = period.previous()
+    if level == "person":
+        people = _people(metric, period, root, team)
+        if group and metric.person_groups:
+            label, fn = metric.person_groups[0]
+            groups = fn(people, period)
+            people = [s for s in people if groups.get(s.pk) == group]
+        rows, out.rule_version = _person_rows(metric, period, people, with_targets=True)
+        before_people = [s for s in people if s.active_from <= previous.end]
+        before = {r.pk: r for r in _person_rows(metric, previous, before_people, with_targets=False)[0]}
+        _rank(list(before.values()), metric.higher_is_better)
+        for r in rows:
+            b = before.get(r.pk)
+            if b is not None:
+                r.previous_value, r.previous_rank = b.value, b.rank
+        if metric.person_groups:
+            groups = metric.person_groups[0][1](people, period)
+            for r in rows:
+                r.group = groups.get(r.pk, "")
+    else:
+        nodes = _institutions(level, root)
+        values = metric.actuals(period=period, institutions=nodes)
+        before = metric.actuals(period=previous, institutions=nodes)
+        targets = institution_targets(metric=metric.code, nodes=nodes, period=period)
+        rows = []
+        for n in nodes:
+            t = targets.get(n.pk)
+            rows.append(LeagueRow(n.code, n.name, n.parent.name if n.parent_id else "", values.by_institution.get(n.pk, ZERO), t.value if t else None,
+                                  previous_value=before.by_institution.get(n.pk, ZERO), pk=n.pk))
+        prev_rows = [LeagueRow(r.key, r.name, "", r.previous_value, pk=r.pk) for r in rows]
+        _rank(prev_rows, metric.higher_is_better)
+        for r, p in zip(rows, prev_rows, strict=True):
+            r.previous_rank = p.rank
+        out.rule_version = values.rule_version
+    for r in rows:
+        r.time_progress = progress
+    _rank(rows, metric.higher_is_better)
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.key))
+    out.rows = rows
+    return out

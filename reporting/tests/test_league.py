@@ -1,0 +1,72 @@
+"""League tables against hand-computed values: ties (1, 2, 2, 4), the whole-period rule, change
+against the previous period (a person new this period included), institution levels rolled up by
+the institution credited, scope, the team and tier breakdowns."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from org import clock
+from org.models import EmploymentType
+from org.periods import Period
+from org.tests.factories import tree
+from reporting.league import league
+from retail_credit.tests.helpers import loan, officer
+
+pytestmark = pytest.mark.django_db
+MARCH, AT = Period.month(2024, 3), dt.datetime(2024, 4, 2, 9, tzinfo=clock.SHANGHAI)
+AMOUNT = "retail_credit.amount"
+
+
+@pytest.fixture
+def bank():
+    t = tree()
+    a = officer(t["OUT1"], tier=1, employee_no="A")
+    b = officer(t["OUT1"], tier=2, employee_no="B")
+    c = officer(t["OUT2"], tier=2, employee_no="C", employment_type=EmploymentType.OUTSOURCED)
+    d = officer(t["OUT3"], tier=3, employee_no="D")
+    new = officer(t["OUT3"], tier=3, employee_no="N", since=dt.date(2024, 3, 11))
+    far = officer(t["OUT4"], tier=1, employee_no="F")
+    for who, amount in ((a, 900), (b, 500), (c, 500), (d, 100), (new, 2000), (far, 50)):
+        loan(who, "mortgage", amount * 1000, "2024-03-12")
+    for who, amount in ((a, 100), (b, 800), (c, 300), (d, 200), (far, 10)):  # February
+        loan(who, "mortgage", amount * 1000, "2024-02-12")
+    return t
+
+
+def rows_of(table):
+    return [(r.key, r.value / 1000, r.rank, r.note, r.previous_rank, r.arrow) for r in table.rows]
+
+
+def test_person_league_ties_whole_period_rule_and_change(bank):
+    table = league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["BR1"], at=AT)
+    assert rows_of(table) == [
+        ("A", 900, 1, "", 4, "↑3"),
+        ("B", 500, 2, "", 1, "↓1"),
+        ("C", 500, 2, "", 2, "—"),
+        ("D", 100, 4, "", 3, "↓1"),
+        ("N", 2000, None, "期中入职", None, ""),  # new this period: listed, not ranked, no change
+    ]
+    assert table.rows[0].change == Decimal(800_000)
+    assert "按放款金额（万元）从高到低排名" in table.ranks_by
+
+
+def test_institution_levels_roll_up_the_subtree_and_the_scope(bank):
+    outlets = league(metric_code=AMOUNT, level="outlet", period=MARCH, root=bank["BR1"], at=AT)
+    # March: OUT3 = D 100 + N 2000 (an institution counts everyone's loans), OUT1 = 900 + 500, OUT2 = 500;
+    # February: OUT1 900, OUT2 300, OUT3 200.
+    assert [(r.key, r.value / 1000, r.rank, r.previous_rank, r.arrow) for r in outlets.rows] == [
+        ("OUT3", 2100, 1, 3, "↑2"), ("OUT1", 1400, 2, 1, "↓1"), ("OUT2", 500, 3, 2, "↓1")]
+    branches = league(metric_code=AMOUNT, level="branch", period=MARCH, root=bank["HO"], at=AT)
+    assert [(r.key, r.value / 1000, r.rank, r.previous_rank) for r in branches.rows] == [("BR1", 4000, 1, 1), ("BR2", 50, 2, 2)]
+    bank_row = league(metric_code=AMOUNT, level="head_office", period=MARCH, root=bank["HO"], at=AT).rows
+    assert [(r.key, r.value / 1000) for r in bank_row] == [("HO", 4050)]
+    assert "F" not in [r.key for r in league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["BR1"], at=AT).rows]
+
+
+def test_team_and_tier_breakdowns_rank_within_the_group(bank):
+    outsourced = league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["HO"], team="outsourced", at=AT)
+    assert [(r.key, r.rank) for r in outsourced.rows] == [("C", 1)]
+    tier2 = league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["HO"], group="2 梯队", at=AT)
+    assert [(r.key, r.rank, r.group) for r in tier2.rows] == [("B", 1, "2 梯队"), ("C", 1, "2 梯队")]
