@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("outlets.api_urls")),
     path("", include("wealth.api_urls")),
     path("", include("retail_credit.api_urls")),
+    path("", include("reporting.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_league
 
 app_name = "reporting"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("circulars/<int:pk>/download/", views.CircularDownloadView.as_view(), name="circular-download"),
     path("circulars/generate/", views.CircularGenerateView.as_view(), name="circular-generate"),
     path("circulars/mine/", views.MyCircularView.as_view(), name="circular-mine"),
+    path("league/", views_league.LeagueView.as_view(), name="league"),
 ]

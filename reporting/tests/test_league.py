@@ -70,3 +70,30 @@ def test_team_and_tier_breakdowns_rank_within_the_group(bank):
     assert [(r.key, r.rank) for r in outsourced.rows] == [("C", 1)]
     tier2 = league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["HO"], group="2 梯队", at=AT)
     assert [(r.key, r.rank, r.group) for r in tier2.rows] == [("B", 1, "2 梯队"), ("C", 1, "2 梯队")]
+
+
+def test_league_page_and_api_in_scope(bank):
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from org.tests.factories import StaffFactory, user_for
+
+    manager = user_for(StaffFactory(institution=bank["BR1"], employee_no="BM1"), scope=bank["BR1"])
+    c = Client()
+    c.force_login(manager)
+    with clock.frozen(AT):
+        page = c.get(f"/reporting/league/?metric={AMOUNT}&period=2024-03&level=outlet").content.decode()
+        assert "按放款金额（万元）从高到低排名" in page and "OUT3" in page and "↑2" in page
+        assert c.get("/reporting/league/?inst=OUT4").status_code == 404
+        assert "指标不存在" in c.get("/reporting/league/?metric=nope", follow=True).content.decode()
+        api = APIClient()
+        api.force_authenticate(manager)
+        body = api.get(f"/api/v1/league?metric={AMOUNT}&period=2024-03").json()
+        assert [(r["key"], r["rank"], r["arrow"]) for r in body["rows"]][:2] == [("A", 1, "↑3"), ("B", 2, "↓1")]
+        assert api.get(f"/api/v1/league?metric={AMOUNT}&inst=OUT4").status_code == 404
+        assert api.get("/api/v1/league?metric=nope").status_code == 400
+        assert api.get(f"/api/v1/league?metric={AMOUNT}&period=２０２４-１３").status_code == 400
+        officer_api = APIClient()
+        officer_api.force_authenticate(user_for(bank["OUT1"].staff.get(employee_no="A")))
+        mine = officer_api.get(f"/api/v1/league?metric={AMOUNT}&period=2024-03").json()
+        assert [r["key"] for r in mine["rows"]] == ["A", "B"]

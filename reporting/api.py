@@ -1,0 +1,68 @@
+"""League tables for the mini-program and other clients: `GET /api/v1/league` — the same function
+as the page (`reporting.league.league`), limited to the caller's scope (managers: ?inst= inside
+their scope; staff: their own outlet's people)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from org import clock
+from org.api.base import ScopedAPIView
+from org.api.schema import errors
+from org.errors import ApplicationError
+from org.periods import Period
+from org.scoping import institution_for, is_manager, scope_root, user_staff
+from org.webhooks import error
+
+from .league import LEVELS, TEAMS, league
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+class LeagueAPIView(ScopedAPIView):
+    @extend_schema(
+        tags=["报表"], summary="排行榜（任一指标、任一层级：数值、目标、达成率、序时进度、排名、较上期变化）",
+        parameters=[
+            OpenApiParameter("metric", str, required=True, description="指标代码，如 referral.applications、retail_credit.amount"),
+            OpenApiParameter("level", str, description="person / outlet / sub_branch / branch / head_office，默认 person"),
+            OpenApiParameter("period", str, description="2024-W45 / 2024-11 / 2024-Q4 / 2024，默认本月"),
+            OpenApiParameter("inst", str, description="机构号（须在本人管理范围内）；员工默认本人所在网点"),
+            OpenApiParameter("team", str, description="formal / outsourced / lobby / market / community"),
+            OpenApiParameter("group", str, description="指标自带的分组，如“3 梯队”"),
+        ],
+        responses={200: dict, **errors(400, 401, 404)},
+    )
+    def get(self, request):
+        q = request.query_params
+        try:
+            period = Period.parse(q["period"][:20]) if q.get("period") else Period.containing(clock.today(), "month")
+            level = q.get("level") or "person"
+            if level not in LEVELS:
+                raise ApplicationError("层级应为 person、outlet、sub_branch、branch 或 head_office")
+            team = q.get("team") or ""
+            if team and team not in TEAMS:
+                raise ApplicationError("队伍应为 formal、outsourced、lobby、market 或 community")
+            if is_manager(request.user):
+                root = institution_for(request.user, q["inst"]) if q.get("inst") else scope_root(request.user)
+            else:
+                me = user_staff(request.user)
+                if me is None or (q.get("inst") and q["inst"] != me.institution.code):
+                    return error(status.HTTP_404_NOT_FOUND, "not_found", "未找到，或不在您的管理范围内")
+                root = me.institution
+            table = league(metric_code=(q.get("metric") or "")[:64], level=level, period=period, root=root, team=team, group=(q.get("group") or "")[:20])
+        except ApplicationError as exc:
+            return error(status.HTTP_400_BAD_REQUEST, exc.code, exc.message)
+        return Response({
+            "metric": table.metric.code, "name": table.metric.name, "unit": table.metric.unit, "level": level, "period": period.code,
+            "scope": root.code, "ranks_by": table.ranks_by, "rule_version": table.rule_version,
+            "rows": [{
+                "key": r.key, "name": r.name, "institution": r.institution_name, "group": r.group, "value": _money(r.value), "target": _money(r.target),
+                "attainment_pct": None if r.attainment is None else round(100 * r.attainment, 1), "time_progress_pct": round(100 * r.time_progress, 1),
+                "rank": r.rank, "ranked": r.ranked, "note": r.note, "previous_value": _money(r.previous_value), "previous_rank": r.previous_rank,
+                "change": _money(r.change), "rank_change": r.rank_change, "arrow": r.arrow,
+            } for r in table.rows],
+        })

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("league", api.LeagueAPIView.as_view(), name="api-league"),
+]

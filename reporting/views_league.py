@@ -1,0 +1,91 @@
+"""League-table page (page kit): any registered metric at any level of the viewer's scope for a
+week, month, quarter or year, with target, attainment beside time progress, rank (ties shared),
+the change against the previous period, and person breakdowns by team and by the metric's groups."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from org import clock
+from org.errors import ApplicationError
+from org.kit.tables import Column, Table, export_first
+from org.periods import Period
+from org.scoping import scope_node, scope_trail
+from org.views import ManagerPageMixin
+from targets import registry
+
+from .league import LEVELS, TEAMS, league
+
+DRILL = {"head_office": "branch", "branch": "sub_branch", "sub_branch": "outlet", "outlet": "person"}
+KIND_OF_UNIT = {"万元": "wan", "%": "decimal", "分": "decimal"}
+
+
+def league_params(request) -> dict:
+    """metric, level, period, team and group from the query, each checked (a bad one says so and
+    falls back to the default); the institution is resolved by the caller through scope_node."""
+    get = request.GET
+    metrics = registry.metrics()
+    codes = {m.code for m in metrics}
+    metric = get.get("metric", "")
+    if metric and metric not in codes:
+        messages.error(request, _("指标不存在，已显示默认指标"))
+    metric = metric if metric in codes else (metrics[0].code if metrics else "")
+    period = Period.containing(clock.today(), "month")
+    if get.get("period"):
+        try:
+            period = Period.parse(get["period"][:20])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    level = get.get("level") if get.get("level") in LEVELS else "person"
+    team = get.get("team") if get.get("team") in TEAMS else ""
+    return {"metric": metric, "period": period, "level": level, "team": team, "group": (get.get("group") or "")[:20]}
+
+
+class LeagueView(ManagerPageMixin, TemplateView):
+    template_name = "reporting/league.html"
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data(**kwargs)
+        exported = export_first(ctx["table"]) if ctx.get("table") else None
+        return exported or self.render_to_response(ctx)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        node = scope_node(self.request.user, self.request.GET.get("inst"))
+        p = league_params(self.request)
+        ctx.update(node=node, params=p, metrics=registry.metrics(), levels=LEVELS.items(), teams=[(k, v[0]) for k, v in TEAMS.items()],
+                   trail=scope_trail(self.request.user, node))
+        if not p["metric"]:
+            return ctx
+        table = league(metric_code=p["metric"], level=p["level"], period=p["period"], root=node, team=p["team"], group=p["group"])
+        kind = KIND_OF_UNIT.get(table.metric.unit, "int")
+        person = p["level"] == "person"
+        if person:
+            link = lambda r: reverse("org_staff_detail", args=[r.key])  # noqa: E731
+        else:  # drill down: branch → its sub-branches → their outlets → the people
+            below = DRILL[p["level"]]
+            link = lambda r: "?" + urlencode({"metric": p["metric"], "period": p["period"].code, "level": below, "inst": r.key})  # noqa: E731
+        columns = [
+            Column("rank", _("排名"), kind="int"), Column("arrow", _("名次变化"), sort=None),
+            Column("key", _("员工号") if person else _("机构号"), link=link), Column("name", _("姓名") if person else _("机构")),
+            Column("institution_name", _("所在机构") if person else _("上级机构")),
+        ]
+        if person and table.metric.person_groups:
+            columns.append(Column("group", table.metric.person_groups[0][0]))
+        columns += [
+            Column("value", table.metric.name, kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
+            Column("target", _("目标"), kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
+            Column("attainment", _("达成率"), kind="ratio"), Column("time_progress", _("序时进度"), kind="ratio"),
+            Column("previous_value", _("上期"), kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
+            Column("change", _("较上期"), kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
+            Column("note", _("说明"), sort=None),
+        ]
+        title = f"{table.metric.name} · {LEVELS[p['level']]} · {p['period'].code}"
+        ctx.update(league=table, table=Table(self.request, "league", title=title, rows=table.rows, columns=columns, empty=_("没有数据")),
+                   groups=sorted({r.group for r in table.rows if r.group}))
+        return ctx
