@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from itertools import count
 
-import pytest
-
 from org import clock
 from org.tests.factories import StaffFactory, tree, user_for
 from referrals.models import Application, ScanEvent
@@ -50,14 +48,8 @@ def application(code, when: dt.datetime, *, flag_status: str = "") -> Applicatio
     )
 
 
-@pytest.fixture
-def frozen():
-    with clock.frozen(WEDNESDAY):
-        yield WEDNESDAY
-
-
-@pytest.fixture
-def world(frozen):
+def make_world() -> dict:
+    """Call with the clock frozen at WEDNESDAY (each test module's `world` fixture does)."""
     t = tree()
     officer = StaffFactory(employee_no="L001", name="李信贷", institution=t["OUT1"], positions=LOAN_OFFICER)
     second = StaffFactory(employee_no="L002", name="王信贷", institution=t["OUT2"], positions=LOAN_OFFICER)

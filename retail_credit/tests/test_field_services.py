@@ -15,9 +15,15 @@ from retail_credit.models import FieldVisit, Pairing, PlanProblem, WeeklyPlan
 from retail_credit.selectors.field import person_days, week_summary
 from retail_credit.services.field import field_visit_log, pairing_create, pairing_end, plan_problem_answer, weekly_plan_file
 
-from .test_field_helpers import all_three, frozen, mgm, visit, world  # noqa: F401
+from .test_field_helpers import WEDNESDAY, all_three, make_world, mgm, visit
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    with clock.frozen(WEDNESDAY):
+        yield make_world()
 
 
 def refused(message: str, fn, **kwargs):
