@@ -43,6 +43,10 @@ NO_OBJECT = {
     # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
     "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary", "spot-checks",
     "api-wealth-morning", "api-wealth-evening",
+    # retail credit field work (三走访, 周计划, 结对子): /me/ endpoints and my-field are the caller's own
+    # records (an MGM code is looked up among the caller's own codes); the manager pages resolve
+    # ?inst= / ?staff= through scope_node / staff_for, and a pairing's people through staff_for.
+    "api-me-field-visits", "api-me-weekly-plan", "field-visits", "plans", "pairings", "my-field",
 }
 BANK_WIDE = {
     # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
