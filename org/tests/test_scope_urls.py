@@ -95,6 +95,9 @@ OBJECT = {
     "call-recording": lambda o: (f"/wealth/calls/{_far_call(o)}/recording", "manager"),
     "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
+    # retail credit field work: a problem of a BR2 officer's weekly plan, a BR2 pairing.
+    "plan-answer": lambda o: (f"/capacity/plans/problems/{_far_field(o)['problem'].pk}/answer/", "manager"),
+    "pairing-end": lambda o: (f"/capacity/pairings/{_far_field(o)['pairing'].pk}/end/", "manager"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
@@ -103,6 +106,8 @@ SCOPED_FILTERS = [
     "/outlets/points/?inst=BR2", "/outlets/grades/?inst=OUT4", "/outlets/vips/?inst=OUT4", "/outlets/inspections/?inst=OUT4",
     "/outlets/inspections/new/?inst=OUT4", "/outlets/points/payroll.xlsx?inst=BR2",
     "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
+    # retail credit field work (E001 is BR2's employee in known_week)
+    "/capacity/field-visits/?inst=OUT4", "/capacity/field-visits/?staff=E001", "/capacity/plans/?inst=OUT4", "/capacity/pairings/?inst=OUT4",
 ]
 
 
@@ -116,6 +121,21 @@ def _far_call(o) -> str:
         staff=far, institution=far.institution, started_at=clock.now(), local_date=clock.today(), duration_s=90, connected=True,
         channel="landline", recording_url="https://rec.example/far.mp3"))
     return call.call_id
+
+
+def _far_field(o) -> dict:
+    """A BR2 loan officer's weekly-plan problem and pairing (created on first use)."""
+    import datetime as dt
+
+    from org.models import Position
+    from retail_credit.models import Pairing, PlanProblem, WeeklyPlan
+
+    far = o["far_staff"]
+    plan, _ = WeeklyPlan.objects.get_or_create(staff=far, week_start=dt.date(2024, 11, 4), defaults={"plan": "计划", "filed_at": clock.now()})
+    problem, _ = PlanProblem.objects.get_or_create(plan=plan, text="吉林的问题")
+    head = StaffFactory(employee_no="BM890", institution=o["tree"]["BR2"], positions=f";{Position.BRANCH_MANAGER};") if not Pairing.objects.exists() else None
+    pairing = Pairing.objects.first() or Pairing.objects.create(manager=head, officer=far, start=dt.date(2024, 11, 1), created_at=clock.now())
+    return {"problem": problem, "pairing": pairing}
 
 
 def _walk(resolver, prefix=""):

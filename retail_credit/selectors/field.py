@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DateTimeField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, DateTimeField, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from org import clock
@@ -219,10 +219,8 @@ def current_pairing(*, officer: Staff, day: dt.date | None = None) -> Pairing | 
     )
 
 
-def pairing_state(pairing: Pairing, day: dt.date | None = None) -> str:
-    day = day or clock.today()
-    if pairing.start > day:
-        return "未开始"
-    if pairing.end is not None and pairing.end < day:
-        return "已结束"
-    return "进行中"
+def with_state(pairings: QuerySet[Pairing], *, day: dt.date) -> QuerySet[Pairing]:
+    """Each pairing with its state on `day` (未开始 / 进行中 / 已结束), sortable in the database."""
+    return pairings.annotate(state=Case(
+        When(start__gt=day, then=Value("未开始")), When(end__lt=day, then=Value("已结束")), default=Value("进行中"), output_field=CharField(),
+    ))
