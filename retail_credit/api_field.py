@@ -74,7 +74,7 @@ def visits_body(staff, period: Period) -> dict:
     }
 
 
-class VisitInSerializer(serializers.Serializer):
+class FieldVisitInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=VisitKind.choices, help_text="property 楼盘 / agency 中介 / merchant 商户")
     visited_on = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD，默认今天；最多补登 31 天")
     place = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="走访对象（楼盘、中介或商户名称），不超过 100 字")
@@ -94,9 +94,9 @@ class MyFieldVisitsView(StaffAPIView):
         return Response(visits_body(self.staff, visits_period(request.query_params)))
 
     @extend_schema(tags=[TAG], summary="登记一次走访（楼盘：销售情况；中介：推广本人二级码；商户：推荐产品及本人二级码）",
-                   request=VisitInSerializer, responses={201: dict, **errors(400, 401)})
+                   request=FieldVisitInSerializer, responses={201: dict, **errors(400, 401)})
     def post(self, request):
-        body = VisitInSerializer(data=request.data)
+        body = FieldVisitInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
         visit = field_visit_log(
@@ -128,7 +128,7 @@ def answerer_name(user) -> str:
     return staff.name if staff is not None else user.get_username()
 
 
-class PlanInSerializer(serializers.Serializer):
+class WeeklyPlanInSerializer(serializers.Serializer):
     week = serializers.CharField(required=False, allow_blank=True, help_text="2024-W13；默认 ?week= 或下周")
     plan = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="走访计划，不超过 2000 字")
     problems = serializers.ListField(child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False, max_length=100,
@@ -142,9 +142,9 @@ class MyWeeklyPlanView(StaffAPIView):
         return Response(plan_body(self.staff, plan_week(request.query_params.get("week"))))
 
     @extend_schema(tags=[TAG], summary="填报本周或下周的计划；再次填报替换计划和问题（原样保留的问题保留答复）",
-                   parameters=[OpenApiParameter("week", str, description="2024-W13")], request=PlanInSerializer, responses={200: dict, **errors(400, 401)})
+                   parameters=[OpenApiParameter("week", str, description="2024-W13")], request=WeeklyPlanInSerializer, responses={200: dict, **errors(400, 401)})
     def put(self, request):
-        body = PlanInSerializer(data=request.data)
+        body = WeeklyPlanInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
         week = plan_week(d.get("week") or request.query_params.get("week"))

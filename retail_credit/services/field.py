@@ -101,6 +101,8 @@ def field_visit_log(
         raise ApplicationError(f"走访日期 {day:%Y-%m-%d} 晚于今天，不能登记未来的走访")
     if (today - day).days > MAX_BACK_DAYS:
         raise ApplicationError(f"走访日期 {day:%Y-%m-%d} 已超过 {MAX_BACK_DAYS} 天，只能补登 {MAX_BACK_DAYS} 天内的走访")
+    if not staff.is_active_on(day):
+        raise ApplicationError(f"员工 {staff.employee_no} 在 {day:%Y-%m-%d} 不在职，不能登记当天的走访")
     place = text_field(place, label="走访对象", max_length=MAX_PLACE, required=True, message="请填写走访对象（楼盘、中介或商户名称）")
     sales_status = text_field(sales_status, label="楼盘销售情况", max_length=MAX_SALES_STATUS)
     product = text_field(product, label="推荐产品", max_length=MAX_PRODUCT)

@@ -183,3 +183,11 @@ def test_a_manager_ends_a_pairing(world):
     assert pairing_end(pairing=pairing).end == dt.date(2024, 3, 20)
     with clock.frozen(clock.now() + dt.timedelta(days=2)):
         refused("该结对已于 2024-03-20 结束", pairing_end, pairing=pairing)
+
+
+def test_no_visit_on_a_day_the_officer_had_left(world):
+    me = world["officer"]
+    me.active_to = dt.date(2024, 3, 15)
+    me.save()
+    refused("在 2024-03-18 不在职", field_visit_log, staff=me, kind="property", visited_on="2024-03-18", place="楼盘", sales_status="在售")
+    assert field_visit_log(staff=me, kind="property", visited_on="2024-03-15", place="楼盘", sales_status="在售").visited_on == dt.date(2024, 3, 15)
