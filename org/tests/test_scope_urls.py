@@ -46,6 +46,10 @@ NO_OBJECT = {
     # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
     "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary", "spot-checks",
     "api-wealth-morning", "api-wealth-evening",
+    # retail credit field work (三走访, 周计划, 结对子): /me/ endpoints and my-field are the caller's own
+    # records (an MGM code is looked up among the caller's own codes); the manager pages resolve
+    # ?inst= / ?staff= through scope_node / staff_for, and a pairing's people through staff_for.
+    "api-me-field-visits", "api-me-weekly-plan", "field-visits", "plans", "pairings", "my-field",
 }
 BANK_WIDE = {
     # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
@@ -95,6 +99,9 @@ OBJECT = {
     "capacity-person": lambda o: (f"/capacity/people/{o['far_staff'].employee_no}/", "manager"),
     "person-2053": lambda o: (f"/wealth/people/{o['far_staff'].employee_no}/", "manager"),
     "api-me-list-contact": lambda o: (f"/api/v1/me/list-customers/{o['far_list'].customers.get().pk}/contacts", "staff"),
+    # retail credit field work: a problem of a BR2 officer's weekly plan, a BR2 pairing.
+    "plan-answer": lambda o: (f"/capacity/plans/problems/{_far_field(o)['problem'].pk}/answer/", "manager"),
+    "pairing-end": lambda o: (f"/capacity/pairings/{_far_field(o)['pairing'].pk}/end/", "manager"),
 }
 # Filters that name an institution: out of scope reads like unknown (404), never a widened list.
 SCOPED_FILTERS = [
@@ -105,6 +112,8 @@ SCOPED_FILTERS = [
     "/reporting/league/?inst=OUT4", "/api/v1/league?inst=OUT4&metric=retail_credit.amount",
     "/capacity/?inst=OUT4", "/capacity/warnings/?inst=OUT4", "/capacity/grading/?inst=OUT4",
     "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
+    # retail credit field work (E001 is BR2's employee in known_week)
+    "/capacity/field-visits/?inst=OUT4", "/capacity/field-visits/?staff=E001", "/capacity/plans/?inst=OUT4", "/capacity/pairings/?inst=OUT4",
 ]
 
 
@@ -118,6 +127,21 @@ def _far_call(o) -> str:
         staff=far, institution=far.institution, started_at=clock.now(), local_date=clock.today(), duration_s=90, connected=True,
         channel="landline", recording_url="https://rec.example/far.mp3"))
     return call.call_id
+
+
+def _far_field(o) -> dict:
+    """A BR2 loan officer's weekly-plan problem and pairing (created on first use)."""
+    import datetime as dt
+
+    from org.models import Position
+    from retail_credit.models import Pairing, PlanProblem, WeeklyPlan
+
+    far = o["far_staff"]
+    plan, _ = WeeklyPlan.objects.get_or_create(staff=far, week_start=dt.date(2024, 11, 4), defaults={"plan": "计划", "filed_at": clock.now()})
+    problem, _ = PlanProblem.objects.get_or_create(plan=plan, text="吉林的问题")
+    head = StaffFactory(employee_no="BM890", institution=o["tree"]["BR2"], positions=f";{Position.BRANCH_MANAGER};") if not Pairing.objects.exists() else None
+    pairing = Pairing.objects.first() or Pairing.objects.create(manager=head, officer=far, start=dt.date(2024, 11, 1), created_at=clock.now())
+    return {"problem": problem, "pairing": pairing}
 
 
 def _walk(resolver, prefix=""):
