@@ -41,6 +41,16 @@ def branch_of(*, institution: Institution) -> Institution | None:
     return Institution.objects.filter(path__in=paths, kind=InstitutionKind.BRANCH).first()
 
 
+def branches_by_path() -> dict[str, Institution]:
+    """Every branch by its path, in one query: `branch_for_path(path, branches)` then finds the
+    branch of any institution without a query per row (a table of thousands of people)."""
+    return {b.path: b for b in Institution.objects.filter(kind=InstitutionKind.BRANCH)}
+
+
+def branch_for_path(path: str, branches: dict[str, Institution]) -> Institution | None:
+    return next((b for p, b in branches.items() if path.startswith(p)), None)
+
+
 def staff_institution_on(*, staff: Staff, day: dt.date) -> Institution:
     """Which institution the person belonged to on `day` (the transfer history)."""
     assignment = (

@@ -279,7 +279,7 @@ def capacity_rows(*, root, month: Period, until: dt.date, with_standing: bool = 
     """One row per officer of the subtree: loans, amount and points of the month to `until`, tier,
     target and lifeline of the scheme in force, attainment beside time progress, warning/exit and
     rank by points within their branch and tier (ties share a rank)."""
-    from org.selectors import branch_of
+    from org.selectors import branch_for_path, branches_by_path
 
     people = list(officers(root=root, month=month))
     figures = month_figures(month, [p.pk for p in people], until=until)
@@ -291,6 +291,7 @@ def capacity_rows(*, root, month: Period, until: dt.date, with_standing: bool = 
         Pairing.objects.filter(officer_id__in=[p.pk for p in people], start__lte=until).filter(Q(end__isnull=True) | Q(end__gte=month.start))
         .values_list("officer_id", "manager__name")
     )
+    branch_index = branches_by_path()
     branches: dict[int, str] = {}
     rows = []
     for p in people:
@@ -298,7 +299,7 @@ def capacity_rows(*, root, month: Period, until: dt.date, with_standing: bool = 
         tier = tiers.get(p.pk)
         target = terms.target(tier)
         if p.institution_id not in branches:
-            b = branch_of(institution=p.institution)
+            b = branch_for_path(p.institution.path, branch_index)
             branches[p.institution_id] = b.name if b else p.institution.name
         rows.append(CapacityRow(
             p.pk, p.employee_no, p.name, p.institution_id, p.institution.name, branches[p.institution_id], tier, f["loans"], f["amount"], f["points"],
