@@ -82,7 +82,14 @@ class Period:
         return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), "year", f"{year}")
 
     @classmethod
+    def day(cls, day: dt.date) -> Period:
+        """One calendar day (the daily report's period)."""
+        return cls(day, day, "day", day.isoformat())
+
+    @classmethod
     def containing(cls, day: dt.date, kind: str) -> Period:
+        if kind == "day":
+            return cls.day(day)
         if kind == "week":
             iso = day.isocalendar()
             return cls.week(iso.year, iso.week)

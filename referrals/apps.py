@@ -18,6 +18,11 @@ class ReferralsConfig(AppConfig):
         circular_sheets.register(
             name="荣誉榜", order=90, build=reporting.referral_honours_sheet, rule_version=reporting.referral_circular_rule_version
         )
+        from .selectors import pipeline
+
+        # The daily report's pipeline: approved, not yet disbursed, with the expected disbursement day.
+        circular_sheets.register(name="在途进件", order=15, kinds=("day",), build=pipeline.pipeline_sheet,
+                                 rule_version=lambda period: f"预计放款日：近 {pipeline.LOOKBACK_DAYS} 天各产品审批到放款的平均天数")
         navigation.register(label=_("转介看板"), url_name="referrals:dashboard", audience="manager", order=20)
 
         from . import demo

@@ -66,3 +66,34 @@ class LeagueAPIView(ScopedAPIView):
                 "change": _money(r.change), "rank_change": r.rank_change, "arrow": r.arrow,
             } for r in table.rows],
         })
+
+
+class DailyReportAPIView(ScopedAPIView):
+    @extend_schema(
+        tags=["报表"], summary="日报（网点、支行：昨日各指标与月累计、今日目标、在途进件与预计次日放款）",
+        parameters=[OpenApiParameter("inst", str, description="机构号（须在本人管理范围内），默认本人管理范围"),
+                    OpenApiParameter("day", str, description="日期 YYYY-MM-DD，默认昨日")],
+        responses={200: dict, **errors(400, 401, 404)},
+    )
+    def get(self, request):
+        import datetime as dt
+
+        from org.text import ascii_digits
+
+        from .daily import daily_sheets, report_day
+
+        if not is_manager(request.user):
+            return error(status.HTTP_404_NOT_FOUND, "not_found", "未找到，或不在您的管理范围内")
+        root = institution_for(request.user, request.query_params["inst"]) if request.query_params.get("inst") else scope_root(request.user)
+        raw = ascii_digits(request.query_params.get("day") or "").strip()[:10]
+        try:
+            day = dt.date.fromisoformat(raw) if raw else report_day()
+        except ValueError:
+            return error(status.HTTP_400_BAD_REQUEST, "invalid", "日期格式应为 2024-03-05")
+
+        def cell(v):
+            return None if v is None else v if isinstance(v, (int, str)) else str(v)
+
+        return Response({"scope": root.code, "day": day, "sheets": [
+            {"name": name, "rule_version": version, "columns": [c.header for c in data.columns], "rows": [[cell(v) for v in row] for row in data.rows]}
+            for name, version, data in daily_sheets(scope=root, day=day)]})

@@ -10,6 +10,14 @@ class ReportingConfig(AppConfig):
         from org import navigation
 
         navigation.register(label=_("通报下载"), url_name="reporting:circulars", audience="manager", order=80)
+        navigation.register(label=_("排行榜"), url_name="reporting:league", audience="manager", order=78)
+        navigation.register(label=_("日报"), url_name="reporting:daily", audience="manager", order=79)
+
+        from org import circular_sheets
+
+        from . import daily
+
+        circular_sheets.register(name="昨日数据", order=5, kinds=("day",), build=daily.yesterday_sheet, rule_version=lambda period: "各指标规则见“规则版本”列")
 
         from . import demo
 

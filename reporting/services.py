@@ -46,8 +46,8 @@ def circular_rule_versions(*, period: Period) -> str:
 
 
 def circular_title(*, period: Period, scope: Institution) -> str:
-    label = {"week": "周通报", "month": "月通报", "quarter": "季度通报"}[period.kind]
-    return f"{scope.name} {label} {period.label}"
+    label = {"day": "日报", "week": "周通报", "month": "月通报", "quarter": "季度通报"}[period.kind]
+    return f"{scope.name} {label} {period.code if period.kind == 'day' else period.label}"
 
 
 def _write_sheet(wb: Workbook, *, name: str, title: str, data: SheetData) -> None:

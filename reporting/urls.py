@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_league
+from . import views, views_daily, views_league
 
 app_name = "reporting"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("circulars/generate/", views.CircularGenerateView.as_view(), name="circular-generate"),
     path("circulars/mine/", views.MyCircularView.as_view(), name="circular-mine"),
     path("league/", views_league.LeagueView.as_view(), name="league"),
+    path("daily/", views_daily.DailyReportView.as_view(), name="daily"),
 ]

@@ -29,7 +29,7 @@ PUBLIC = {
 NO_OBJECT = {
     # retail credit: the caller's own capacity month; pages take ?inst= through scope_node and a
     # posted employee number through staff_for (see SCOPED_FILTERS and retail_credit/tests/test_pages.py).
-    "api-me-capacity", "league", "api-league", "capacity", "capacity-mine", "capacity-warnings", "capacity-grading", "capacity-scheme",
+    "api-me-capacity", "league", "api-league", "daily", "api-daily-report", "capacity", "capacity-mine", "capacity-warnings", "capacity-grading", "capacity-scheme",
     "api-me", "api-staff-list", "api-institution-list", "api-me-referral-code", "api-me-referral-code-reissue",
     "api-me-referral-code-png", "api-me-referral-code-svg", "api-me-referral-code-poster",
     "api-me-referral-code-poster-pdf", "api-me-mgm-codes", "api-me-referrals", "api-me-earnings", "api-me-rank",
@@ -109,7 +109,7 @@ SCOPED_FILTERS = [
     "/targets/actions/?staff=E001", "/targets/actions/?inst=OUT4", "/targets/meetings/?inst=OUT4", "/targets/checklists/?from_action=999999", "/targets/training/coverage/?inst=OUT4", "/api/v1/targets/children?metric=referral.applications&inst=OUT4",
     "/outlets/points/?inst=BR2", "/outlets/grades/?inst=OUT4", "/outlets/vips/?inst=OUT4", "/outlets/inspections/?inst=OUT4",
     "/outlets/inspections/new/?inst=OUT4", "/outlets/points/payroll.xlsx?inst=BR2",
-    "/reporting/league/?inst=OUT4", "/api/v1/league?inst=OUT4&metric=retail_credit.amount",
+    "/reporting/league/?inst=OUT4", "/reporting/daily/?inst=OUT4", "/reporting/daily/?inst=OUT4&format=xlsx", "/api/v1/daily-report?inst=OUT4", "/api/v1/league?inst=OUT4&metric=retail_credit.amount",
     "/capacity/?inst=OUT4", "/capacity/warnings/?inst=OUT4", "/capacity/grading/?inst=OUT4",
     "/wealth/?inst=OUT4", "/wealth/morning/?inst=OUT4", "/wealth/evening/?inst=OUT4", "/api/v1/wealth/morning?inst=OUT4",
     # retail credit field work (E001 is BR2's employee in known_week)

@@ -156,3 +156,23 @@ def meeting(*, scope: Institution, day, with_follow_ups: bool) -> dict:
                 "outcome": f.get_outcome_display(), "next_action": f.next_action, "next_date": f.next_date}
                for f in due_follow_ups(staff_ids=people, day=day)[:200]]
     return {"rule": rule, "rows": rows, "due": due, "short": sum(1 for r in rows if not r["done"])}
+
+
+def morning_sheet(*, period: Period, scope: Institution):
+    """The daily report's 今日目标: the morning list of the day after the report's day."""
+    import datetime as dt
+
+    from org.circular_sheets import Column, SheetData
+
+    day = period.end + dt.timedelta(days=1)
+    m = meeting(scope=scope, day=day, with_follow_ups=False)
+    columns = [
+        Column("员工号", "理财经理员工号", width=12), Column("姓名", "姓名", width=10), Column("机构", "所在机构", width=18),
+        Column("今日电访目标", f"{day:%Y-%m-%d} 有效电访要求（2053规则v{m['rule'].version}）" if m["rule"] else "有效电访要求", "int", 11),
+        Column("今日面访目标", "面访要求", "int", 11),
+        Column("昨日有效电访", f"{period.end:%Y-%m-%d} 的有效电访", "int", 11),
+    ]
+    yesterday = {r["employee_no"]: r for r in meeting(scope=scope, day=period.end, with_follow_ups=False)["rows"]}
+    rows = [[r["employee_no"], r["name"], r["institution"], r["calls_target"], r["visits_target"], yesterday.get(r["employee_no"], {}).get("calls", 0)]
+            for r in m["rows"]]
+    return SheetData(columns=columns, rows=rows)

@@ -1,0 +1,78 @@
+"""The daily report (日报, SPEC §6) of an outlet or sub-branch for a day D, read on the morning of
+D + 1: yesterday's figure of every registered metric beside the month to date, its target and time
+progress (`昨日数据`, built here from the metrics registry), plus whatever sheets the programmes
+register for the day (`org.circular_sheets`, kinds=("day",)): wealth's 今日目标 (the morning list),
+referrals' 在途进件 (approved and not yet disbursed, with the expected disbursement tomorrow).
+
+The workbook is written by the circular writer (`reporting.services.circular_workbook`), so it has
+the same Chinese headers, formats, frozen header, filters and 说明 sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from org import clock
+from org.circular_sheets import Column, SheetData, builders_for
+from org.models import Institution, InstitutionKind
+from org.periods import Period
+from org.progress import time_progress
+from targets import registry
+from targets.selectors import institution_targets
+
+from .services import circular_workbook
+
+LEVEL_OF_KIND = {InstitutionKind.OUTLET: "outlet", InstitutionKind.SUB_BRANCH: "sub_branch", InstitutionKind.BRANCH: "branch", InstitutionKind.HEAD_OFFICE: "head_office"}
+DAILY_KINDS = (InstitutionKind.OUTLET, InstitutionKind.SUB_BRANCH)
+
+
+def report_day(today: dt.date | None = None) -> dt.date:
+    """The day a report built this morning is about: yesterday."""
+    return (today or clock.today()) - dt.timedelta(days=1)
+
+
+def yesterday_sheet(*, period: Period, scope: Institution) -> SheetData:
+    day = period.end
+    month = Period.containing(day, "month")
+    to_date = Period(month.start, day, "month", month.code)
+    level = LEVEL_OF_KIND.get(scope.kind, "outlet")
+    metrics = [m for m in registry.metrics() if level in m.levels]
+    columns = [
+        Column("指标", "已登记可设目标的指标（各业务条线）", width=18),
+        Column("单位", "指标单位；金额以万元显示", width=6),
+        Column("昨日", f"{day:%Y-%m-%d} 当日的数值（北京时间），按事实发生时所在机构归属", "decimal", 10),
+        Column("月累计", f"{month.start:%m-%d} 至 {day:%m-%d} 的累计", "decimal", 10),
+        Column("月目标", "本机构本月目标（目标分解；未设为空）", "decimal", 10),
+        Column("达成率", "月累计 ÷ 月目标", "percent", 9),
+        Column("序时进度", "本月已过工作日占比（截至昨日）", "percent", 9),
+        Column("落后", "达成率低于序时进度时标“落后”", width=6),
+        Column("规则版本", "计算该指标所用的规则版本", width=30),
+    ]
+    progress = time_progress(month, at=day)
+    targets_by_metric = {m.code: institution_targets(metric=m.code, nodes=[scope], period=month).get(scope.pk) for m in metrics}
+    rows = []
+    for m in metrics:
+        wan = m.unit == "万元"
+        scale = 10000 if wan else 1
+        y = m.actuals(period=period, institutions=[scope])
+        mtd = m.actuals(period=to_date, institutions=[scope])
+        target = targets_by_metric[m.code]
+        value, total = y.by_institution.get(scope.pk, 0), mtd.by_institution.get(scope.pk, 0)
+        ratio = float(total / target.value) if target and target.value else None
+        rows.append([m.name, m.unit, value / scale, total / scale, (target.value / scale) if target else None, ratio, progress,
+                     "落后" if ratio is not None and ratio < progress else "", mtd.rule_version])
+    return SheetData(columns=columns, rows=rows)
+
+
+def daily_sheets(*, scope: Institution, day: dt.date) -> list[tuple[str, str, SheetData]]:
+    period = Period.day(day)
+    return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in builders_for("day")]
+
+
+def daily_workbook(*, scope: Institution, day: dt.date) -> tuple[bytes, list[tuple[str, str, SheetData]]]:
+    sheets = daily_sheets(scope=scope, day=day)
+    content, _versions = circular_workbook(period=Period.day(day), scope=scope, sheets=sheets)
+    return content, sheets
+
+
+def daily_scopes() -> list[Institution]:
+    return list(Institution.objects.filter(kind__in=DAILY_KINDS).order_by("path"))
