@@ -44,3 +44,11 @@ class WealthConfig(AppConfig):
         from .metrics import register_metrics
 
         register_metrics()
+
+        from org import contacts
+
+        from .selectors.contacts import last_call_date, last_visit_date
+
+        # A connected 2053 call or a visit is a contact of the customer (e.g. a VIP's last contact).
+        contacts.register("wealth.calls", last_call_date)
+        contacts.register("wealth.visits", last_visit_date)

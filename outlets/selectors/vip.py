@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import BooleanField, Case, DateField, ExpressionWrapper, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from org.models import Institution
 
@@ -18,16 +19,25 @@ def service_rule_in_force(day: dt.date) -> ServiceRule:
     return rule or default_rule(ServiceRule)
 
 
+NEVER = dt.date(1900, 1, 1)
+
+
 def last_contact_subquery():
     """The date of a VIP's last contact, as a subquery on `VipCustomer` rows.
 
-    This is the one place that decides what counts as a contact. Today: contacts recorded by hand
-    (call, visit, SMS, greeting, wealth review, event — `VipContact`). The 2053 call and visit logs
-    (the `wealth` app) are a second source to add here, and only here: a Subquery of the latest
-    connected call / visit of the same customer (by `customer_id`), combined with this one by
-    `Greatest` (each wrapped in Coalesce), so every alert, list and API answer follows."""
+    This is the one place that decides what counts as a contact: contacts recorded by hand (call,
+    visit, SMS, greeting, wealth review, event — `VipContact`) and every source other programmes
+    register in `org.contacts` (the 2053 connected calls and visits of `wealth`), each the latest
+    date of the same customer, combined by `Greatest` (each wrapped in Coalesce), so every alert,
+    list and API answer follows."""
+    from org import contacts
+
     hand = VipContact.objects.filter(vip=OuterRef("pk")).values("vip").annotate(last=Max("contacted_on")).values("last")
-    return Subquery(hand, output_field=DateField())
+    parts = [Subquery(hand, output_field=DateField()), *(source(OuterRef("customer_id")) for source in contacts.sources())]
+    if len(parts) == 1:
+        return parts[0]
+    never = Value(NEVER, output_field=DateField())
+    return NullIf(Greatest(*(Coalesce(p, never, output_field=DateField()) for p in parts), output_field=DateField()), never)
 
 
 def vips_with_status(queryset: QuerySet[VipCustomer], *, today: dt.date, rule: ServiceRule | None = None) -> QuerySet[VipCustomer]:

@@ -116,3 +116,24 @@ def test_red_flags_for_the_top_3_and_penalties_for_the_bottom_3_of_each_branch()
     assert got["OUT2"][:2] == (2, "流动红旗") and got["OUT3"][:2] == (2, "流动红旗")  # tie at the edge: both flagged
     assert got["RX0"] == (4, "", 0)
     assert [got[f"RX{i}"] for i in (1, 2, 3)] == [(5, "扣分", Decimal("5")), (6, "扣分", Decimal("5")), (7, "扣分", Decimal("5"))]
+
+
+def test_a_2053_connected_call_or_visit_counts_as_the_vips_last_contact():
+    from wealth.models import Call, Visit
+
+    mgr = manager("V9")
+    with clock.frozen(dt.datetime(2025, 3, 1, 9)):
+        c = customer("C9", "500000", mgr)
+        vips_refresh()
+    assert {v.customer.customer_no for v in vip_alerts(root=tree()["HO"], today=TODAY)[0]} == {"C9"}  # never contacted, VIP for 121 days
+    when = dt.datetime(2025, 6, 1, 10, tzinfo=clock.SHANGHAI)
+    Call.objects.create(call_id="X1", staff=mgr, institution=mgr.institution, customer=c, started_at=when, local_date=when.date(),
+                        duration_s=30, connected=False, channel="landline")
+    assert {v.customer.customer_no for v in vip_alerts(root=tree()["HO"], today=TODAY)[0]} == {"C9"}  # not connected: not a contact
+    Call.objects.create(call_id="X2", staff=mgr, institution=mgr.institution, customer=c, started_at=when, local_date=dt.date(2025, 5, 20),
+                        duration_s=30, connected=True, channel="landline")
+    mine, _ = manager_vips(staff=mgr, today=TODAY)
+    assert [(v.last_contact, v.contact_due) for v in mine] == [(dt.date(2025, 5, 20), False)]
+    Visit.objects.create(staff=mgr, institution=mgr.institution, customer=c, local_date=dt.date(2025, 6, 10), method="customer_no", visited_at=when)
+    mine, _ = manager_vips(staff=mgr, today=TODAY)
+    assert mine[0].last_contact == dt.date(2025, 6, 10)
