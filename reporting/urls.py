@@ -9,4 +9,6 @@ urlpatterns = [
     path("circulars/<int:pk>/download/", views.CircularDownloadView.as_view(), name="circular-download"),
     path("circulars/generate/", views.CircularGenerateView.as_view(), name="circular-generate"),
     path("circulars/mine/", views.MyCircularView.as_view(), name="circular-mine"),
+    path("deliveries/", views.DeliveryListView.as_view(), name="deliveries"),
+    path("deliveries/<int:pk>/resend/", views.DeliveryResendView.as_view(), name="delivery-resend"),
 ]

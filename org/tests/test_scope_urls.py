@@ -46,6 +46,8 @@ NO_OBJECT = {
     # through object_for over the scope's managed customers and the pool (wealth/tests/test_pages.py).
     "team-2053", "mine-2053", "call-list", "do-not-call", "morning-list", "evening-summary", "spot-checks",
     "api-wealth-morning", "api-wealth-evening",
+    # delivery log: the list is scoped by org.scoping.scope_filter (Delivery.scope_path_field).
+    "deliveries",
 }
 BANK_WIDE = {
     # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
@@ -72,6 +74,7 @@ OBJECT = {
     "payout-download": lambda o: (f"/referrals/payouts/{o['far_payout'].pk}/download", "manager"),
     "payout-confirm": lambda o: (f"/referrals/payouts/{o['far_payout'].pk}/confirm", "manager"),
     "circular-download": lambda o: (f"/reporting/circulars/{o['far_circular'].pk}/download/", "manager"),
+    "delivery-resend": lambda o: (f"/reporting/deliveries/{_far_delivery(o)}/resend/", "manager"),
     "org_institution_detail": lambda o: ("/org/institutions/OUT4/", "manager"),
     "org_staff_detail": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/", "manager"),
     "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
@@ -117,6 +120,16 @@ def _far_call(o) -> str:
         staff=far, institution=far.institution, started_at=clock.now(), local_date=clock.today(), duration_s=90, connected=True,
         channel="landline", recording_url="https://rec.example/far.mp3"))
     return call.call_id
+
+
+def _far_delivery(o) -> int:
+    """A failed delivery of BR2's circular (created on first use)."""
+    from reporting.models import Delivery
+
+    circular = o["far_circular"]
+    row, _ = Delivery.objects.get_or_create(kind="circular", key=str(circular.pk), channel="email", recipient="far@br2.bank.example",
+                                            defaults=dict(scope=circular.scope, status="failed", attempts=1, created_at=clock.now()))
+    return row.pk
 
 
 def _walk(resolver, prefix=""):
