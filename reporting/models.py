@@ -102,7 +102,8 @@ class DeliveryRecipient(models.Model):
         ordering = ["institution__path", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(email="", wecom_webhook_url=""), name="reporting_delivery_recipient_has_address"
+                condition=~models.Q(email="", wecom_webhook_url=""), name="reporting_delivery_recipient_has_address",
+                violation_error_message="请填写邮箱或企业微信群机器人地址（至少一项）",
             ),
         ]
 

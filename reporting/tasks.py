@@ -100,10 +100,15 @@ def deliver_pending(self) -> dict:
 @shared_task(**_RETRY)
 def deliver_again(self, delivery_pk: int) -> dict:
     """The 重新发送 button of the deliveries page."""
+    from org.errors import ApplicationError
+
     from .models import Delivery
 
     row = Delivery.objects.filter(pk=delivery_pk).first()
-    return _summary(delivery.delivery_resend(delivery=row)) if row is not None else {"sent": 0, "failed": 0}
+    try:
+        return _summary(delivery.delivery_resend(delivery=row)) if row is not None else {"sent": 0, "failed": 0}
+    except ApplicationError as exc:  # sent meanwhile (a retry got there first): nothing to do
+        return {"sent": 0, "failed": 0, "refused": exc.message}
 
 
 def _summary(rows) -> dict:
