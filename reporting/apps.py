@@ -12,6 +12,7 @@ class ReportingConfig(AppConfig):
         navigation.register(label=_("通报下载"), url_name="reporting:circulars", audience="manager", order=80)
         navigation.register(label=_("排行榜"), url_name="reporting:league", audience="manager", order=78)
         navigation.register(label=_("日报"), url_name="reporting:daily", audience="manager", order=79)
+        navigation.register(label=_("通报发送记录"), url_name="reporting:deliveries", audience="manager", order=81)
 
         from org import circular_sheets
 

@@ -5,31 +5,56 @@ died — acks_late) finds the stored circular instead of making another."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
+from django.db import DatabaseError, transaction
 
 from org import clock
 from org.periods import Period
 
-from . import services
+from . import delivery, services
+
+logger = logging.getLogger(__name__)
 
 
 def _run(period: Period, scope_code: str | None = None) -> list[str]:
     return [c.file.name for c in services.circulars_build(period=period, scope_code=scope_code)]
 
 
+def _run_and_deliver(period: Period) -> list[str]:
+    """Build the period's circulars, then deliver each edition to its scope's recipients.
+
+    The recipients' rows are planned here (so the 15-minute retry finds them even if the queue
+    loses the delivery task), and the sending is its own task, enqueued once the rows are committed.
+    Only finished periods get here (`circular_build` refuses others): a provisional circular is
+    never stored, so never delivered. Repeating the task sends nothing twice (one row per recipient)."""
+    circulars = services.circulars_build(period=period)
+    for circular in circulars:
+        delivery.circular_delivery_plan(circular=circular)
+        transaction.on_commit(lambda pk=circular.pk: _enqueue_delivery(pk))
+    return [c.file.name for c in circulars]
+
+
+def _enqueue_delivery(circular_pk: int) -> None:
+    try:
+        deliver_circular.apply_async(args=[circular_pk], retry=False)
+    except Exception as exc:  # noqa: BLE001 (the broker is down: the planned rows wait for deliver_pending)
+        logger.warning("Delivery of circular %s not queued (%s); deliver_pending will send it", circular_pk, exc)
+
+
 @shared_task(acks_late=True)
 def build_weekly_circulars(period_code: str | None = None) -> list[str]:
     """Monday 08:00 Asia/Shanghai: last week's circulars for the head office and each branch."""
     period = Period.parse(period_code) if period_code else Period.containing(clock.today() - dt.timedelta(days=7), "week")
-    return _run(period)
+    return _run_and_deliver(period)
 
 
 @shared_task(acks_late=True)
 def build_monthly_circulars(period_code: str | None = None) -> list[str]:
     """The 1st at 08:00: last month's circulars for the head office and each branch."""
     period = Period.parse(period_code) if period_code else Period.containing(clock.today().replace(day=1) - dt.timedelta(days=1), "month")
-    return _run(period)
+    return _run_and_deliver(period)
 
 
 @shared_task(acks_late=True)
@@ -43,3 +68,48 @@ def rebuild_changed_circulars(weeks: int = 8) -> list[str]:
     """Nightly 02:30: recount the stored circulars of the last 8 weeks; a corrected edition (第 2 版 …)
     where facts or flag decisions arrived after the circular was sent."""
     return [c.file.name for c in services.circulars_rebuild_changed(weeks=weeks)]
+
+
+# --- delivery (reporting.delivery) ----------------------------------------------------------------
+# A failed e-mail or robot message is not an exception here: it is a `failed` row, retried by
+# deliver_pending. The task itself is retried (with backoff) only when the database or the file
+# store fails under it; acks_late re-delivers it if the worker dies.
+_RETRY = dict(bind=True, acks_late=True, autoretry_for=(DatabaseError, OSError), retry_backoff=30, retry_backoff_max=600,
+              retry_jitter=True, max_retries=5)
+
+
+@shared_task(**_RETRY)
+def deliver_circular(self, circular_pk: int) -> dict:
+    """Send one stored circular edition to every recipient of its scope not yet served."""
+    from .models import Circular
+
+    circular = Circular.objects.select_related("scope").filter(pk=circular_pk).first()
+    if circular is None:
+        return {"sent": 0, "failed": 0}
+    rows = delivery.circular_deliver(circular=circular)
+    return _summary(rows)
+
+
+@shared_task(**_RETRY)
+def deliver_pending(self) -> dict:
+    """Every 15 minutes on beat: try again the copies not yet sent (failed, or planned and never
+    sent); copies already sent are never sent again."""
+    return _summary(delivery.deliveries_retry())
+
+
+@shared_task(**_RETRY)
+def deliver_again(self, delivery_pk: int) -> dict:
+    """The 重新发送 button of the deliveries page."""
+    from org.errors import ApplicationError
+
+    from .models import Delivery
+
+    row = Delivery.objects.filter(pk=delivery_pk).first()
+    try:
+        return _summary(delivery.delivery_resend(delivery=row)) if row is not None else {"sent": 0, "failed": 0}
+    except ApplicationError as exc:  # sent meanwhile (a retry got there first): nothing to do
+        return {"sent": 0, "failed": 0, "refused": exc.message}
+
+
+def _summary(rows) -> dict:
+    return {"sent": sum(r.status == "sent" for r in rows), "failed": sum(r.status == "failed" for r in rows)}

@@ -11,4 +11,6 @@ urlpatterns = [
     path("circulars/mine/", views.MyCircularView.as_view(), name="circular-mine"),
     path("league/", views_league.LeagueView.as_view(), name="league"),
     path("daily/", views_daily.DailyReportView.as_view(), name="daily"),
+    path("deliveries/", views.DeliveryListView.as_view(), name="deliveries"),
+    path("deliveries/<int:pk>/resend/", views.DeliveryResendView.as_view(), name="delivery-resend"),
 ]

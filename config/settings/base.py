@@ -194,6 +194,31 @@ AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=3 * 365)
 # Public base URL used in QR codes and circular links.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
+# E-mail (circular and report delivery, reporting.delivery): SMTP when EMAIL_HOST is set, else the
+# console backend (development: the message is printed). Production always uses SMTP
+# (config/settings/production.py), so an unset host shows as failed deliveries, never as mail in a log.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="通报系统 <noreply@bank.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+# WeCom group robots per institution code, JSON: {"BR01": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"};
+# more robots per institution in the admin (通报接收人).
+WECOM_ROBOT_WEBHOOKS = env.json("WECOM_ROBOT_WEBHOOKS", default={})
+WECOM_TIMEOUT_S = env.float("WECOM_TIMEOUT_S", default=10.0)
+# A copy that failed is tried again every 15 minutes (beat "deliveries-retry") up to this many
+# attempts; a copy claimed by a worker that died is claimable again after the timeout.
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)
+DELIVERY_CLAIM_TIMEOUT_S = env.int("DELIVERY_CLAIM_TIMEOUT_S", default=15 * 60)
+
 # WeChat mini-program login (code2session). Tests point WECHAT_API_BASE at a local fake server.
 # Unset (the default): WeChat sign-in is not enabled and /api/v1/auth/wechat answers 400 saying so.
 WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
@@ -348,6 +373,12 @@ CELERY_BEAT_SCHEDULE = {
     "referral-leads-purge": {
         "task": "referrals.tasks.leads_purge_expired",
         "schedule": crontab(hour=3, minute=40),
+    },
+    # Circulars and reports whose e-mail or WeCom message failed: tried again (never re-sent to a
+    # recipient already served) until DELIVERY_MAX_ATTEMPTS.
+    "deliveries-retry": {
+        "task": "reporting.tasks.deliver_pending",
+        "schedule": crontab(minute="*/15"),
     },
 }
 if not CELERY_BROKER_URL:

@@ -19,6 +19,8 @@ SECRETS_REQUIRED = True
 # API docs and schema only for signed-in users (API_DOCS_PUBLIC=true to open them).
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Circulars carry names: never printed by the console backend; without EMAIL_HOST they fail visibly.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

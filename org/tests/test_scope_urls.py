@@ -50,6 +50,8 @@ NO_OBJECT = {
     # records (an MGM code is looked up among the caller's own codes); the manager pages resolve
     # ?inst= / ?staff= through scope_node / staff_for, and a pairing's people through staff_for.
     "api-me-field-visits", "api-me-weekly-plan", "field-visits", "plans", "pairings", "my-field",
+    # delivery log: the list is scoped by org.scoping.scope_filter (Delivery.scope_path_field).
+    "deliveries",
 }
 BANK_WIDE = {
     # The elite club is bank-wide public recognition (通报表扬, SPEC §2): name, institution and points only.
@@ -76,6 +78,7 @@ OBJECT = {
     "payout-download": lambda o: (f"/referrals/payouts/{o['far_payout'].pk}/download", "manager"),
     "payout-confirm": lambda o: (f"/referrals/payouts/{o['far_payout'].pk}/confirm", "manager"),
     "circular-download": lambda o: (f"/reporting/circulars/{o['far_circular'].pk}/download/", "manager"),
+    "delivery-resend": lambda o: (f"/reporting/deliveries/{_far_delivery(o)}/resend/", "manager"),
     "org_institution_detail": lambda o: ("/org/institutions/OUT4/", "manager"),
     "org_staff_detail": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/", "manager"),
     "org_staff_bind_code": lambda o: (f"/org/staff/{o['far_staff'].employee_no}/wechat-bind-code/", "manager"),
@@ -142,6 +145,15 @@ def _far_field(o) -> dict:
     head = StaffFactory(employee_no="BM890", institution=o["tree"]["BR2"], positions=f";{Position.BRANCH_MANAGER};") if not Pairing.objects.exists() else None
     pairing = Pairing.objects.first() or Pairing.objects.create(manager=head, officer=far, start=dt.date(2024, 11, 1), created_at=clock.now())
     return {"problem": problem, "pairing": pairing}
+
+def _far_delivery(o) -> int:
+    """A failed delivery of BR2's circular (created on first use)."""
+    from reporting.models import Delivery
+
+    circular = o["far_circular"]
+    row, _ = Delivery.objects.get_or_create(kind="circular", key=str(circular.pk), channel="email", recipient="far@br2.bank.example",
+                                            defaults=dict(scope=circular.scope, status="failed", attempts=1, created_at=clock.now()))
+    return row.pk
 
 
 def _walk(resolver, prefix=""):
