@@ -76,3 +76,51 @@ def daily_workbook(*, scope: Institution, day: dt.date) -> tuple[bytes, list[tup
 
 def daily_scopes() -> list[Institution]:
     return list(Institution.objects.filter(kind__in=DAILY_KINDS).order_by("path"))
+
+
+# --- delivery: the 07:30 job (reporting.tasks.build_daily_reports) -------------------------------
+
+
+def daily_delivery_content(*, scope: Institution, day: dt.date):
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .delivery import DeliveryContent
+    from .models import DeliveryKind
+
+    content, sheets = daily_workbook(scope=scope, day=day)
+    pipeline = next((data for name, _v, data in sheets if name == "在途进件"), None)
+    tomorrow = sum(1 for r in pipeline.rows if r[-1] == "是") if pipeline else 0
+    body = "\n".join([
+        _("您好："),
+        _("%(name)s %(day)s 日报已生成，工作簿见附件：昨日各项指标与月累计、今日目标、在途进件。") % {"name": scope.name, "day": f"{day:%Y-%m-%d}"},
+        _("在途进件 %(n)s 笔，其中预计次日放款 %(t)s 笔。") % {"n": len(pipeline.rows) if pipeline else 0, "t": tomorrow},
+        _("本邮件由系统自动发送，请勿直接回复。"),
+    ])
+    return DeliveryContent(
+        kind=DeliveryKind.DAILY, key=f"{scope.code}:{day:%Y-%m-%d}", scope=scope, subject=f"【{settings.BANK_NAME}】{scope.name} 日报 {day:%Y-%m-%d}",
+        body=body, attachment_name=f"{scope.name}日报{day:%Y%m%d}.xlsx", attachment_bytes=content,
+        url=settings.PUBLIC_BASE_URL.rstrip("/") + reverse("reporting:daily") + f"?inst={scope.code}&day={day:%Y-%m-%d}",
+    )
+
+
+def _daily_source(key: str):
+    """Rebuild a daily report's content from its key ("OUT1:2024-11-12") for a retry."""
+    code, _sep, day = key.partition(":")
+    scope = Institution.objects.filter(code=code).first()
+    try:
+        return daily_delivery_content(scope=scope, day=dt.date.fromisoformat(day)) if scope is not None else None
+    except ValueError:
+        return None
+
+
+def daily_reports_deliver(*, day: dt.date, scopes: list[Institution] | None = None) -> int:
+    """Build and send the day's report of every outlet and sub-branch (each recipient once)."""
+    from .delivery import deliver_content
+
+    n = 0
+    for scope in scopes if scopes is not None else daily_scopes():
+        deliver_content(daily_delivery_content(scope=scope, day=day))
+        n += 1
+    return n

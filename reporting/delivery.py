@@ -240,6 +240,15 @@ def _circular_source(key: str) -> DeliveryContent | None:
 delivery_source_register(DeliveryKind.CIRCULAR, _circular_source)
 
 
+def _daily_source(key: str) -> DeliveryContent | None:
+    from .daily import _daily_source as load
+
+    return load(key)
+
+
+delivery_source_register(DeliveryKind.DAILY, _daily_source)
+
+
 def circular_deliver(*, circular: Circular) -> list[Delivery]:
     """Deliver a stored circular edition. Only stored editions exist as `Circular` rows: a
     provisional (截至) circular is never stored, so it can never be delivered."""

@@ -70,6 +70,15 @@ def rebuild_changed_circulars(weeks: int = 8) -> list[str]:
     return [c.file.name for c in services.circulars_rebuild_changed(weeks=weeks)]
 
 
+@shared_task(acks_late=True)
+def build_daily_reports(day: str | None = None) -> int:
+    """07:30 every day: yesterday's daily report (日报) of every outlet and sub-branch, built and sent
+    to the people responsible (each recipient once: a repeat sends nothing twice)."""
+    from .daily import daily_reports_deliver, report_day
+
+    return daily_reports_deliver(day=dt.date.fromisoformat(day) if day else report_day())
+
+
 # --- delivery (reporting.delivery) ----------------------------------------------------------------
 # A failed e-mail or robot message is not an exception here: it is a `failed` row, retried by
 # deliver_pending. The task itself is retried (with backoff) only when the database or the file

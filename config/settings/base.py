@@ -335,6 +335,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.build_monthly_circulars",
         "schedule": crontab(hour=8, minute=0, day_of_month="1"),
     },
+    "daily-reports": {
+        "task": "reporting.tasks.build_daily_reports",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # Facts and flag decisions that arrive after a circular went out: corrected editions, 8 weeks back.
     "circular-corrections": {
         "task": "reporting.tasks.rebuild_changed_circulars",

@@ -74,3 +74,21 @@ def test_page_xlsx_api_and_scope(outlet):
         assert body["day"] == "2024-11-12" and [s["name"] for s in body["sheets"]][:3] == ["昨日数据", "今日目标", "在途进件"]
         assert api.get("/api/v1/daily-report?inst=OUT4").status_code == 404
         assert api.get("/api/v1/daily-report?day=nope").status_code == 400
+
+
+def test_the_0730_job_emails_each_outlets_report_once(outlet, smtp):
+    from reporting.models import Delivery
+    from reporting.tasks import build_daily_reports
+
+    t, manager, fresh, older = outlet
+    manager.email = "oh1@out1.bank.example"
+    manager.save(update_fields=["email"])
+    with clock.frozen(NOW):
+        assert build_daily_reports() == len([i for i in t.values() if i.kind in ("outlet", "sub_branch")])
+        build_daily_reports()  # the beat twice: nothing sent twice
+    (message,) = smtp.mailbox.to("oh1@out1.bank.example")
+    assert message["Subject"].strip().endswith("人民广场网点 日报 2024-11-12")
+    assert "在途进件 2 笔，其中预计次日放款 1 笔" in message.get_body(("plain",)).get_content()
+    (attachment,) = list(message.iter_attachments())
+    assert "在途进件" in openpyxl.load_workbook(io.BytesIO(attachment.get_payload(decode=True))).sheetnames
+    assert Delivery.objects.get(recipient="oh1@out1.bank.example").key == "OUT1:2024-11-12"
