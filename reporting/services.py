@@ -313,6 +313,18 @@ def circular_scopes(*, scope_code: str | None = None) -> list[Institution]:
     return scopes
 
 
+def scheduled_circular_scopes() -> list[str]:
+    """The scopes the beat builds a circular for: the head office, every branch and sub-branch, and
+    every outlet when `CIRCULARS_FOR_OUTLETS` is on (otherwise an outlet's circular is built on its
+    first download and stored, like any other)."""
+    from django.conf import settings
+
+    kinds = [InstitutionKind.HEAD_OFFICE, InstitutionKind.BRANCH, InstitutionKind.SUB_BRANCH]
+    if settings.CIRCULARS_FOR_OUTLETS:
+        kinds.append(InstitutionKind.OUTLET)
+    return list(Institution.objects.filter(kind__in=kinds).order_by("path").values_list("code", flat=True))
+
+
 def circulars_build(*, period: Period, scope_code: str | None = None) -> list[Circular]:
     """Every circular of a period (head office and each branch, or one scope): what the command and
     the scheduled tasks run. Safe to repeat."""

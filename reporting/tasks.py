@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from celery import shared_task
+from celery import group, shared_task
 from django.db import DatabaseError, transaction
 
 from org import clock
@@ -23,17 +23,38 @@ def _run(period: Period, scope_code: str | None = None) -> list[str]:
 
 
 def _run_and_deliver(period: Period) -> list[str]:
-    """Build the period's circulars, then deliver each edition to its scope's recipients.
+    """Fan a period's circulars out: one `build_scope_circular` task per scheduled scope (head
+    office, branches, sub-branches; outlets where configured), as a Celery group, so more workers
+    on more machines shorten the run. Returns the scope codes queued; in-process (no broker) the
+    group runs here, one scope after another. A finished period only: a provisional one is refused
+    before anything is queued."""
+    services.circular_kind(period)
+    if not services.period_finished(period):
+        from org.errors import ApplicationError
+
+        raise ApplicationError(f"期间 {period.code} 尚未结束，不生成正式通报")
+    codes = services.scheduled_circular_scopes()
+    group(build_scope_circular.s(period.code, code) for code in codes).apply_async()
+    return codes
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(DatabaseError, OSError), retry_backoff=30, retry_backoff_max=600, retry_jitter=True, max_retries=5)
+def build_scope_circular(self, period_code: str, scope_code: str) -> str:
+    """One scope's circular of a finished period, then its delivery. Idempotent (the stored edition
+    is found again) and retried alone when the database or the file store fails under it, so a
+    failed scope never rebuilds the others.
 
     The recipients' rows are planned here (so the 15-minute retry finds them even if the queue
     loses the delivery task), and the sending is its own task, enqueued once the rows are committed.
-    Only finished periods get here (`circular_build` refuses others): a provisional circular is
-    never stored, so never delivered. Repeating the task sends nothing twice (one row per recipient)."""
-    circulars = services.circulars_build(period=period)
-    for circular in circulars:
+    Repeating the task sends nothing twice (one row per recipient)."""
+    from org.models import Institution
+
+    scope = Institution.objects.get(code=scope_code)
+    with transaction.atomic():
+        circular = services.circular_build(period=Period.parse(period_code), scope=scope)
         delivery.circular_delivery_plan(circular=circular)
         transaction.on_commit(lambda pk=circular.pk: _enqueue_delivery(pk))
-    return [c.file.name for c in circulars]
+    return circular.file.name
 
 
 def _enqueue_delivery(circular_pk: int) -> None:
@@ -45,16 +66,20 @@ def _enqueue_delivery(circular_pk: int) -> None:
 
 @shared_task(acks_late=True)
 def build_weekly_circulars(period_code: str | None = None) -> list[str]:
-    """Monday 08:00 Asia/Shanghai: last week's circulars for the head office and each branch."""
+    """Monday 08:00 Asia/Shanghai: last week's circulars, fanned out per scope."""
     period = Period.parse(period_code) if period_code else Period.containing(clock.today() - dt.timedelta(days=7), "week")
     return _run_and_deliver(period)
 
 
 @shared_task(acks_late=True)
 def build_monthly_circulars(period_code: str | None = None) -> list[str]:
-    """The 1st at 08:00: last month's circulars for the head office and each branch."""
+    """The 1st at 08:00: last month's circulars, and last quarter's when the month closed one."""
     period = Period.parse(period_code) if period_code else Period.containing(clock.today().replace(day=1) - dt.timedelta(days=1), "month")
-    return _run_and_deliver(period)
+    codes = _run_and_deliver(period)
+    quarter = Period.containing(period.end, "quarter")
+    if quarter.end == period.end:
+        _run_and_deliver(quarter)
+    return codes
 
 
 @shared_task(acks_late=True)

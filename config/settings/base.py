@@ -325,6 +325,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The beat builds circulars for the head office, branches and sub-branches; outlets too when on
+# (otherwise an outlet's circular is built on its first download and stored).
+CIRCULARS_FOR_OUTLETS = env.bool("CIRCULARS_FOR_OUTLETS", default=False)
 # The one place the beat schedule is declared.
 CELERY_BEAT_SCHEDULE = {
     "weekly-circulars": {

@@ -160,10 +160,12 @@ def test_weekly_task_builds_last_week_like_the_command():
 
     known_week()
     with clock.frozen(dt.datetime(2024, 11, 11, 8, 0)):
-        names = tasks.build_weekly_circulars.delay().get()
-    assert len(names) == 3 and Circular.objects.filter(period="2024-W45", kind="weekly").count() == 3
+        codes = tasks.build_weekly_circulars.delay().get()
+    # Fanned out: the head office, both branches and the three sub-branches each get their own.
+    assert codes == ["HO", "BR1", "SB1", "SB2", "BR2", "SB3"] or sorted(codes) == sorted(["HO", "BR1", "BR2", "SB1", "SB2", "SB3"])
+    assert Circular.objects.filter(period="2024-W45", kind="weekly").count() == 6
     call_command("build_circular", "2024-W45", stdout=io.StringIO())
-    assert Circular.objects.count() == 3  # the command finds what the task stored
+    assert Circular.objects.count() == 6  # the command finds what the task stored
     br1 = Circular.objects.get(scope__code="BR1")
     rows = {r[0]: r for r in values(read(br1)["转介"])[2:]}
     assert rows["A001"][6] == pytest.approx(float(Decimal("150000") / 10000))
@@ -233,3 +235,36 @@ def test_someone_not_employed_the_whole_month_is_listed_marked_not_ranked():
     assert row[2] is None and row[8] == "统计期内未全期在岗，列出不排名" and row[6] == 5
     ranked = [r for r in honours if r[0] == "转介进件营销明星" and r[1] == "全行" and r[2] is not None]
     assert ranked[0][3] == "A001" and ranked[0][2] == 1  # the joiner's 5 does not take first place
+
+
+def test_the_fan_out_builds_the_same_workbooks_as_one_process_and_retries_a_failed_scope_alone(monkeypatch):
+    from org import clock
+
+    known_week()
+    real = services.circular_build
+    calls: list[str] = []
+
+    def flaky(*, period, scope):
+        calls.append(scope.code)
+        if scope.code == "SB2" and calls.count("SB2") == 1:
+            raise OSError("file store unavailable")
+        return real(period=period, scope=scope)
+
+    monkeypatch.setattr(services, "circular_build", flaky)
+    # In-process, as a worker would: a task's failure is its own (not raised into the group).
+    conf = tasks.build_scope_circular.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
+    try:
+        with clock.frozen(dt.datetime(2024, 11, 11, 8, 0)):
+            tasks.build_weekly_circulars.delay("2024-W45").get()
+    finally:
+        conf.task_eager_propagates = propagates
+    assert calls.count("SB2") == 2 and all(calls.count(c) == 1 for c in ("HO", "BR1", "BR2", "SB1", "SB3"))
+    assert Circular.objects.filter(period="2024-W45").count() == 6
+    for circular in Circular.objects.filter(period="2024-W45").select_related("scope"):
+        with clock.frozen(dt.datetime(2024, 11, 11, 8, 0)):
+            fresh, _versions = services.circular_workbook(period=Period.parse("2024-W45"), scope=circular.scope)
+        stored, again = read(circular), load_workbook(io.BytesIO(fresh))
+        assert stored.sheetnames == again.sheetnames
+        for name in stored.sheetnames:
+            assert values(stored[name]) == values(again[name]), (circular.scope.code, name)

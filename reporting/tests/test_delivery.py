@@ -145,12 +145,13 @@ def test_the_weekly_task_delivers_each_new_edition_once_and_never_a_provisional_
             tasks.build_weekly_circulars("2024-W45")
     assert [m["Subject"].strip() for m in smtp.mailbox.to("zong@ho.bank.example")] == ["【示例商业银行】总行 2024-W45 周通报"]
     assert len(smtp.mailbox.to("wang@br1.bank.example")) == 1
-    assert not smtp.mailbox.to("li@sb1.bank.example")
+    # Sub-branches get their own circular (fanned out per scope).
+    assert [m["Subject"].strip() for m in smtp.mailbox.to("li@sb1.bank.example")] == ["【示例商业银行】南关支行 2024-W45 周通报"]
     # A week not over: no circular is stored, so nothing can be delivered.
     deliveries = Delivery.objects.count()
     with pytest.raises(ApplicationError):
         tasks.build_weekly_circulars(Period.containing(services.clock.today(), "week").code)
-    assert Delivery.objects.count() == deliveries and Circular.objects.filter(period="2024-W45").count() == 3
+    assert Delivery.objects.count() == deliveries and Circular.objects.filter(period="2024-W45").count() == 6
     assert set(Delivery.objects.values_list("key", flat=True)) <= {str(pk) for pk in Circular.objects.values_list("pk", flat=True)}
 
 
