@@ -192,3 +192,35 @@ def league(*, metric_code: str, level: str, period: Period, root: Institution, t
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.key))
     out.rows = rows
     return out
+
+
+CHILD_LEVEL = {InstitutionKind.HEAD_OFFICE: "branch", InstitutionKind.BRANCH: "sub_branch", InstitutionKind.SUB_BRANCH: "outlet"}
+
+
+def institution_league_sheet(*, period: Period, scope: Institution):
+    """`机构排名` of a circular: for every metric carried at the level below the scope (branches of
+    the head office, sub-branches of a branch, outlets of a sub-branch), each institution's value,
+    target, attainment, rank and the change against the previous period."""
+    from org.circular_sheets import Column, SheetData
+
+    level = CHILD_LEVEL.get(scope.kind)
+    columns = [
+        Column("指标", "已登记可设目标的指标", width=16), Column("指标代码", "指标的唯一代码（同名指标按条线区分）", width=22), Column("排名", "本期按该指标排名（方向见说明；并列同名次，下一名次跳过）", "int", 6),
+        Column("机构号", f"{LEVELS.get(level or 'outlet')}机构号", width=10), Column("机构", "机构名称（数值含其下所有机构，按事实发生时所在机构归属）", width=18),
+        Column("数值", "本期数值；金额单位万元", "decimal", 12), Column("目标", "本期目标（目标分解；未设为空）", "decimal", 12),
+        Column("达成率", "数值 ÷ 目标", "percent", 9), Column("上期", "上一期的数值", "decimal", 12),
+        Column("较上期", "本期 − 上期", "decimal", 12), Column("名次变化", "↑ 上升、↓ 下降的名次数；— 不变", width=9),
+    ]
+    rows = []
+    if level is None:
+        return SheetData(columns=columns, rows=rows)
+    for metric in registry.metrics():
+        if level not in metric.levels:
+            continue
+        table = league(metric_code=metric.code, level=level, period=period, root=scope)
+        scale = Decimal(10000) if metric.is_money else Decimal(1)
+        for r in table.rows:
+            rows.append([f"{metric.name}（{metric.unit}）", metric.code, r.rank, r.key, r.name, r.value / scale, r.target / scale if r.target is not None else None,
+                         r.attainment, r.previous_value / scale if r.previous_value is not None else None,
+                         r.change / scale if r.change is not None else None, r.arrow])
+    return SheetData(columns=columns, rows=rows)

@@ -41,6 +41,15 @@ def _value(code: str, row) -> Decimal:
     return (row.coverage or ZERO) * 100
 
 
+def _common_path(paths: list[str]) -> str | None:
+    """The deepest "/…/" path every one of `paths` starts with (None: nothing in common)."""
+    import os
+
+    prefix = os.path.commonprefix(paths)
+    prefix = prefix[: prefix.rfind("/") + 1]
+    return prefix if prefix.strip("/") else None
+
+
 def actuals_for(code: str):
     def actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
         institutions = list(institutions)
@@ -62,8 +71,9 @@ def actuals_for(code: str):
 
             paths = dict(Institution.objects.filter(prefix).values_list("pk", "path"))
             out.by_institution = dict.fromkeys((i.pk for i in institutions), ZERO)
-            # One institution: only its subtree's facts; several: every fact of the period, once.
-            path = institutions[0].path if len(institutions) == 1 else None
+            # Only the facts under the institutions' common ancestor (the whole bank only when they
+            # span branches), read once for all of them.
+            path = _common_path([i.path for i in institutions])
             all_rows = attainment_rows(start=period.start, end=period.end, path=path)
             managed = dict.fromkeys(out.by_institution, 0)
             covered = dict.fromkeys(out.by_institution, 0)

@@ -202,7 +202,7 @@ def test_a_programme_sheet_registered_for_quarters_plugs_into_the_quarterly_circ
     scope = Institution.objects.get(code="HO")
     quarter = services.circular_build(period=Period.parse("2024-Q4"), scope=scope)
     wb = read(quarter)
-    assert wb.sheetnames == ["转介", "2053", "产能", "网点", "PK赛", "考核", "荣誉榜", "2053之星", "产能之星", "说明"]
+    assert wb.sheetnames == ["转介", "2053", "产能", "网点", "PK赛", "考核", "机构排名", "荣誉榜", "2053之星", "产能之星", "说明"]
     assert values(wb["网点"])[1:] == [["机构号", "评级", "检查得分"], ["OUT1", "A", 95.5]]
     assert ["网点", "评级", "季度评级", "网点评级 v2"] in values(wb["说明"])
     assert "网点：网点评级 v2" in quarter.rule_versions

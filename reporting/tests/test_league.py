@@ -97,3 +97,20 @@ def test_league_page_and_api_in_scope(bank):
         officer_api.force_authenticate(user_for(bank["OUT1"].staff.get(employee_no="A")))
         mine = officer_api.get(f"/api/v1/league?metric={AMOUNT}&period=2024-03").json()
         assert [r["key"] for r in mine["rows"]] == ["A", "B"]
+
+
+def test_the_circulars_institution_league_sheet_ranks_the_level_below_with_the_change(bank):
+    import io
+
+    import openpyxl
+
+    from reporting import services
+
+    with clock.frozen(AT):
+        circular = services.circular_build(period=MARCH, scope=bank["BR1"])
+    with circular.file.open("rb") as fh:
+        ws = openpyxl.load_workbook(io.BytesIO(fh.read()))["机构排名"]
+    rows = [list(r) for r in ws.values][2:]
+    amount = [r[1:] for r in rows if r[1] == AMOUNT and r[3] in ("SB1", "SB2")]
+    # SB1 = OUT1 + OUT2 = 1,400 + 500 = 1,900 (万: 190); SB2 = OUT3 = 2,100 (210); February: 1,200 / 200.
+    assert [(r[1], r[2], r[4], r[7], r[9]) for r in amount] == [(1, "SB2", 210, 20, "↑1"), (2, "SB1", 190, 120, "↓1")]
