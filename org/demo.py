@@ -193,12 +193,13 @@ def load_bank(bank: Bank, *, password: str) -> None:
     )
     copy_rows(
         Customer,
-        ["customer_no", "name", "mobile", "id_hash", "id_masked", "manager_id", "deposit_balance", "balance_date"],
+        ["customer_no", "name", "mobile", "mobile_hash", "id_hash", "id_masked", "manager_id", "deposit_balance", "balance_date"],
         (
             (
                 c.customer_no,
                 c.name,
                 c.mobile,
+                keyed_hash(c.mobile),
                 keyed_hash(c.id_number),
                 mask_id(c.id_number),
                 staff_ids[c.manager_employee_no] if c.manager_employee_no else None,

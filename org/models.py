@@ -238,6 +238,9 @@ class Customer(models.Model):
     customer_no = models.CharField("客户号", max_length=32, unique=True)
     name = models.CharField("姓名", max_length=50)
     mobile = models.CharField("手机号", max_length=20, blank=True, db_index=True)
+    # Keyed hash of the mobile (org.pii.keyed_hash): a call from the telephony platform finds its
+    # customer by the number's hash, as every other number is matched (SPEC §8).
+    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_masked = models.CharField("身份证号(脱敏)", max_length=32, blank=True, editable=False)
     manager = models.ForeignKey(
@@ -249,6 +252,15 @@ class Customer(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "客户"
         ordering = ["customer_no"]
+
+    def save(self, *args, **kwargs):
+        from .pii import keyed_hash
+
+        self.mobile_hash = keyed_hash(self.mobile) if self.mobile else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "mobile" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "mobile_hash"}
+        super().save(*args, **kwargs)
 
 
 class CustomerCard(models.Model):

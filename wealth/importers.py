@@ -56,11 +56,12 @@ class CallImporter(Importer):
     def check(self, rows) -> None:
         self.staff = self.fetch(Staff.objects.only("id", "employee_no", "institution_id"), "employee_no", {r["employee_no"] for r in rows})
         self.customers = self.fetch(Customer.objects.only("id", "customer_no", "mobile"), "customer_no", {r["customer_no"] for r in rows})
-        by_mobile: dict[str, list[int]] = {}
-        for batch in self.batches(sorted({r["phone"] for r in rows if r["phone"] and not r["customer_no"]})):
-            for pk, mobile in Customer.objects.filter(mobile__in=batch).values_list("pk", "mobile"):
-                by_mobile.setdefault(mobile, []).append(pk)
-        self.by_mobile = {m: pks[0] for m, pks in by_mobile.items() if len(pks) == 1}
+        # By the keyed hash of the number, as every number is matched (the clear mobile is not searched).
+        by_hash: dict[str, list[int]] = {}
+        for batch in self.batches(sorted({self._hash(r["phone"]) for r in rows if r["phone"] and not r["customer_no"]})):
+            for pk, h in Customer.objects.filter(mobile_hash__in=batch).values_list("pk", "mobile_hash"):
+                by_hash.setdefault(h, []).append(pk)
+        self.by_hash = {h: pks[0] for h, pks in by_hash.items() if len(pks) == 1}
         for row in rows:
             if row["employee_no"] not in self.staff:
                 row.error("employee_no", f"员工 {row['employee_no']} 不存在")
@@ -87,7 +88,7 @@ class CallImporter(Importer):
             customer = self.customers[row["customer_no"]]
             customer_id, number = customer.pk, row["phone"] or customer.mobile
         else:
-            customer_id, number = self.by_mobile.get(row["phone"]), row["phone"]
+            customer_id, number = self.by_hash.get(self._hash(row["phone"])), row["phone"]
         return {
             "staff_id": staff.pk,
             "institution_id": places.get(staff, day),

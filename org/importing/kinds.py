@@ -364,7 +364,7 @@ class CustomerImporter(Importer):
         fields: set[str] = set()
         wanted_cards: dict[str, dict[str, str]] = {}  # customer_no -> {hash: masked}
         for row in rows:
-            values = {"name": row["name"], "mobile": row["mobile"]}
+            values = {"name": row["name"], "mobile": row["mobile"], "mobile_hash": self._mobile_hash(row["mobile"])}
             if row["id_number"]:
                 values["id_hash"] = pii.keyed_hash(row["id_number"])
                 values["id_masked"] = pii.mask_id_number(row["id_number"])
@@ -393,6 +393,9 @@ class CustomerImporter(Importer):
         _ensure_pks(Customer, new, "customer_no")
         self.bulk_update(Customer, changed, sorted(fields))
         self._sync_cards(rows, new, wanted_cards)
+
+    def _mobile_hash(self, mobile: str) -> str:
+        return pii.keyed_hash(mobile) if mobile else ""
 
     def _sync_cards(self, rows: list[Row], new: list[Customer], wanted: dict[str, dict[str, str]]) -> None:
         """Make each listed customer's cards exactly those of the file: add missing, drop the rest."""

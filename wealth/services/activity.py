@@ -21,7 +21,7 @@ MAX_PRODUCTS = 20
 
 def customer_by_phone(phone: str) -> Customer | None:
     """The customer whose mobile is `phone` (normalised); None when none or several match."""
-    found = list(Customer.objects.filter(mobile=pii.normalise(phone))[:2])
+    found = list(Customer.objects.filter(mobile_hash=pii.keyed_hash(phone))[:2]) if pii.normalise(phone) else []
     return found[0] if len(found) == 1 else None
 
 

@@ -84,3 +84,14 @@ def test_calls_are_stamped_with_the_outlet_of_their_day(tmp_path):
     )
     call_command("import_data", "calls", str(path))
     assert dict(Call.objects.values_list("call_id", "institution__code")) == {"K1": "OUT1", "K2": "OUT2"}
+
+
+def test_a_number_is_matched_through_its_keyed_hash_not_the_clear_mobile():
+    from org.models import Customer
+
+    t, me, _ = world()
+    c1 = customer("C1", me, mobile="13800004321")
+    assert c1.mobile_hash == pii.keyed_hash("13800004321")
+    Customer.objects.filter(pk=c1.pk).update(mobile="")  # the clear number gone, the hash kept
+    result = run(HEADER + f"K9,{me.employee_no},,13800004321,2024-03-18T10:00:00,75,1,landline,\n")
+    assert result.created == 1 and Call.objects.get(call_id="K9").customer == c1
