@@ -103,8 +103,11 @@ def _in_post_whole(staff: Staff, period: Period) -> bool:
 
 
 def _people(metric: registry.Metric, period: Period, root: Institution, team: str) -> list[Staff]:
+    # Only the fields a table needs (tens of thousands of people on the bank's table); institution
+    # names come from one query in `_person_rows`.
     people = Staff.objects.filter(institution__path__startswith=root.path, active_from__lte=period.end).filter(
-        Q(active_to__isnull=True) | Q(active_to__gte=period.start)).select_related("institution")
+        Q(active_to__isnull=True) | Q(active_to__gte=period.start)).only(
+        "id", "employee_no", "name", "active_from", "active_to", "institution_id", "tier", "positions", "employment_type")
     if metric.positions:
         carries = Q()
         for code in metric.positions:
@@ -124,12 +127,13 @@ def _rank(rows: list[LeagueRow], higher_is_better: bool) -> None:
 def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: bool) -> tuple[list[LeagueRow], str]:
     values = metric.actuals(period=period, staff=people)
     targets = staff_targets(metric=metric.code, staff=people, period=period) if with_targets else {}
+    names = dict(Institution.objects.filter(pk__in={s.institution_id for s in people}).values_list("pk", "name")) if with_targets else {}
     rows = []
     for s in people:
         whole = _in_post_whole(s, period)
         t = targets.get(s.pk)
         rows.append(LeagueRow(
-            s.employee_no, s.name, s.institution.name, values.by_staff.get(s.pk, ZERO), t.value if t else None, ranked=whole,
+            s.employee_no, s.name, names.get(s.institution_id, ""), values.by_staff.get(s.pk, ZERO), t.value if t else None, ranked=whole,
             note="" if whole else ("期中入职" if s.active_from > period.start else "期中离职"), pk=s.pk,
         ))
     return rows, values.rule_version
