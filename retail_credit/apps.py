@@ -45,4 +45,5 @@ class RetailCreditConfig(AppConfig):
         from . import sections
 
         page_sections.register("staff_home", key="capacity", template="retail_credit/sections/staff_home.html", build=sections.staff_home, order=35)
+        page_sections.register("manager_home", key="capacity", template="retail_credit/sections/manager_home.html", build=sections.manager_home, order=35)
         page_sections.register("person", key="capacity", template="retail_credit/sections/person.html", build=sections.person, order=35)

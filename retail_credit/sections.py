@@ -31,3 +31,31 @@ def staff_home(request, staff) -> dict | None:
 
 def person(request, staff) -> dict | None:
     return _month(staff)
+
+
+def manager_home(request, node) -> dict | None:
+    """The scope's capacity this month on the manager's home: amount against the summed targets of
+    its officers with time progress, and points (three grouped queries; warnings are one click away)."""
+    from django.utils.translation import gettext as _
+
+    from org.kit.tiles import Kpi
+    from org.progress import Attainment, time_progress
+
+    from .selectors.capacity import officers
+
+    today = clock.today()
+    month = Period.containing(today, "month")
+    people = list(officers(root=node, month=month).select_related(None).only("id", "tier"))
+    if not people:
+        return None
+    figures = month_figures(month, [p.pk for p in people], until=today)
+    terms = terms_for(month.start)
+    tiers = tiers_of(people, today.year)
+    amount = sum((f["amount"] for f in figures.values()), ZERO)
+    target = sum((terms.target(tiers[p.pk]) or ZERO for p in people), ZERO)
+    progress = time_progress(month, at=today)
+    return {"node": node, "month": month, "officers": len(people), "tiles": [
+        Kpi(_("本月放款"), amount, unit="万元", target=target or None, progress=Attainment(amount, target or None, progress), testid="home-capacity-amount"),
+        Kpi(_("产能积分"), sum((f["points"] for f in figures.values()), ZERO), unit="分", testid="home-capacity-points"),
+        Kpi(_("客户经理"), len(people), unit="人"),
+    ]}

@@ -140,3 +140,11 @@ def test_home_and_staff_page_sections_show_the_month(world):
     assert 'data-testid="home-my-capacity"' in home and "2024-04 放款 30.00 万元" in home
     person = get(c, "/org/staff/LOW/").content.decode()
     assert 'data-testid="person-capacity"' in person and "3 梯队，放款 30.00 万元" in person
+
+
+def test_the_managers_home_shows_the_scopes_capacity_this_month(world):
+    t, good, weak, far, c, _ = world
+    loan(good, "mortgage", 1_000_000, "2024-04-02")
+    home = get(c, "/").content.decode()
+    assert 'data-testid="home-capacity"' in home and "100.00" in home  # 100 万元 this month in BR1
+    assert "650.00" in home  # the targets of a tier-2 (400 万) and a tier-3 (250 万) officer
