@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from decimal import Decimal
 
 from org import clock, demo
@@ -106,5 +107,53 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
         if mentor is not None:
             Pairing.objects.get_or_create(officer=exit_case, manager=mentor, start=_add_months(this_month, -1),
                                           defaults={"goal": "一人一策：每周走访 2 个楼盘，月放款回到生命线以上", "created_at": clock.now()})
+    visits, plans = _field_work(people[:300], rng=rng, today=today, places=places)
     cases = "，".join(f"{label} {p.employee_no}" for label, p in (("退出候选", exit_case), ("请假月份", leave_case), ("新任", new_case)) if p)
-    return f"{len(rows):,} 笔贷款，{len(people):,} 名客户经理（{cases}） ({len(rows):,} loans)"
+    return f"{len(rows):,} 笔贷款，{len(people):,} 名客户经理（{cases}），{visits:,} 次三走访，{plans:,} 份周计划 ({len(rows):,} loans)"
+
+
+PROJECTS = ("万科城", "保利中央公园", "中海国际", "融创壹号院", "龙湖天街")
+AGENCIES = ("链家", "我爱我家", "中原地产", "21世纪不动产")
+MERCHANTS = ("红旗街商户", "重庆路建材城", "欧亚卖场商户", "新天地家居")
+
+
+def _field_work(people, *, rng: random.Random, today: dt.date, places) -> tuple[int, int]:
+    """Two weeks of the three visits (an agency and a merchant MGM code each) and this week's plans."""
+    from referrals.models import CodeKind, IntermediaryKind, ReferralCode
+
+    from .models import FieldVisit, PlanProblem, VisitKind, WeeklyPlan
+
+    now = clock.now()
+    codes = {}
+    new_codes = []
+    for person in people:
+        for kind, name in ((IntermediaryKind.ESTATE_AGENCY, rng.choice(AGENCIES)), (IntermediaryKind.MERCHANT, rng.choice(MERCHANTS))):
+            new_codes.append(ReferralCode(token=secrets.token_urlsafe(24), staff=person, kind=CodeKind.MGM, intermediary_kind=kind,
+                                          intermediary_name=name, created_at=now))
+    for code in ReferralCode.objects.bulk_create(new_codes):  # unguessable tokens, like every code
+        codes[(code.staff_id, code.intermediary_kind)] = code.pk
+    days = [today - dt.timedelta(days=i) for i in range(14) if (today - dt.timedelta(days=i)).weekday() < 5]
+    visits = []
+    for person in people:
+        for day in days:
+            for kind in VisitKind.values:
+                if rng.random() < 0.65:
+                    inst = places.get(person, day)
+                    if kind == VisitKind.PROPERTY:
+                        visits.append(FieldVisit(staff=person, institution_id=inst, visited_on=day, kind=kind, place=rng.choice(PROJECTS),
+                                                 sales_status=rng.choice(("本周新开两栋，去化约六成", "尾盘促销，来访量下降", "二期认筹中")), created_at=now))
+                    elif kind == VisitKind.AGENCY:
+                        visits.append(FieldVisit(staff=person, institution_id=inst, visited_on=day, kind=kind, place=rng.choice(AGENCIES),
+                                                 mgm_code_id=codes.get((person.pk, IntermediaryKind.ESTATE_AGENCY)), created_at=now))
+                    else:
+                        visits.append(FieldVisit(staff=person, institution_id=inst, visited_on=day, kind=kind, place=rng.choice(MERCHANTS),
+                                                 product="吉房贷", mgm_code_id=codes.get((person.pk, IntermediaryKind.MERCHANT)), created_at=now))
+    FieldVisit.objects.bulk_create(visits, batch_size=2000)
+    monday = today - dt.timedelta(days=today.weekday())
+    plans = [WeeklyPlan(staff=p, week_start=monday, plan="周一、三走访楼盘驻场接件；周二、四走访中介推广二级码；周五商户回访。", filed_at=now)
+             for p in people if rng.random() < 0.8]
+    WeeklyPlan.objects.bulk_create(plans, ignore_conflicts=True)
+    problems = [PlanProblem(plan=plan, text=rng.choice(("楼盘授信额度不足，需分行协调", "中介合作协议待总行审批", "按揭材料补充周期长")))
+                for plan in WeeklyPlan.objects.filter(week_start=monday, staff__in=people)[:40]]
+    PlanProblem.objects.bulk_create(problems)
+    return len(visits), len(plans)

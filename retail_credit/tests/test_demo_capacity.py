@@ -43,6 +43,9 @@ def test_small_demo_has_a_year_of_loans_every_tier_warnings_exempt_months_and_an
     assert next(r for r in rows if r.staff_id == new.staff_id).standing.exempt_reason == "任客户经理前 3 个月"
     lo001 = next(r for r in rows if r.employee_no == "LO001")
     assert lo001.standing.warning and not lo001.standing.exit_candidate
+    from retail_credit.models import FieldVisit, WeeklyPlan
+
+    assert FieldVisit.objects.filter(kind="agency", mgm_code__isnull=False).exists() and WeeklyPlan.objects.filter(problems__isnull=False).exists()
     before = Loan.objects.count()
     seed()
     assert Loan.objects.count() == before
