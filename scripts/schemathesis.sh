@@ -46,7 +46,7 @@ for who in WM001 BM001; do
         -H "Authorization: Token $(token "$who")" \
         --checks not_a_server_error,ignored_auth,response_schema_conformance \
         --exclude-path-regex '/auth/token/(refresh|revoke)$' \
-        --seed 20261202 --max-examples "${ST_MAX_EXAMPLES:-25}" --workers 1 \
+        --seed 20261202 --max-examples "${ST_MAX_EXAMPLES:-15}" --workers 1 \
         --no-shrink "$@" || status=1
 done
 if [ "$status" -ne 0 ]; then
