@@ -23,6 +23,12 @@ class ReportingConfig(AppConfig):
                                  rule_version=lambda period: "各指标规则见各业务条线工作表")
         circular_sheets.register(name="昨日数据", order=5, kinds=("day",), build=daily.yesterday_sheet, rule_version=lambda period: "各指标规则见“规则版本”列")
 
+        from org import sections as page_sections
+
+        from . import sections
+
+        page_sections.register("manager_home", key="reporting", template="reporting/sections/manager_home.html", build=sections.manager_home, order=90)
+
         from . import demo
 
         demo.register()  # the `reporting` step of seed_demo: recent circulars already built

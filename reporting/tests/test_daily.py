@@ -11,6 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from org import clock
+from org.periods import Period
 from org.tests.factories import StaffFactory, tree, user_for
 from referrals.tests.reporting_data import app
 from retail_credit.tests.helpers import loan, officer
@@ -92,3 +93,15 @@ def test_the_0730_job_emails_each_outlets_report_once(outlet, smtp):
     (attachment,) = list(message.iter_attachments())
     assert "在途进件" in openpyxl.load_workbook(io.BytesIO(attachment.get_payload(decode=True))).sheetnames
     assert Delivery.objects.get(recipient="oh1@out1.bank.example").key == "OUT1:2024-11-12"
+
+
+def test_the_managers_home_lists_the_latest_circulars_and_links_the_daily_report(outlet):
+    from reporting import services
+
+    t, manager, fresh, older = outlet
+    with clock.frozen(NOW):
+        circular = services.circular_build(period=Period.parse("2024-W45"), scope=t["OUT1"])
+        c = Client()
+        c.force_login(manager)
+        home = c.get("/").content.decode()
+    assert 'data-testid="home-reporting"' in home and f"/reporting/circulars/{circular.pk}/download/" in home and "/reporting/daily/?inst=OUT1" in home
