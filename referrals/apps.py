@@ -13,10 +13,12 @@ class ReferralsConfig(AppConfig):
 
         # The circular's sheets are read by `reporting` through the registry (nothing imports reporting).
         circular_sheets.register(
-            name="转介", order=10, build=reporting.referral_circular_sheet, rule_version=reporting.referral_circular_rule_version
+            name="转介", order=10, build=reporting.referral_circular_sheet, rule_version=reporting.referral_circular_rule_version,
+            kinds=("week", "month", "quarter", "year"),
         )
         circular_sheets.register(
-            name="荣誉榜", order=90, build=reporting.referral_honours_sheet, rule_version=reporting.referral_circular_rule_version
+            name="荣誉榜", order=90, build=reporting.referral_honours_sheet, rule_version=reporting.referral_circular_rule_version,
+            kinds=("week", "month", "quarter", "year"),
         )
         from .selectors import pipeline
 

@@ -19,7 +19,7 @@ class ReportingConfig(AppConfig):
         from . import daily, league
 
         # Institutions of the level below the scope, ranked on every metric, with the change.
-        circular_sheets.register(name="机构排名", order=85, kinds=("week", "month", "quarter"), build=league.institution_league_sheet,
+        circular_sheets.register(name="机构排名", order=85, kinds=("week", "month", "quarter", "year"), build=league.institution_league_sheet,
                                  rule_version=lambda period: "各指标规则见各业务条线工作表")
         circular_sheets.register(name="昨日数据", order=5, kinds=("day",), build=daily.yesterday_sheet, rule_version=lambda period: "各指标规则见“规则版本”列")
 

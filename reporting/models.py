@@ -11,10 +11,11 @@ class CircularKind(models.TextChoices):
     WEEKLY = "weekly", "周通报"
     MONTHLY = "monthly", "月通报"
     QUARTERLY = "quarterly", "季度通报"
+    YEARLY = "yearly", "年度通报"
 
 
 # Period.kind → circular kind.
-KIND_OF_PERIOD = {"week": CircularKind.WEEKLY, "month": CircularKind.MONTHLY, "quarter": CircularKind.QUARTERLY}
+KIND_OF_PERIOD = {"week": CircularKind.WEEKLY, "month": CircularKind.MONTHLY, "quarter": CircularKind.QUARTERLY, "year": CircularKind.YEARLY}
 
 
 class Circular(models.Model):

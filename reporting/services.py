@@ -37,7 +37,7 @@ def circular_kind(period: Period) -> str:
     try:
         return KIND_OF_PERIOD[period.kind]
     except KeyError:
-        raise ApplicationError(f"期间“{period.code}”不能生成通报：只支持周（2024-W45）、月（2024-11）或季度（2024-Q4）")
+        raise ApplicationError(f"期间“{period.code}”不能生成通报：只支持周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）")
 
 
 def circular_rule_versions(*, period: Period) -> str:
@@ -46,7 +46,7 @@ def circular_rule_versions(*, period: Period) -> str:
 
 
 def circular_title(*, period: Period, scope: Institution) -> str:
-    label = {"day": "日报", "week": "周通报", "month": "月通报", "quarter": "季度通报"}[period.kind]
+    label = {"day": "日报", "week": "周通报", "month": "月通报", "quarter": "季度通报", "year": "年度通报"}[period.kind]
     return f"{scope.name} {label} {period.code if period.kind == 'day' else period.label}"
 
 
@@ -197,7 +197,7 @@ def circular_provisional(*, period: Period, scope: Institution) -> tuple[bytes, 
     circular_kind(period)
     stamp = f"{clock.local(clock.now()):%Y-%m-%d %H:%M}"
     content, _versions = circular_workbook(period=period, scope=scope, title_suffix=f"（截至 {stamp}，临时）")
-    label = {"week": "周通报", "month": "月通报", "quarter": "季度通报"}[period.kind]
+    label = {"week": "周通报", "month": "月通报", "quarter": "季度通报", "year": "年度通报"}[period.kind]
     return content, f"{scope.name}{period.code}{label}（截至{stamp.replace(':', '')}临时）.xlsx"
 
 

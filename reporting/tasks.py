@@ -73,12 +73,15 @@ def build_weekly_circulars(period_code: str | None = None) -> list[str]:
 
 @shared_task(acks_late=True)
 def build_monthly_circulars(period_code: str | None = None) -> list[str]:
-    """The 1st at 08:00: last month's circulars, and last quarter's when the month closed one."""
+    """The 1st at 08:00: last month's circulars, last quarter's when the month closed one, and last
+    year's on 1 January."""
     period = Period.parse(period_code) if period_code else Period.containing(clock.today().replace(day=1) - dt.timedelta(days=1), "month")
     codes = _run_and_deliver(period)
     quarter = Period.containing(period.end, "quarter")
     if quarter.end == period.end:
         _run_and_deliver(quarter)
+    if period.end.month == 12:  # the year's too, on 1 January
+        _run_and_deliver(Period.year(period.end.year))
     return codes
 
 

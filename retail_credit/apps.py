@@ -25,8 +25,8 @@ class RetailCreditConfig(AppConfig):
         from . import circular
 
         # INTERFACES.md: 产能 (month to date in the weekly circular, full month in the monthly one).
-        circular_sheets.register(name="产能", order=30, build=circular.capacity_sheet, rule_version=circular.rule_version, kinds=("week", "month", "quarter"))
-        circular_sheets.register(name="产能之星", order=92, build=circular.honours_sheet, rule_version=circular.rule_version, kinds=("week", "month", "quarter"))
+        circular_sheets.register(name="产能", order=30, build=circular.capacity_sheet, rule_version=circular.rule_version, kinds=("week", "month", "quarter", "year"))
+        circular_sheets.register(name="产能之星", order=92, build=circular.honours_sheet, rule_version=circular.rule_version, kinds=("week", "month", "quarter", "year"))
 
         from django.utils.translation import gettext_lazy as _
 

@@ -16,9 +16,9 @@ class WealthConfig(AppConfig):
 
         from .selectors import reporting
 
-        circular_sheets.register(name="2053", order=20, build=reporting.wealth_circular_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter"))
+        circular_sheets.register(name="2053", order=20, build=reporting.wealth_circular_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter", "year"))
         circular_sheets.register(name="今日目标", order=12, build=reporting.morning_sheet, rule_version=lambda period: reporting.circular_rule_version(period.next()), kinds=("day",))
-        circular_sheets.register(name="2053之星", order=91, build=reporting.wealth_honours_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter"))
+        circular_sheets.register(name="2053之星", order=91, build=reporting.wealth_honours_sheet, rule_version=reporting.circular_rule_version, kinds=("week", "month", "quarter", "year"))
 
         from django.utils.translation import gettext_lazy as _
 

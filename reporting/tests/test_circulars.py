@@ -146,7 +146,7 @@ def test_command_month_and_quarter_and_scope(tmp_path):
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["2024-W99"], "无法识别的期间"), (["2024"], "只支持周"), (["2024-W45", "--scope", "NOPE"], "机构号“NOPE”不存在")],
+    [(["2024-W99"], "无法识别的期间"), (["2024-11-05"], "无法识别的期间"), (["2024-W45", "--scope", "NOPE"], "机构号“NOPE”不存在")],
 )
 def test_command_refuses_bad_period_or_scope_in_chinese(args, message):
     known_week()
@@ -268,3 +268,17 @@ def test_the_fan_out_builds_the_same_workbooks_as_one_process_and_retries_a_fail
         assert stored.sheetnames == again.sheetnames
         for name in stored.sheetnames:
             assert values(stored[name]) == values(again[name]), (circular.scope.code, name)
+
+
+def test_on_1_january_the_monthly_job_builds_the_month_the_quarter_and_the_year():
+    from org import clock
+
+    known_week()
+    with clock.frozen(dt.datetime(2025, 1, 1, 8, 0)):
+        tasks.build_monthly_circulars.delay().get()
+    assert {(c.kind, c.period) for c in Circular.objects.filter(scope__code="HO")} == {("monthly", "2024-12"), ("quarterly", "2024-Q4"), ("yearly", "2024")}
+    yearly = Circular.objects.get(scope__code="BR1", kind="yearly")
+    wb = read(yearly)
+    assert {"转介", "2053", "产能", "机构排名", "荣誉榜", "说明"} <= set(wb.sheetnames) and "产品积分" not in wb.sheetnames
+    rows = {r[0]: r for r in values(wb["转介"])[2:]}
+    assert rows["A001"][3] == 3  # the year counts the week's applications of A001 (one flagged still pending)
