@@ -185,13 +185,23 @@ def staff_inputs_sql(ids, codes, targeted, metrics, period) -> tuple[str, list]:
 
 
 
-@dataclass(slots=True)
-class AttainmentRow:
-    kind: str  # "institution" or "staff"
-    key: int
-    actual: Decimal
-    target: Decimal | None
-    progress: Attainment
+class AttainmentRow(tuple):
+    """(kind, key, actual, target, time progress) with the attainment made on demand: a table of
+    20,000 persons builds plain tuples, and only the rows shown or exported compute their ratio."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, key: int, actual: Decimal, target: Decimal | None, time_progress: float):
+        return tuple.__new__(cls, (kind, key, actual, target, time_progress))
+
+    kind = property(lambda self: self[0])  # "institution" or "staff"
+    key = property(lambda self: self[1])
+    actual = property(lambda self: self[2])
+    target = property(lambda self: self[3])
+
+    @property
+    def progress(self) -> Attainment:
+        return Attainment(self[2], self[3], self[4])
 
 
 def attainment_rows(
@@ -209,7 +219,7 @@ def attainment_rows(
         for inst in institutions:
             actual = values.by_institution.get(inst.pk, ZERO)
             t = targets.get(inst.pk)
-            rows.append(AttainmentRow("institution", inst.pk, actual, t.value if t else None, Attainment(actual, t.value if t else None, progress)))
+            rows.append(AttainmentRow("institution", inst.pk, actual, t.value if t else None, progress))
     if staff and m.staff_query is not None:
         # Actual and target of every person in one statement, read as tuples.
         sql, params = staff_inputs_sql([s.id for s in staff], [metric], [metric], {metric: m}, period)
@@ -221,7 +231,7 @@ def attainment_rows(
             actual = actual if type(actual) is Decimal else Decimal(str(actual))
             if target is not None and type(target) is not Decimal:
                 target = Decimal(str(target))
-            rows.append(AttainmentRow("staff", pk, actual, target, Attainment(actual, target, progress)))
+            rows.append(AttainmentRow("staff", pk, actual, target, progress))
     elif staff:
         targets = staff_targets(metric=metric, staff=list(staff), period=period)
         by_staff = values.by_staff
@@ -229,7 +239,7 @@ def attainment_rows(
             actual = by_staff.get(pk, ZERO)
             t = targets.get(pk)
             target = t.value if t else None
-            rows.append(AttainmentRow("staff", pk, actual, target, Attainment(actual, target, progress)))
+            rows.append(AttainmentRow("staff", pk, actual, target, progress))
     return rows, values.rule_version
 
 
