@@ -39,6 +39,7 @@ class WealthConfig(AppConfig):
         from . import sections
 
         page_sections.register("staff_home", key="wealth", template="wealth/sections/staff_home.html", build=sections.staff_home, order=30)
+        page_sections.register("manager_home", key="wealth", template="wealth/sections/manager_home.html", build=sections.manager_home, order=25)
         page_sections.register("person", key="wealth", template="wealth/sections/person.html", build=sections.person, order=30)
 
         from .metrics import register_metrics

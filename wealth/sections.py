@@ -32,3 +32,24 @@ def person(request, staff) -> dict | None:
         return None
     week = Period.containing(clock.today(), "week")
     return {"staff": staff, "rule": rule_on(week.end), "week": _figures(staff, week.start, week.end), "period": week}
+
+
+def manager_home(request, node) -> dict | None:
+    """The scope's 2053 week on the manager's home (branch and below: the whole bank's table takes
+    seconds, so head office gets the link only)."""
+    from org.models import InstitutionKind
+    from org.progress import time_progress
+
+    from .selectors.reporting import summaries, team_lines
+
+    week = Period.containing(clock.today(), "week")
+    if node.kind == InstitutionKind.HEAD_OFFICE:
+        return {"node": node, "period": week, "total": None}
+    lines = team_lines(scope=node, period=week)
+    if not lines:
+        return None
+    total = summaries(lines, scope=node)[-1]
+    rule = rule_on(week.end)
+    return {"node": node, "period": week, "total": total, "rule": rule, "progress": time_progress(week, at=clock.now()),
+            "calls_per_person": round(total.calls / total.people, 1) if total.people else 0,
+            "visits_per_person": round(total.visits / total.people, 1) if total.people else 0}

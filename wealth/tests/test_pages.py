@@ -141,3 +141,22 @@ def test_home_and_person_sections(setup):
         home = staff_client.get("/").content.decode()
     assert "本周有效电访 1，面访 0，达标 0/5 天" in person
     assert "今日有效电访 1/20，面访 0/5" in home
+
+
+def test_the_managers_home_shows_the_scopes_2053_week():
+    from org.tests.factories import user_for
+
+    from .helpers import at, call, customer, world
+
+    t, me, _ = world()
+    c = customer("C5", me)
+    with clock.frozen(at("2024-03-20", 15)):
+        call(me, c, at("2024-03-20", 10), duration=90)
+        outlet_head = Client()
+        outlet_head.force_login(user_for(scope=t["OUT1"]))
+        home = outlet_head.get("/").content.decode()
+        assert 'data-testid="home-wealth"' in home and "人均有效电访" in home and "1 名理财经理" in home
+        head_office = Client()
+        head_office.force_login(user_for(scope=t["HO"]))
+        ho_home = head_office.get("/").content.decode()
+        assert 'data-testid="home-wealth"' in ho_home and "人均有效电访" not in ho_home  # the link only
