@@ -16,6 +16,7 @@ from org.models import Position, Staff
 from org.selectors import InstitutionsOn, branch_of
 
 from .models import LeaveMonth, Loan, OfficerRole, Pairing, Source
+from .selectors.capacity import add_months
 from .selectors.scheme import terms_for
 
 PREFIX = "DEMO-L"
@@ -26,13 +27,8 @@ def register() -> None:
     demo.register("retail_credit", seed_capacity, order=45)
 
 
-def _add_months(day: dt.date, n: int) -> dt.date:
-    y, m = divmod(day.month - 1 + n, 12)
-    return dt.date(day.year + y, m + 1, 1)
-
-
 def _month_days(month: dt.date, today: dt.date) -> list[dt.date]:
-    end = min(_add_months(month, 1) - dt.timedelta(days=1), today)
+    end = min(add_months(month, 1) - dt.timedelta(days=1), today)
     days = [month + dt.timedelta(days=i) for i in range((end - month).days + 1)]
     return [d for d in days if d.weekday() < 5] or days
 
@@ -57,7 +53,7 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
         return None
     today = ctx.today
     this_month = today.replace(day=1)
-    months = [_add_months(this_month, -i) for i in range(12, -1, -1)]  # a year before, and this month to date
+    months = [add_months(this_month, -i) for i in range(12, -1, -1)]  # a year before, and this month to date
     people = list(Staff.objects.active_on(today).with_position(Position.LOAN_OFFICER).select_related("institution").order_by("employee_no"))
     if not people:
         return "没有客户经理(零售信贷) (no loan officers)"
@@ -69,15 +65,15 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
     exit_case = others[0] if others else None
     leave_case = others[1] if len(others) > 1 else None
     new_case = others[2] if len(others) > 2 else None
-    last_complete = _add_months(this_month, -1)
-    weak_months = {_add_months(this_month, -i) for i in (1, 2, 3)}
+    last_complete = add_months(this_month, -1)
+    weak_months = {add_months(this_month, -i) for i in (1, 2, 3)}
     rows, n = [], 0
     for person in people:
         lifeline = float(terms.lifeline(person.tier) or terms.lifeline(5))
         strength = rng.choice([0.6, 0.9, 1.2, 1.5, 1.8, 2.2, 2.6]) if person not in (exit_case, demo_login) else 1.6
         started = months[0]
         if person is new_case:
-            started = _add_months(this_month, -1)
+            started = add_months(this_month, -1)
         for month in months:
             if month < started:
                 continue
@@ -86,7 +82,7 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
                 factor, weak = 0.35, True
             if person is demo_login and month == last_complete:
                 factor, weak = 0.6, True
-            if person is leave_case and month == _add_months(this_month, -2):
+            if person is leave_case and month == add_months(this_month, -2):
                 factor, weak = 0.1, True  # on leave most of that month
             if month == this_month:
                 factor *= (today.day / 30)
@@ -97,15 +93,15 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
                 rows.append((f"{PREFIX}{n:07d}", person.pk, places.get(person, day), product, amount, day, Source.DEMO, clock.now()))
     demo.copy_rows(Loan, ["loan_id", "staff_id", "institution_id", "product", "amount", "disbursed_on", "source", "received_at"], rows)
     if leave_case is not None:
-        LeaveMonth.objects.get_or_create(staff=leave_case, month=_add_months(this_month, -2), defaults={"note": "产假（演示）", "recorded_at": clock.now()})
+        LeaveMonth.objects.get_or_create(staff=leave_case, month=add_months(this_month, -2), defaults={"note": "产假（演示）", "recorded_at": clock.now()})
     if new_case is not None:
-        OfficerRole.objects.update_or_create(staff=new_case, defaults={"since": _add_months(this_month, -1)})
+        OfficerRole.objects.update_or_create(staff=new_case, defaults={"since": add_months(this_month, -1)})
     if exit_case is not None:
         branch = branch_of(institution=exit_case.institution)
         mentor = Staff.objects.filter(institution__path__startswith=(branch or exit_case.institution).path).with_position(Position.SUB_BRANCH_VP).first() \
             or Staff.objects.filter(institution=exit_case.institution).with_position(Position.OUTLET_HEAD).first()
         if mentor is not None:
-            Pairing.objects.get_or_create(officer=exit_case, manager=mentor, start=_add_months(this_month, -1),
+            Pairing.objects.get_or_create(officer=exit_case, manager=mentor, start=add_months(this_month, -1),
                                           defaults={"goal": "一人一策：每周走访 2 个楼盘，月放款回到生命线以上", "created_at": clock.now()})
     visits, plans = _field_work(people[:300], rng=rng, today=today, places=places)
     cases = "，".join(f"{label} {p.employee_no}" for label, p in (("退出候选", exit_case), ("请假月份", leave_case), ("新任", new_case)) if p)

@@ -165,7 +165,8 @@ class Standing:
         return self.exempt_reason
 
 
-def _add_months(day: dt.date, n: int) -> dt.date:
+def add_months(day: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months after (before, when negative) the month of `day`."""
     y, m = divmod(day.month - 1 + n, 12)
     return dt.date(day.year + y, m + 1, 1)
 
@@ -174,8 +175,8 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
     """Warning and exit status of each person for `month` as of `until`: three grouped queries
     (monthly amounts, leave months, role starts) over the `lookback` months before it."""
     ids = [s.pk for s in staff]
-    first = _add_months(month.start, -lookback)
-    months = [_add_months(first, i) for i in range(lookback + 1)]
+    first = add_months(month.start, -lookback)
+    months = [add_months(first, i) for i in range(lookback + 1)]
     amounts: dict[tuple[int, dt.date], Decimal] = {}
     for r in (Loan.objects.filter(staff_id__in=ids, disbursed_on__range=(first, min(month.end, until)))
               .annotate(m=TruncMonth("disbursed_on")).values("staff_id", "m").annotate(total=Sum("amount")).order_by()):
@@ -198,7 +199,7 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
             mark = MonthMark(m, amounts.get((s.pk, m), ZERO), lifeline, complete)
             if m < start:
                 mark.exempt = "尚未任客户经理"
-            elif m < _add_months(start, EXEMPT_FIRST_MONTHS):
+            elif m < add_months(start, EXEMPT_FIRST_MONTHS):
                 mark.exempt = f"任客户经理前 {EXEMPT_FIRST_MONTHS} 个月"
             elif (s.pk, m) in leave:
                 mark.exempt = "请假"
