@@ -240,7 +240,7 @@ class Customer(models.Model):
     mobile = models.CharField("手机号", max_length=20, blank=True, db_index=True)
     # Keyed hash of the mobile (org.pii.keyed_hash): a call from the telephony platform finds its
     # customer by the number's hash, as every other number is matched (SPEC §8).
-    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False, db_default="")
     id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_masked = models.CharField("身份证号(脱敏)", max_length=32, blank=True, editable=False)
     manager = models.ForeignKey(

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='mobile_hash',
-            field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+            field=models.CharField(blank=True, db_default='', db_index=True, editable=False, max_length=64),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

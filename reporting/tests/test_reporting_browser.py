@@ -27,6 +27,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def bank():
+    # An earlier transactional test flushes the tables, wealth's migrated rule and catalogue with them.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("wealth.migrations.0002_default_rule_and_products").forward(apps, None)
     t = tree()
     user_for(StaffFactory(employee_no="BM70", name="分行行长", institution=t["BR1"], positions=";branch_manager;"), scope=t["BR1"], password=PASSWORD)
     user_for(StaffFactory(employee_no="OH70", name="网点主任", institution=t["OUT1"], positions=";outlet_head;"), scope=t["OUT1"], password=PASSWORD)
