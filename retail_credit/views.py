@@ -27,7 +27,7 @@ from org.text import ascii_digits
 from org.views import ManagerPageMixin, ScopedPageMixin, flash_error
 
 from .models import ExitDecision, ExitOutcome, Product, Scheme, TierChange
-from .selectors.capacity import ZERO, capacity_rows, tier_summaries
+from .selectors.capacity import ZERO, capacity_rows, standings, tier_summaries
 from .selectors.explain import explain_month
 from .selectors.grading import grading_proposals
 from .selectors.scheme import TIERS, terms_for
@@ -248,13 +248,12 @@ class WarningsView(ManagerPageMixin, TemplateView):
     def post(self, request):
         staff = staff_for(request.user, (request.POST.get("employee_no") or "")[:32])
         month = month_of(request)
-        rows = capacity_rows(root=staff.institution, month=month, until=as_of(month))
-        row = next((r for r in rows if r.staff_id == staff.pk), None)
+        standing = standings([staff], month=month, until=as_of(month))[staff.pk]  # this person only, not the table
         try:
-            if row is None or not row.standing or not row.standing.exit_candidate:
+            if not standing.exit_candidate:
                 raise ApplicationError(_("该员工本月不是退出候选人"))
             follow = request.POST.get("follow_up_on")
-            exit_decide(staff=staff, month=month.start, months=row.standing.run, outcome=request.POST.get("outcome") or "", by=request.user,
+            exit_decide(staff=staff, month=month.start, months=standing.run, outcome=request.POST.get("outcome") or "", by=request.user,
                         note=(request.POST.get("note") or "")[:300], follow_up_on=_date(follow, _("跟进日期")) if follow else None)
             messages.success(request, _("已记录处理结果，并登记为帮扶措施"))
         except ApplicationError as exc:
