@@ -16,6 +16,8 @@ from playwright.sync_api import expect  # noqa: E402
 
 from org import clock  # noqa: E402
 from org.models import Customer  # noqa: E402
+from org.testing.browser import restore_migrated_defaults  # noqa: E402
+from org.testing.browser import sign_in as browser_sign_in  # noqa: E402
 from org.tests.factories import StaffFactory, tree, user_for  # noqa: E402
 from retail_credit.tests.helpers import loan, officer  # noqa: E402
 from wealth.models import Call  # noqa: E402
@@ -27,12 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def bank():
-    # An earlier transactional test flushes the tables, wealth's migrated rule and catalogue with them.
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("wealth.migrations.0002_default_rule_and_products").forward(apps, None)
+    restore_migrated_defaults()  # an earlier transactional test flushed wealth's migrated rule
     t = tree()
     user_for(StaffFactory(employee_no="BM70", name="分行行长", institution=t["BR1"], positions=";branch_manager;"), scope=t["BR1"], password=PASSWORD)
     user_for(StaffFactory(employee_no="OH70", name="网点主任", institution=t["OUT1"], positions=";outlet_head;"), scope=t["OUT1"], password=PASSWORD)
@@ -51,11 +48,7 @@ def bank():
 
 
 def sign_in(page, base, username):
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    expect(page.locator("h1")).to_have_text("工作台")
+    browser_sign_in(page, base, username, PASSWORD)
 
 
 def test_league_drill_down_circular_download_daily_report_and_an_explanation(browser, live_server, bank):

@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from playwright.sync_api import expect  # noqa: E402
 
 from org import clock  # noqa: E402
+from org.testing.browser import sign_in as browser_sign_in  # noqa: E402
 from org.tests.factories import StaffFactory, tree, user_for  # noqa: E402
 from retail_credit.models import ExitDecision, LeaveMonth  # noqa: E402
 
@@ -44,11 +45,7 @@ def branch():
 
 
 def sign_in(page, base, username):
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    expect(page.locator("h1")).to_have_text("工作台")
+    browser_sign_in(page, base, username, PASSWORD)
 
 
 def test_the_capacity_table_an_exit_decision_and_my_points_on_a_phone(browser, live_server, branch):

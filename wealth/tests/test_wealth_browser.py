@@ -12,6 +12,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from org import clock, pii  # noqa: E402
 from org.models import Customer, CustomerCard  # noqa: E402
+from org.testing.browser import sign_in as browser_sign_in  # noqa: E402
 from org.tests.factories import StaffFactory, tree, user_for  # noqa: E402
 from wealth.models import Call, Visit  # noqa: E402
 
@@ -42,11 +43,7 @@ def outlet():
 
 
 def sign_in(page, base, username):
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    expect(page.locator("h1")).to_have_text("工作台")
+    browser_sign_in(page, base, username, PASSWORD)
 
 
 def test_a_visit_by_card_read_on_a_phone_and_the_managers_table(browser, live_server, outlet):
