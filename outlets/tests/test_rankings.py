@@ -121,3 +121,30 @@ def test_the_quarter_close_task_grades_outlets_and_chooses_the_club(tmp_path):
         tasks.quarter_close.delay().get()  # re-run: same result
     assert list(EliteMember.objects.filter(quarter="2025-Q1").values_list("staff__employee_no", flat=True)) == ["Z11"]
     assert OutletGrade.objects.filter(quarter="2025-Q1").exists()
+
+
+def test_who_is_not_ranked_and_why_and_the_bottom_with_ties(tmp_path):
+    from org.services import staff_transfer
+
+    table_v1()
+    for no in ("A", "B", "C", "D", "E", "G", "H"):
+        manager(no)
+    mover = manager("M", "OUT3")  # 朝阳支行 at the quarter's start, 南关支行 at its end
+    staff_transfer(staff=mover, institution=tree()["OUT1"], effective=dt.date(2025, 2, 10))
+    inside = manager("I", "OUT1")  # moves between two outlets of the same sub-branch: still ranked
+    staff_transfer(staff=inside, institution=tree()["OUT2"], effective=dt.date(2025, 2, 10))
+    leaver = manager("L", active_to=dt.date(2025, 3, 20))
+    sell(tmp_path, {"A": 9, "B": 7, "C": 5, "D": 5, "E": 3, "G": 2, "H": 2, "I": 8, "M": 20}, Q1, "q1")
+    assert import_sales(tmp_path, [[f"l-{i}", "L", "card", "1", "", "2025-03-01"] for i in range(4)], name="l.csv").ok
+    rows = {r.employee_no: r for r in quarter_ranking(quarter=Q1).rows}
+    assert rows["M"].note == "季度内调入本支行，未满整季度" and rows["M"].rank is None and rows["M"].sub_branch_name == "南关支行"
+    assert rows["L"].note == "2025-03-20 离岗，未满整季度" and not rows["L"].ranked and not rows["L"].bottom
+    assert leaver.pk == rows["L"].staff_id
+    # Ranked: A 270, I 240, B 210, C 150, D 150, E 90, G 60, H 60 (cards at 30 points).
+    assert [(n, rows[n].rank, rows[n].of) for n in "AIBCDEGH"] == [
+        ("A", 1, 8), ("I", 2, 8), ("B", 3, 8), ("C", 4, 8), ("D", 4, 8), ("E", 6, 8), ("G", 7, 8), ("H", 7, 8)]
+    # Bottom 5: fewer than 5 people have strictly fewer points — C and D (3 below them) are in, B (5 below) is not.
+    assert {n for n in "AIBCDEGH" if rows[n].bottom} == {"C", "D", "E", "G", "H"}
+    assert rows["I"].institution_name == "南湖网点" and rows["A"].band == rows["M"].band
+    # Before the first points table (in force from 2025-01-01) nobody is ranked, and each row says why.
+    assert {r.note for r in quarter_ranking(quarter=Q1.previous()).rows} == {"本季度无生效的产品计分表，不排名"}
