@@ -22,15 +22,23 @@ SALE_COLUMNS = "sale_id, imported_at, staff_id, institution_id, product, quantit
 
 BARE_RANKING = """
 WITH p AS (
-  SELECT staff_id, sum(points) AS points FROM outlets_sale WHERE sold_on BETWEEN %(lo)s AND %(hi)s GROUP BY staff_id)
-SELECT s.id, coalesce(p.points, 0),
-       RANK() OVER (PARTITION BY split_part(i.path, '/', 4) ORDER BY coalesce(p.points, 0) DESC)
-FROM org_staff s
-JOIN org_staffassignment sa ON sa.staff_id = s.id AND sa.valid_from <= %(hi)s AND (sa.valid_to IS NULL OR sa.valid_to >= %(hi)s)
-JOIN org_institution i ON i.id = sa.institution_id
-LEFT JOIN p ON p.staff_id = s.id
-WHERE (s.positions LIKE '%%;wealth_manager;%%' OR s.positions LIKE '%%;loan_officer;%%')
-  AND s.active_from <= %(hi)s AND (s.active_to IS NULL OR s.active_to >= %(lo)s)
+  SELECT staff_id, sum(points) AS points FROM outlets_sale WHERE sold_on BETWEEN %(lo)s AND %(hi)s GROUP BY staff_id),
+x AS (
+  SELECT s.id, s.employee_no, s.name, i.name AS place, split_part(i.path, '/', 4) AS sb, coalesce(p.points, 0) AS pts,
+         (s.active_from <= %(lo)s AND (s.active_to IS NULL OR s.active_to >= %(hi)s)
+          AND split_part(coalesce(i0.path, i.path), '/', 4) = split_part(i.path, '/', 4)) AS whole
+  FROM org_staff s
+  JOIN org_staffassignment sa ON sa.staff_id = s.id AND sa.valid_from <= %(hi)s AND (sa.valid_to IS NULL OR sa.valid_to >= %(hi)s)
+  JOIN org_institution i ON i.id = sa.institution_id
+  LEFT JOIN org_staffassignment s0 ON s0.staff_id = s.id AND s0.valid_from <= %(lo)s AND (s0.valid_to IS NULL OR s0.valid_to >= %(lo)s)
+  LEFT JOIN org_institution i0 ON i0.id = s0.institution_id
+  LEFT JOIN p ON p.staff_id = s.id
+  WHERE (s.positions LIKE '%%;wealth_manager;%%' OR s.positions LIKE '%%;loan_officer;%%')
+    AND s.active_from <= %(hi)s AND (s.active_to IS NULL OR s.active_to >= %(lo)s))
+SELECT id, employee_no, name, place, sb, pts, whole,
+       RANK() OVER (PARTITION BY whole, sb ORDER BY pts DESC), COUNT(*) OVER (PARTITION BY whole, sb),
+       RANK() OVER (PARTITION BY whole, sb ORDER BY pts)
+FROM x ORDER BY sb, NOT whole, 8, employee_no
 """
 
 
@@ -51,17 +59,21 @@ def run(bench: common.Bench) -> list[common.Row]:
     quarter = Period.containing(clock.today(), "quarter").previous()
     sales = Sale.objects.filter(sold_on__gte=quarter.start, sold_on__lte=quarter.end).count()
     bench.log(f"outlets: ranking {quarter.code} ({sales:,} sales in the quarter) …")
-    with bench.timer() as t, CaptureQueriesContext(connection) as queries:
-        ranking = quarter_ranking(quarter=quarter)
+    with CaptureQueriesContext(connection) as queries:
+        quarter_ranking(quarter=quarter)
     conn = bench.raw()
-    try:
-        with bench.timer() as floor_t, conn.cursor() as cur:
+
+    def bare():
+        with conn.cursor() as cur:
             cur.execute(BARE_RANKING, {"lo": quarter.start, "hi": quarter.end})
-            n = len(cur.fetchall())
+            return len(cur.fetchall())
+
+    try:
+        ours_s, floor_s, ranking, n = bench.best_of(lambda: quarter_ranking(quarter=quarter), bare)
     finally:
         conn.close()
-    rows.append(common.row(f"a quarter's points and rankings, whole bank ({len(ranking.rows):,} customer managers)", t.seconds, "s",
-                           "bare SQL: the same points and RANK() per sub-branch", floor_t.seconds,
+    rows.append(common.row(f"a quarter's points and rankings, whole bank ({len(ranking.rows):,} customer managers), best of 3", ours_s, "s",
+                           "bare SQL: the same points, whole-quarter rule, RANK() and headcount per sub-branch, bottom rank, order; best of 3", floor_s,
                            note=f"{len(ranking.rows)} / {n} people; {len(queries)} queries; goal ≤ 1.5×"))
 
     day0 = clock.today() - dt.timedelta(days=300)
