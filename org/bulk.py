@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from itertools import islice
 
 from django.db import connection, connections, models, router
@@ -122,6 +123,16 @@ def id_set_sql(ids: list[int], *, using: str = "default") -> tuple[str, list]:
         # of 20,000 elements the planner parses one by one (70 ms of a scorecard's statement).
         return "SELECT unnest(%s::bigint[]) AS id", ["{" + ",".join(str(int(i)) for i in ids) + "}"]
     return "SELECT CAST(value AS INTEGER) AS id FROM json_each(%s)", [json.dumps(list(ids))]
+
+
+def db_decimal(value) -> Decimal:
+    """A number a raw statement answered, as a Decimal (SQLite answers ints and floats, PostgreSQL
+    Decimals; NULL is zero)."""
+    if value is None:
+        return Decimal(0)
+    if type(value) is Decimal:
+        return value
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 # --- COPY ---------------------------------------------------------------------------------------

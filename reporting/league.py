@@ -17,15 +17,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q
 
 from org import clock
+from org.bulk import db_decimal, id_set_sql
 from org.models import EmploymentType, Institution, InstitutionKind, Staff
 from org.periods import Period
 from org.progress import time_progress
 from org.ranking import competition_ranks
 from targets import registry
-from targets.selectors import institution_targets, staff_targets
+from targets.selectors import institution_targets, staff_target_rows, staff_targets
 
 LEVELS = {
     "person": "人员", "outlet": "网点", "sub_branch": "支行", "branch": "分行", "head_office": "全行",
@@ -102,7 +104,7 @@ def _in_post_whole(staff: Staff, period: Period) -> bool:
     return staff.active_from <= period.start and (staff.active_to is None or staff.active_to >= period.end)
 
 
-def _people(metric: registry.Metric, period: Period, root: Institution, team: str) -> list[Staff]:
+def _people(metric: registry.Metric, period: Period, root: Institution, team: str):
     # Only the fields a table needs (tens of thousands of people on the bank's table); institution
     # names come from one query in `_person_rows`.
     people = Staff.objects.filter(institution__path__startswith=root.path, active_from__lte=period.end).filter(
@@ -115,7 +117,7 @@ def _people(metric: registry.Metric, period: Period, root: Institution, team: st
         people = people.filter(carries)
     if team:
         people = people.filter(TEAMS[team][1])
-    return list(people.order_by("employee_no"))
+    return people.order_by("employee_no")
 
 
 def _rank(rows: list[LeagueRow], higher_is_better: bool) -> None:
@@ -125,6 +127,7 @@ def _rank(rows: list[LeagueRow], higher_is_better: bool) -> None:
 
 
 def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: bool) -> tuple[list[LeagueRow], str]:
+    """Rows from the metric's `actuals` (metrics without a grouped `staff_query`), ranked in Python."""
     values = metric.actuals(period=period, staff=people)
     targets = staff_targets(metric=metric.code, staff=people, period=period) if with_targets else {}
     names = dict(Institution.objects.filter(pk__in={s.institution_id for s in people}).values_list("pk", "name")) if with_targets else {}
@@ -139,11 +142,49 @@ def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: b
     return rows, values.rule_version
 
 
+def _person_rows_sql(metric, period: Period, people_sql: str, people_params: list) -> list[LeagueRow]:
+    """Every person's value, target, rank, previous value and previous rank in one statement: the
+    metric's grouped `staff_query` of both periods and the targets' rule joined to the people, RANK()
+    among those in post the whole period (the previous rank among those in post the whole previous
+    period). Same figures as `_person_rows`, without a Python pass over the facts or the ranks."""
+    previous = period.previous()
+    cur_sql, cur_params = metric.staff_query(period).query.sql_with_params()
+    prev_sql, prev_params = metric.staff_query(previous).query.sql_with_params()
+    target_sql, target_params = staff_target_rows(metric=metric.code, period=period).values("staff_id", "value").query.sql_with_params()
+    order = "DESC" if metric.higher_is_better else "ASC"
+    sql = f"""
+WITH s(id) AS ({people_sql}), a(staff_id, value) AS ({cur_sql}), b(staff_id, value) AS ({prev_sql}), t(staff_id, value) AS ({target_sql}),
+x AS (
+  SELECT st.id, st.employee_no, st.name, i.name AS place, COALESCE(a.value, 0) AS v, t.value AS tv, COALESCE(b.value, 0) AS pv,
+         CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 1 ELSE 0 END AS whole,
+         CASE WHEN st.active_from <= %s THEN 1 ELSE 0 END AS was,
+         CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 1 ELSE 0 END AS was_whole,
+         CASE WHEN st.active_from > %s THEN 1 ELSE 0 END AS joined
+  FROM s JOIN org_staff st ON st.id = s.id JOIN org_institution i ON i.id = st.institution_id
+  LEFT JOIN a ON a.staff_id = st.id LEFT JOIN b ON b.staff_id = st.id LEFT JOIN t ON t.staff_id = st.id)
+SELECT id, employee_no, name, place, v, tv, whole, joined, was, pv, RANK() OVER (PARTITION BY whole ORDER BY v {order}),
+       was_whole, RANK() OVER (PARTITION BY was_whole ORDER BY pv {order})
+FROM x"""
+    params = [*people_params, *cur_params, *prev_params, *target_params,
+              period.start, period.end, previous.end, previous.start, previous.end, period.start]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    rows = []
+    for pk, no, name, place, v, tv, whole, joined, was, pv, rank, was_whole, prev_rank in fetched:
+        rows.append(LeagueRow(
+            no, name, place, db_decimal(v), None if tv is None else db_decimal(tv), rank=rank if whole else None, ranked=bool(whole),
+            note="" if whole else ("期中入职" if joined else "期中离职"), previous_value=db_decimal(pv) if was else None,
+            previous_rank=prev_rank if was_whole else None, pk=pk,
+        ))
+    return rows
+
+
 def _institutions(level: str, root: Institution) -> list[Institution]:
     if level == "head_office":
         return [Institution.objects.filter(parent__isnull=True).first() or root] if root.parent_id is None else [root]
     kind = {"outlet": InstitutionKind.OUTLET, "sub_branch": InstitutionKind.SUB_BRANCH, "branch": InstitutionKind.BRANCH}[level]
-    return list(Institution.objects.filter(kind=kind, path__startswith=root.path).order_by("path"))
+    return list(Institution.objects.filter(kind=kind, path__startswith=root.path).select_related("parent").order_by("path"))
 
 
 def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None) -> League:
@@ -157,8 +198,23 @@ def league(*, metric_code: str, level: str, period: Period, root: Institution, t
     out = League(metric=metric, level=level, period=period, root=root, team=team, group=group)
     progress = time_progress(period, at=at or clock.now())
     previous = period.previous()
-    if level == "person":
-        people = _people(metric, period, root, team)
+    if level == "person" and metric.staff_query is not None:
+        query = _people(metric, period, root, team)
+        groups = {}
+        if metric.person_groups:  # a few thousand people at most (loan officers): their groups in Python
+            people = list(query)
+            groups = metric.person_groups[0][1](people, period)
+            if group:
+                people = [s for s in people if groups.get(s.pk) == group]
+            people_sql, people_params = id_set_sql([s.id for s in people])
+        else:
+            people_sql, people_params = query.values("id").order_by().query.sql_with_params()
+        rows = _person_rows_sql(metric, period, people_sql, list(people_params))
+        for r in rows:
+            r.group = groups.get(r.pk, "")
+        out.rule_version = metric.actuals(period=period).rule_version
+    elif level == "person":
+        people = list(_people(metric, period, root, team))
         if group and metric.person_groups:
             label, fn = metric.person_groups[0]
             groups = fn(people, period)
@@ -192,7 +248,8 @@ def league(*, metric_code: str, level: str, period: Period, root: Institution, t
         out.rule_version = values.rule_version
     for r in rows:
         r.time_progress = progress
-    _rank(rows, metric.higher_is_better)
+    if level != "person" or metric.staff_query is None:
+        _rank(rows, metric.higher_is_better)
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.key))
     out.rows = rows
     return out

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, transaction
 
 from org import clock
+from org.bulk import db_decimal
 from org.errors import ApplicationError
 from org.models import Institution, InstitutionKind, Position, Staff
 from org.periods import Period
@@ -215,15 +216,11 @@ def _score_sql(inputs: str, items, codes, scorecard, explain: bool | set = True)
             f"SELECT r.id, r.total, r.rnk{', d.*' if explain else ''} FROM r {detail}")
 
 
+_dec_of = db_decimal
+
+
 def _money(value) -> Decimal:
     return _dec_of(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _dec_of(value) -> Decimal:
-    """A number from the database as a Decimal (SQLite answers floats, PostgreSQL Decimals)."""
-    if value is None:
-        return ZERO
-    return value if isinstance(value, Decimal) else Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _lines(row, items, codes, metrics, scorecard) -> list[str]:
