@@ -59,13 +59,18 @@ class LeagueAPIView(ScopedAPIView):
         return Response({
             "metric": table.metric.code, "name": table.metric.name, "unit": table.metric.unit, "level": level, "period": period.code,
             "scope": root.code, "ranks_by": table.ranks_by, "rule_version": table.rule_version,
-            "rows": [{
-                "key": r.key, "name": r.name, "institution": r.institution_name, "group": r.group, "value": _money(r.value), "target": _money(r.target),
-                "attainment_pct": None if r.attainment is None else round(100 * r.attainment, 1), "time_progress_pct": round(100 * r.time_progress, 1),
-                "rank": r.rank, "ranked": r.ranked, "note": r.note, "previous_value": _money(r.previous_value), "previous_rank": r.previous_rank,
-                "change": _money(r.change), "rank_change": r.rank_change, "arrow": r.arrow,
-            } for r in table.rows],
+            "rows": [_league_row(r) for r in table.rows],
         })
+
+
+def _league_row(r) -> dict:
+    attainment = r.attainment
+    return {
+        "key": r.key, "name": r.name, "institution": r.institution_name, "group": r.group, "value": _money(r.value), "target": _money(r.target),
+        "attainment_pct": None if attainment is None else round(100 * attainment, 1), "time_progress_pct": round(100 * r.time_progress, 1),
+        "rank": r.rank, "ranked": r.ranked, "note": r.note, "previous_value": _money(r.previous_value), "previous_rank": r.previous_rank,
+        "change": _money(r.change), "rank_change": r.rank_change, "arrow": r.arrow,
+    }
 
 
 class DailyReportAPIView(ScopedAPIView):

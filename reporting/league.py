@@ -42,7 +42,7 @@ TEAMS = {
 ZERO = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class LeagueRow:
     key: str  # employee number or institution code
     name: str
