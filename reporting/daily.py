@@ -13,6 +13,7 @@ import datetime as dt
 
 from org import clock
 from org.circular_sheets import Column, SheetData, builders_for
+from org.db import reporting_reads
 from org.models import Institution, InstitutionKind
 from org.periods import Period
 from org.progress import time_progress
@@ -65,7 +66,8 @@ def yesterday_sheet(*, period: Period, scope: Institution) -> SheetData:
 
 def daily_sheets(*, scope: Institution, day: dt.date) -> list[tuple[str, str, SheetData]]:
     period = Period.day(day)
-    return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in builders_for("day")]
+    with reporting_reads():  # the replica when one is configured (org.db)
+        return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in builders_for("day")]
 
 
 def daily_workbook(*, scope: Institution, day: dt.date) -> tuple[bytes, list[tuple[str, str, SheetData]]]:

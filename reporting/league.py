@@ -17,11 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Q
 
 from org import clock
 from org.bulk import db_decimal, id_set_sql
+from org.db import read_connection, reporting_reads
 from org.models import EmploymentType, Institution, InstitutionKind, Staff
 from org.periods import Period
 from org.progress import time_progress
@@ -167,7 +167,7 @@ SELECT id, employee_no, name, place, v, tv, whole, joined, was, pv, RANK() OVER 
 FROM x"""
     params = [*people_params, *cur_params, *prev_params, *target_params,
               period.start, period.end, previous.end, previous.start, previous.end, period.start]
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rows = []
@@ -189,7 +189,13 @@ def _institutions(level: str, root: Institution) -> list[Institution]:
 
 def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None) -> League:
     """The league table of `metric_code` at `level` under `root` for `period`, with the previous
-    period's value and rank of each row. Raises ApplicationError for an unknown metric."""
+    period's value and rank of each row (read from the replica when one is configured: org.db).
+    Raises ApplicationError for an unknown metric."""
+    with reporting_reads():
+        return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at)
+
+
+def _league(*, metric_code, level, period, root, team, group, at) -> League:
     metric = registry.get(metric_code)
     if level not in LEVELS:
         level = "person"

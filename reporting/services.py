@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from org import circular_sheets, clock
 from org.circular_sheets import Column, SheetData
+from org.db import reporting_reads
 from org.errors import ApplicationError
 from org.models import Institution, InstitutionKind
 from org.periods import Period
@@ -75,7 +76,9 @@ def period_finished(period: Period) -> bool:
 
 
 def _sheets(*, period: Period, scope: Institution) -> list[tuple[str, str, SheetData]]:
-    return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in circular_sheets.builders_for(period.kind)]
+    """Every registered sheet's figures, read from the replica when one is configured (org.db)."""
+    with reporting_reads():
+        return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in circular_sheets.builders_for(period.kind)]
 
 
 def _canon(value) -> str:

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from org import clock
 from org.bulk import db_decimal
+from org.db import read_connection
 from org.errors import ApplicationError
 from org.models import Institution, InstitutionKind, Position, Staff
 from org.periods import Period
@@ -130,7 +131,7 @@ def scores(*, scorecard: Scorecard, period: Period, staff: list[Staff] = (), ins
         inputs, params = staff_inputs_sql([p.id for p in subjects], codes, targeted, metrics, period)
     sql = _score_sql(inputs, items, codes, scorecard, explain)
     by_id = {p.id: p for p in subjects}  # the attribute: 20,000 `pk` property calls cost as much as the rest
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         names = [c[0] for c in cursor.description]
         if not explain:  # a circular of 20,000 people: no lines, one comprehension over the cursor (each

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 
+from org.db import read_connection
 from org.models import Institution, Staff
 from org.periods import Period
 from org.progress import Attainment, time_progress
@@ -223,7 +223,7 @@ def attainment_rows(
     if staff and m.staff_query is not None:
         # Actual and target of every person in one statement, read as tuples.
         sql, params = staff_inputs_sql([s.id for s in staff], [metric], [metric], {metric: m}, period)
-        with connection.cursor() as cursor:
+        with read_connection().cursor() as cursor:
             cursor.execute(f"{sql} SELECT id, a0, t0 FROM x", params)
             found = {pk: (a, t) for pk, a, t in cursor.fetchall()}
         for pk in (s.id for s in staff):  # 20,000 people: the attribute, not the pk property

@@ -14,6 +14,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/bank-test-media")
 if TEST_DATABASE_NAME := env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE_NAME}
 
+# A replica alias mirroring the test database (never used unless a test sets
+# REPORTING_READ_REPLICA and asks for the "replica" database): org/tests/test_read_replica.py.
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
 # Tests run tasks in-process even when a broker is configured, so a test sees a task's effect
 # inside its own transaction. The round trip through Redis to a real worker is proved by the tests
 # marked `celery_worker`, which switch eager mode off for themselves (see conftest.py).

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import connection
 
 from org.bulk import db_decimal
+from org.db import read_connection
 from org.models import Institution, InstitutionKind
 from org.periods import Period
 from org.ranking import competition_ranks
@@ -68,7 +69,7 @@ def quarter_ranking(*, quarter: Period, root: Institution | None = None) -> Quar
     if root is not None:
         field_root = root if root.kind != InstitutionKind.OUTLET and root.kind != InstitutionKind.DEPARTMENT else (root.parent or root)
     sql, params = _ranking_sql(quarter, rule, field_root=field_root, root=root, has_table=has_table)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rewards = [Decimal(str(a)) for a in rule.rewards]

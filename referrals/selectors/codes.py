@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from org import clock
+from org.db import read_connection
 from org.models import Institution, Staff
 from org.scoping import scope_filter
 
@@ -134,7 +134,7 @@ def scan_target_resolve(*, token: str, day: dt.date | None = None) -> ScanTarget
     if not token or len(token) > 64:
         return None
     day = day or clock.today()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_scan_target_sql(), [token, day, day])
         row = cursor.fetchone()
     return ScanTarget(*row[:7], bool(row[7])) if row else None

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Case, Count, DecimalField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 
+from org.db import read_connection
 from org.models import Institution
 from org.scoping import scope_filter, user_scope_path
 from org.selectors import child_path
@@ -62,7 +62,7 @@ def funnel_counts(customer_list: CustomerList, customers: QuerySet[ListedCustome
            f"COALESCE(SUM(m.approved), 0), COALESCE(SUM(m.disbursed), 0), COALESCE(SUM(m.amount), 0) "
            f"FROM ({c_sql}) c LEFT JOIN ({ct_sql}) ct ON ct.customer_id = c.c_id LEFT JOIN ({m_sql}) m ON m.customer_id_hash = c.c_hash "
            f"GROUP BY {keys} ORDER BY {keys}")
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, (*c_params, *ct_params, *m_params))
         found = cur.fetchall()
     cents = Decimal("0.01")

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-
+from org.db import read_connection
 from org.models import Institution
 from org.periods import Period
 
@@ -45,7 +44,7 @@ def staff_rank(*, staff, period: Period, scope: Institution) -> RankResult:
     """`staff`'s rank in `scope` for `period`, from the same ranked rows as the circular."""
     inner, params = referral_person_figures(scope=scope, period=period).values("pk", "rank").query.sql_with_params()
     sql = f"SELECT MAX(CASE WHEN r.pk = %s THEN r.rank END), COUNT(*) FROM ({inner}) r"
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [staff.pk, *params])
         mine, participants = cursor.fetchone()
     return RankResult(rank=int(mine) if mine is not None else None, participants=participants)
