@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import F
 
 from org import clock
 from org.errors import ApplicationError
@@ -31,7 +32,30 @@ def vips_refresh(*, today: dt.date | None = None) -> int:
         VipCustomer(customer_id=c, manager_id=m, outlet_id=o, source=VipSource.BALANCE, since=today, reason=f"存款达到 {rule.vip_threshold:,.0f} 元（{rule.label}）")
         for c, m, o in fresh
     ], batch_size=1000)
+    vips_follow_managers()
     return len(created)
+
+
+def vips_follow_managers() -> int:
+    """Keep each VIP with the people responsible today: a VIP found from the balance follows the
+    customer's 管户 manager (reassigned by the customer file); a VIP marked by hand keeps the manager
+    it was given. Either way the responsible outlet is that manager's outlet today, so a manager
+    who moves to another outlet takes their VIPs there, and its head answers for them. Managers not
+    in an outlet (moved up to a sub-branch, say) leave the VIP where it was. Returns how many moved."""
+    outlet = InstitutionKind.OUTLET
+    by_balance = (
+        VipCustomer.objects.filter(active=True, source=VipSource.BALANCE, customer__manager__institution__kind=outlet)
+        .exclude(manager_id=F("customer__manager_id"), outlet_id=F("customer__manager__institution_id"))
+        .values_list("pk", "customer__manager_id", "customer__manager__institution_id")
+    )
+    by_hand = (
+        VipCustomer.objects.filter(active=True, source=VipSource.MANUAL, manager__institution__kind=outlet)
+        .exclude(outlet_id=F("manager__institution_id"))
+        .values_list("pk", "manager_id", "manager__institution_id")
+    )
+    moved = [VipCustomer(pk=pk, manager_id=m, outlet_id=o) for pk, m, o in [*by_balance, *by_hand]]
+    VipCustomer.objects.bulk_update(moved, ["manager", "outlet"], batch_size=1000)
+    return len(moved)
 
 
 @transaction.atomic

@@ -137,3 +137,27 @@ def test_a_2053_connected_call_or_visit_counts_as_the_vips_last_contact():
     Visit.objects.create(staff=mgr, institution=mgr.institution, customer=c, local_date=dt.date(2025, 6, 10), method="customer_no", visited_at=when)
     mine, _ = manager_vips(staff=mgr, today=TODAY)
     assert mine[0].last_contact == dt.date(2025, 6, 10)
+
+
+def test_vips_follow_their_manager_to_another_outlet_and_a_reassigned_customer():
+    from org.services import staff_transfer
+
+    t = tree()
+    mover, other = manager("V5"), manager("V6", "OUT2")
+    with clock.frozen(dt.datetime(2025, 3, 1, 9)):
+        customer("C20", "300000", mover)
+        handed = customer("C21", "300000", mover)
+        vips_refresh()
+        by_hand = customer("C22", "1000", mover)
+        vip_mark(by=user_for(scope=t["SB1"]), customer=by_hand, reason="代发工资大客户")
+    assert set(VipCustomer.objects.values_list("outlet__code", flat=True)) == {"OUT1"}
+    # The manager moves to OUT3 (another sub-branch); C21's file now names V6 of OUT2.
+    staff_transfer(staff=mover, institution=t["OUT3"], effective=dt.date(2025, 4, 1))
+    Customer.objects.filter(pk=handed.pk).update(manager=other)
+    with clock.frozen(dt.datetime(2025, 4, 2, 9)):
+        assert vips_refresh() == 0  # nobody new; three moved
+    now = {v.customer.customer_no: (v.manager.employee_no, v.outlet.code) for v in VipCustomer.objects.select_related("customer", "manager", "outlet")}
+    assert now == {"C20": ("V5", "OUT3"), "C21": ("V6", "OUT2"), "C22": ("V5", "OUT3")}
+    # The new outlet's head sees them; the old sub-branch's does not.
+    assert {v.customer.customer_no for v in vip_alerts(root=t["SB2"], today=dt.date(2025, 9, 1))[0]} == {"C20", "C22"}
+    assert {v.customer.customer_no for v in vip_alerts(root=t["OUT1"], today=dt.date(2025, 9, 1))[0]} == set()
