@@ -22,9 +22,9 @@ class LoginThrottle:
     def check(self, *, username: str, client: str) -> None:
         minutes = settings.LOGIN_FAILURE_WINDOW_S // 60
         if ratelimit.count("login-acct", username.strip().upper()) >= settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT:
-            raise ApplicationError(f"该账号登录失败次数过多，请 {minutes} 分钟后再试", code="throttled")
+            raise ApplicationError(_("该账号登录失败次数过多，请 %(minutes)s 分钟后再试") % {"minutes": minutes}, code="throttled")
         if ratelimit.count("login-client", client) >= settings.LOGIN_FAILURE_LIMIT_PER_CLIENT:
-            raise ApplicationError(f"登录失败次数过多，请 {minutes} 分钟后再试", code="throttled")
+            raise ApplicationError(_("登录失败次数过多，请 %(minutes)s 分钟后再试") % {"minutes": minutes}, code="throttled")
 
     def record_failure(self, *, username: str, client: str) -> None:
         window = settings.LOGIN_FAILURE_WINDOW_S

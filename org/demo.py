@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from . import bulk, clock
 from .demo_data.bank import DEMO_ACCOUNTS, HEAD_OFFICE_CODE, Bank, generate, plan_for
@@ -127,7 +128,7 @@ def seed_bank(*, size: str, rng: random.Random, ctx: DemoContext) -> str | None:
     if demo_loaded():
         return None
     if Institution.objects.exists():
-        raise ApplicationError("数据库中已有机构数据（不是演示数据），seed_demo 只能在空库上运行，以免与真实数据混在一起")
+        raise ApplicationError(_("数据库中已有机构数据（不是演示数据），seed_demo 只能在空库上运行，以免与真实数据混在一起"))
     started = time.monotonic()
     bank = generate(plan_for(size, ctx.scale), seed=ctx.seed, today=ctx.today)
     generated = time.monotonic()

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy
 
 from .auth import login_throttle, refuse_departed
 from .errors import ApplicationError
@@ -40,8 +41,8 @@ class LoginForm(ThrottledSignInMixin, AuthenticationForm):
     """The dashboard's session sign-in."""
 
     error_messages = {
-        "invalid_login": "员工号或密码错误，请重新输入。",
-        "inactive": "该账号已停用。",
+        "invalid_login": gettext_lazy("员工号或密码错误，请重新输入。"),
+        "inactive": gettext_lazy("该账号已停用。"),
     }
 
 

@@ -116,5 +116,5 @@ class RejectNulMiddleware:
 
         logging.getLogger(__name__).warning("Refused a request carrying a NUL byte: %s", request.path.replace("\x00", "\\0"))
         if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": "invalid", "message": NUL_MESSAGE, "fields": {}}}, status=400)
-        return TemplateResponse(request, "400.html", {"message": NUL_MESSAGE}, status=400).render()
+            return JsonResponse({"error": {"code": "invalid", "message": str(NUL_MESSAGE), "fields": {}}}, status=400)
+        return TemplateResponse(request, "400.html", {"message": str(NUL_MESSAGE)}, status=400).render()

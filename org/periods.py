@@ -10,6 +10,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from .clock import SHANGHAI
 from .errors import ApplicationError
 from .text import ascii_digits
@@ -19,7 +22,7 @@ MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
 YEAR_RE = re.compile(r"^([0-9]{4})$")
 
-KIND_LABELS = {"week": "周", "month": "月份", "quarter": "季度", "year": "年份"}
+KIND_LABELS = {"week": gettext_lazy("周"), "month": gettext_lazy("月份"), "quarter": gettext_lazy("季度"), "year": gettext_lazy("年份")}
 KIND_EXAMPLES = {"week": "2024-W45", "month": "YYYY-MM", "quarter": "2024-Q4", "year": "2024"}
 
 
@@ -36,12 +39,12 @@ class Period:
         refused with a Chinese message naming the expected form (and `field`, for forms and the API)."""
         period = cls._parse_any(text)
         if kind is not None and (period is None or period.kind != kind):
-            shown = ascii_digits(text).strip() or "（空）"
-            message = f"{KIND_LABELS[kind]}“{shown}”无效，格式应为 {KIND_EXAMPLES[kind]}"
-            raise ApplicationError(message, fields={field: [f"格式应为 {KIND_EXAMPLES[kind]}"]} if field else None)
+            shown = ascii_digits(text).strip() or _("（空）")
+            message = _("%(kind)s“%(shown)s”无效，格式应为 %(example)s") % {"kind": KIND_LABELS[kind], "shown": shown, "example": KIND_EXAMPLES[kind]}
+            raise ApplicationError(message, fields={field: [_("格式应为 %(example)s") % {"example": KIND_EXAMPLES[kind]}]} if field else None)
         if period is None:
             shown = ascii_digits(text).strip().upper()
-            raise ApplicationError(f"无法识别的期间“{shown}”：应为 ISO 周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）")
+            raise ApplicationError(_("无法识别的期间“%(shown)s”：应为 ISO 周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）") % {"shown": shown})
         return period
 
     @classmethod

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Institution, Staff
 
@@ -75,15 +77,18 @@ Staff.scope_staff_field = "pk"
 
 # --- the resolver: every lookup by a key a user sent ------------------------------------------------
 
-NOT_FOUND_MESSAGE = "未找到，或不在您的管理范围内"
+NOT_FOUND_MESSAGE = gettext_lazy("未找到，或不在您的管理范围内")
 
 
 class NotInScope(Http404):
     """Raised for "does not exist" and "not in your scope" alike: the same neutral message, so an
-    answer never confirms that something exists outside the user's scope."""
+    answer never confirms that something exists outside the user's scope. `message` replaces the
+    whole sentence (one translatable text per kind of key)."""
 
-    def __init__(self, what: str = ""):
-        super().__init__(f"{what}{NOT_FOUND_MESSAGE}" if what else NOT_FOUND_MESSAGE)
+    def __init__(self, what: str = "", *, message: str | None = None):
+        if message is None:
+            message = _("%(what)s未找到，或不在您的管理范围内") % {"what": what} if what else str(NOT_FOUND_MESSAGE)
+        super().__init__(message)
 
 
 def is_head_office(user) -> bool:
@@ -96,7 +101,7 @@ def institution_for(user, code: str | None) -> Institution:
     code = (code or "").strip()
     inst = scope_filter(Institution.objects.all(), user=user).filter(code=code).first() if code else None
     if inst is None:
-        raise NotInScope(f"机构“{code}”" if code else "")
+        raise NotInScope(message=_("机构“%(code)s”未找到，或不在您的管理范围内") % {"code": code} if code else None)
     return inst
 
 
@@ -109,7 +114,7 @@ def staff_for(user, employee_no: str | None) -> Staff:
         else None
     )
     if staff is None:
-        raise NotInScope(f"员工“{employee_no}”" if employee_no else "")
+        raise NotInScope(message=_("员工“%(no)s”未找到，或不在您的管理范围内") % {"no": employee_no} if employee_no else None)
     return staff
 
 

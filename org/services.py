@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext as _
 
 from . import clock
 from .errors import ApplicationError
@@ -20,11 +21,13 @@ def institution_path(*, code: str, parent: Institution | None) -> str:
 def validate_institution_parent(*, kind: str, parent: Institution | None, code: str) -> None:
     allowed = ALLOWED_PARENT_KINDS.get(kind)
     if allowed is None:
-        raise ApplicationError(f"机构类型“{kind}”无效")
+        raise ApplicationError(_("机构类型“%(kind)s”无效") % {"kind": kind})
     if parent is None and allowed:
-        raise ApplicationError(f"机构 {code} 缺少上级机构")
+        raise ApplicationError(_("机构 %(code)s 缺少上级机构") % {"code": code})
     if parent is not None and parent.kind not in allowed:
-        raise ApplicationError(f"机构 {code} 的上级 {parent.code} 类型为 {parent.get_kind_display()}，不能作为其上级")
+        raise ApplicationError(
+            _("机构 %(code)s 的上级 %(parent)s 类型为 %(kind)s，不能作为其上级") % {"code": code, "parent": parent.code, "kind": parent.get_kind_display()}
+        )
 
 
 @transaction.atomic
@@ -38,7 +41,7 @@ def institution_create(*, code: str, name: str, kind: str, parent: Institution |
 def institution_update(*, institution: Institution, name: str, kind: str, parent: Institution | None) -> Institution:
     """Rename or move an institution; a move rewrites its subtree's paths in one UPDATE."""
     if parent is not None and parent.path.startswith(institution.path):
-        raise ApplicationError(f"机构 {institution.code} 不能移动到自己的下级机构之下")
+        raise ApplicationError(_("机构 %(code)s 不能移动到自己的下级机构之下") % {"code": institution.code})
     validate_institution_parent(kind=kind, parent=parent, code=institution.code)
     old_path = institution.path
     new_path = institution_path(code=institution.code, parent=parent)
@@ -63,7 +66,8 @@ def staff_transfer(*, staff: Staff, institution: Institution, effective: dt.date
     if current is not None:
         if effective <= current.valid_from:
             raise ApplicationError(
-                f"员工 {staff.employee_no} 的调岗生效日期 {effective:%Y-%m-%d} 必须晚于当前任职开始日期 {current.valid_from:%Y-%m-%d}"
+                _("员工 %(no)s 的调岗生效日期 %(effective)s 必须晚于当前任职开始日期 %(since)s")
+                % {"no": staff.employee_no, "effective": f"{effective:%Y-%m-%d}", "since": f"{current.valid_from:%Y-%m-%d}"}
             )
         current.valid_to = effective - dt.timedelta(days=1)
         current.save(update_fields=["valid_to"])
@@ -96,9 +100,9 @@ def audit_log_purge(*, older_than_days: int) -> int:
     nightly; a period shorter than the legal minimum for logs is refused rather than obeyed."""
     if older_than_days < AUDIT_LOG_MIN_RETENTION_DAYS:
         raise ApplicationError(
-            f"审计日志至少保留 {AUDIT_LOG_MIN_RETENTION_DAYS} 天，不能只保留 {older_than_days} 天",
+            _("审计日志至少保留 %(min)s 天，不能只保留 %(days)s 天") % {"min": AUDIT_LOG_MIN_RETENTION_DAYS, "days": older_than_days},
             code="audit_retention_too_short",
         )
     cutoff = clock.now() - dt.timedelta(days=older_than_days)
-    deleted, _ = AuditLog.objects.filter(at__lt=cutoff).delete()
+    deleted = AuditLog.objects.filter(at__lt=cutoff).delete()[0]
     return deleted

@@ -14,8 +14,11 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 NUL = "\x00"
-NUL_MESSAGE = "内容含有非法字符（NUL），请检查后重新提交"
+NUL_MESSAGE = gettext_lazy("内容含有非法字符（NUL），请检查后重新提交")
 
 
 def ascii_digits(value: str | None) -> str:
@@ -38,9 +41,9 @@ def typed_decimal(raw, label: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ApplicationError(f"{label}“{text}”不是数字") from None
+        raise ApplicationError(_("%(label)s“%(text)s”不是数字") % {"label": label, "text": text}) from None
     if not value.is_finite():
-        raise ApplicationError(f"{label}“{text}”不是数字")
+        raise ApplicationError(_("%(label)s“%(text)s”不是数字") % {"label": label, "text": text})
     if value < 0:
-        raise ApplicationError(f"{label}不能为负数")
+        raise ApplicationError(_("%(label)s不能为负数") % {"label": label})
     return value

@@ -18,6 +18,8 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.http import FileResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import ApplicationError
 
@@ -28,7 +30,7 @@ KINDS = {
     "video": {".mp4"},
     "audio": {".mp3", ".m4a", ".wav"},
 }
-KIND_LABELS = {"photo": "照片", "pdf": "PDF", "document": "文件", "video": "视频", "audio": "录音"}
+KIND_LABELS = {"photo": gettext_lazy("照片"), "pdf": "PDF", "document": gettext_lazy("文件"), "video": gettext_lazy("视频"), "audio": gettext_lazy("录音")}
 
 
 def _magic_ok(ext: str, head: bytes) -> bool:
@@ -55,25 +57,29 @@ def limit_mb(kind: str) -> int:
     return settings.UPLOAD_VIDEO_MAX_MB if kind == "video" else settings.UPLOAD_MAX_MB
 
 
-def accept(file, *, kinds: tuple[str, ...], label: str = "文件") -> str:
+def accept(file, *, kinds: tuple[str, ...], label: str | None = None) -> str:
     """Check an uploaded file; returns its kind. ApplicationError with a Chinese reason otherwise."""
+    label = label if label is not None else _("文件")
     if file is None:
-        raise ApplicationError(f"请上传{label}")
+        raise ApplicationError(_("请上传%(label)s") % {"label": label})
     ext = PurePath(getattr(file, "name", "") or "").suffix.lower()
     kind = next((k for k in kinds if ext in KINDS[k]), None)
     if kind is None:
         allowed = "、".join(sorted({e for k in kinds for e in KINDS[k]}))
-        raise ApplicationError(f"{label}类型“{ext or '无扩展名'}”不支持，可上传：{allowed}")
+        raise ApplicationError(_("%(label)s类型“%(ext)s”不支持，可上传：%(allowed)s") % {"label": label, "ext": ext or _("无扩展名"), "allowed": allowed})
     size = getattr(file, "size", 0) or 0
     if size > limit_mb(kind) * 1024 * 1024:
-        raise ApplicationError(f"{label}过大（{size / 1024 / 1024:.1f} MB），{KIND_LABELS[kind]}最大 {limit_mb(kind)} MB")
+        raise ApplicationError(
+            _("%(label)s过大（%(size)s MB），%(kind)s最大 %(limit)s MB")
+            % {"label": label, "size": f"{size / 1024 / 1024:.1f}", "kind": KIND_LABELS[kind], "limit": limit_mb(kind)}
+        )
     if size == 0:
-        raise ApplicationError(f"{label}是空文件")
+        raise ApplicationError(_("%(label)s是空文件") % {"label": label})
     file.seek(0)
     head = file.read(16)
     file.seek(0)
     if not _magic_ok(ext, head):
-        raise ApplicationError(f"{label}的内容与扩展名“{ext}”不符，请上传真实的{KIND_LABELS[kind]}")
+        raise ApplicationError(_("%(label)s的内容与扩展名“%(ext)s”不符，请上传真实的%(kind)s") % {"label": label, "ext": ext, "kind": KIND_LABELS[kind]})
     return kind
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -93,7 +94,7 @@ class MyVipSerializer(serializers.Serializer):
 
 
 class VipContactCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ContactKind.choices, error_messages={"invalid_choice": "请选择电话、拜访、短信、祝福、财富诊断或客户活动"})
+    kind = serializers.ChoiceField(choices=ContactKind.choices, error_messages={"invalid_choice": gettext_lazy("请选择电话、拜访、短信、祝福、财富诊断或客户活动")})
     contacted_on = serializers.DateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from org import clock, uploads
@@ -140,20 +141,20 @@ class PointsTableView(ManagerPageMixin, TemplateView):
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise ApplicationError("请选择计分表文件（.xlsx 或 .csv）")
+                raise ApplicationError(_("请选择计分表文件（.xlsx 或 .csv）"))
             if upload.size > MAX_UPLOAD_BYTES:
-                raise ApplicationError("文件过大（最大 2 MB）")
+                raise ApplicationError(_("文件过大（最大 2 MB）"))
             raw = ascii_digits(request.POST.get("effective_from") or "").strip()
             try:
                 effective_from = dt.date.fromisoformat(raw)
             except ValueError:
-                raise ApplicationError(f"生效日期“{raw[:20]}”无效，格式应为 YYYY-MM-DD") from None
+                raise ApplicationError(_("生效日期“%(text)s”无效，格式应为 YYYY-MM-DD") % {"text": raw[:20]}) from None
             table = points_table_upload(by=request.user, data=upload.read(), filename=upload.name, effective_from=effective_from, note=request.POST.get("note", "")[:200])
         except ApplicationError as exc:
             ctx = self.get_context_data(**kwargs)
             ctx["error"] = exc.message
             return self.render_to_response(ctx, status=400)
-        messages.success(request, f"已发布{table.label}")
+        messages.success(request, _("已发布%(label)s") % {"label": table.label})
         return HttpResponseRedirect(reverse("outlets:table"))
 
     def post_edit(self, request, **kwargs):
@@ -172,7 +173,7 @@ class PointsTableView(ManagerPageMixin, TemplateView):
                 if not product:
                     continue
                 try:
-                    points = typed_decimal(request.POST.get(f"points_{n}", "")[:30], f"第 {n} 行积分")
+                    points = typed_decimal(request.POST.get(f"points_{n}", "")[:30], _("第 %(n)s 行积分") % {"n": n})
                 except ApplicationError:
                     points = Decimal("-1")
                 rates.append({"row": n, "product": product, "name": request.POST.get(f"name_{n}", "")[:100],
@@ -181,13 +182,13 @@ class PointsTableView(ManagerPageMixin, TemplateView):
             try:
                 effective_from = dt.date.fromisoformat(raw)
             except ValueError:
-                raise ApplicationError(f"生效日期“{raw[:20]}”无效，格式应为 YYYY-MM-DD") from None
+                raise ApplicationError(_("生效日期“%(text)s”无效，格式应为 YYYY-MM-DD") % {"text": raw[:20]}) from None
             table = points_table_publish(by=request.user, effective_from=effective_from, rates=rates, note=request.POST.get("note", "")[:300])
         except ApplicationError as exc:
             ctx = self.get_context_data(**kwargs)
             ctx["edit_error"] = exc.message
             return self.render_to_response(ctx, status=400)
-        messages.success(request, f"已发布{table.label}")
+        messages.success(request, _("已发布%(label)s") % {"label": table.label})
         return HttpResponseRedirect(reverse("outlets:table"))
 
 
@@ -220,7 +221,7 @@ class EliteView(ManagerPageMixin, TemplateView):
             raise Http404
         quarter = quarter_param(request)
         members = elite_club_choose(by=request.user, quarter=quarter)
-        messages.success(request, f"{quarter.code} 营销精英俱乐部已选定 {len(members)} 人")
+        messages.success(request, _("%(quarter)s 营销精英俱乐部已选定 %(n)s 人") % {"quarter": quarter.code, "n": len(members)})
         return HttpResponseRedirect(reverse("outlets:elite") + "?quarter=" + quarter.code)
 
 
@@ -246,7 +247,7 @@ class GradesView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             raise Http404
         quarter = quarter_param(request)
         n = outlet_grades_compute(by=request.user, quarter=quarter)
-        messages.success(request, f"{quarter.code} 已评级 {n} 个网点")
+        messages.success(request, _("%(quarter)s 已评级 %(n)s 个网点") % {"quarter": quarter.code, "n": n})
         return HttpResponseRedirect(reverse("outlets:grades") + "?quarter=" + quarter.code)
 
 
@@ -278,7 +279,7 @@ class GradeOverrideView(ManagerPageMixin, TemplateView):
             ctx = self.get_context_data(pk=pk)
             ctx["error"] = exc.message
             return self.render_to_response(ctx, status=400)
-        messages.success(request, f"{grade.institution.name} {grade.quarter} 评级已调整为 {grade.grade_label}")
+        messages.success(request, _("%(name)s %(quarter)s 评级已调整为 %(grade)s") % {"name": grade.institution.name, "quarter": grade.quarter, "grade": grade.grade_label})
         return HttpResponseRedirect(reverse("outlets:grades") + "?" + urlencode({"quarter": grade.quarter}))
 
 
@@ -317,16 +318,16 @@ class VipAlertsView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         no = (request.POST.get("customer_no") or "").strip()[:32]
         try:
             if not no or "\x00" in no:
-                raise ApplicationError("请填写客户号")
+                raise ApplicationError(_("请填写客户号"))
             customer = Customer.objects.filter(customer_no=no, manager__institution__path__startswith=self.node().path).select_related("manager__institution").first()
             if customer is None:
-                raise ApplicationError(f"客户 {no} 不存在或不在您的管理范围内")
+                raise ApplicationError(_("客户 %(no)s 不存在或不在您的管理范围内") % {"no": no})
             vip = vip_mark(by=request.user, customer=customer, reason=request.POST.get("reason", "")[:300])
         except ApplicationError as exc:
             ctx = self.get_context_data(**kwargs)
             ctx["error"] = exc.message
             return self.render_to_response(ctx, status=400)
-        messages.success(request, f"已将客户 {vip.customer.customer_no} 认定为贵宾客户")
+        messages.success(request, _("已将客户 %(no)s 认定为贵宾客户") % {"no": vip.customer.customer_no})
         return HttpResponseRedirect(reverse("outlets:vips") + "?" + urlencode({"inst": self.node().code}))
 
 
@@ -388,7 +389,7 @@ class InspectionFormView(ManagerPageMixin, TemplateView):
             try:
                 day = dt.date.fromisoformat(raw)
             except ValueError:
-                raise ApplicationError(f"检查日期“{raw[:20]}”无效，格式应为 YYYY-MM-DD", fields={"inspected_on": ["格式应为 YYYY-MM-DD"]}) from None
+                raise ApplicationError(_("检查日期“%(text)s”无效，格式应为 YYYY-MM-DD") % {"text": raw[:20]}, fields={"inspected_on": [_("格式应为 YYYY-MM-DD")]}) from None
             inspection = inspection_record(by=request.user, outlet=outlet, inspected_on=day, scores=scores, notes=notes,
                                            note=request.POST.get("note", "")[:1000], photos=request.FILES.getlist("photos"))
         except ApplicationError as exc:
@@ -397,7 +398,10 @@ class InspectionFormView(ManagerPageMixin, TemplateView):
                 item.typed, item.typed_note = request.POST.get(f"item_{item.pk}", "")[:20], request.POST.get(f"note_{item.pk}", "")[:200]
             ctx.update(error=exc.message, field_errors=exc.fields or {}, posted=request.POST)
             return self.render_to_response(ctx, status=400)
-        messages.success(request, f"已记录 {outlet.name} 的服务检查：{inspection.total.normalize():f} / {inspection.max_total.normalize():f} 分")
+        messages.success(
+            request,
+            _("已记录 %(outlet)s 的服务检查：%(total)s / %(max)s 分") % {"outlet": outlet.name, "total": f"{inspection.total.normalize():f}", "max": f"{inspection.max_total.normalize():f}"},
+        )
         return HttpResponseRedirect(reverse("outlets:inspections") + "?" + urlencode({"inst": outlet.code}))
 
 

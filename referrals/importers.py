@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from org import clock
 from org.bulk import copy_rows
 from org.errors import ApplicationError
@@ -80,7 +82,7 @@ class ApplicationEventImporter(Importer):
                 elif result.result == DUPLICATE:
                     row.outcome = Outcome.UNCHANGED
                 else:  # check() runs the same validation, so this means the data changed meanwhile
-                    raise ApplicationError(f"第 {row.number} 行: {result.reason}")
+                    raise ApplicationError(_("第 %(row)s 行: %(reason)s") % {"row": row.number, "reason": result.reason})
 
 
 class CustomerListImporter(Importer):

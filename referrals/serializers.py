@@ -6,6 +6,7 @@ Personal information is always masked here (SPEC §8): name `张*`, mobile `138*
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -201,7 +202,7 @@ class RankSerializer(serializers.Serializer):
 
 
 class DisputeCreateSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, error_messages={"required": "请填写申诉理由", "blank": "请填写申诉理由"})
+    reason = serializers.CharField(max_length=500, error_messages={"required": gettext_lazy("请填写申诉理由"), "blank": gettext_lazy("请填写申诉理由")})
 
 
 class DisputeSerializer(serializers.ModelSerializer):
@@ -236,14 +237,14 @@ class DisputeSerializer(serializers.ModelSerializer):
 
 class FlagReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(
-        choices=[("cleared", "核查放行"), ("confirmed", "确认违规")], error_messages={"invalid_choice": "核查结论应为 cleared 或 confirmed"}
+        choices=[("cleared", "核查放行"), ("confirmed", "确认违规")], error_messages={"invalid_choice": gettext_lazy("核查结论应为 cleared 或 confirmed")}
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class DisputeResolveSerializer(serializers.Serializer):
     upheld = serializers.BooleanField()
-    note = serializers.CharField(max_length=500, error_messages={"required": "请填写处理说明", "blank": "请填写处理说明"})
+    note = serializers.CharField(max_length=500, error_messages={"required": gettext_lazy("请填写处理说明"), "blank": gettext_lazy("请填写处理说明")})
     reassign_to = serializers.CharField(required=False, allow_blank=True, default="", help_text="改判归属的员工号（申诉成立时可选）")
 
 

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -197,7 +198,7 @@ class DisputeResolveView(ManagerPageMixin, View):
 
 class PayoutBuildForm(forms.Form):
     branch = forms.ChoiceField(label="分行")
-    month = forms.RegexField(label="月份", regex=r"^\d{4}-\d{2}$", error_messages={"invalid": "月份格式应为 YYYY-MM"})
+    month = forms.RegexField(label="月份", regex=r"^\d{4}-\d{2}$", error_messages={"invalid": gettext_lazy("月份格式应为 YYYY-MM")})
 
     def __init__(self, *args, branches=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from org import clock
@@ -38,7 +39,7 @@ from .services.campaigns import (
 )
 
 PERCENT = Decimal("100")
-NOT_NEGATIVE = {"min_value": "不能为负数", "invalid": "请输入数字"}
+NOT_NEGATIVE = {"min_value": gettext_lazy("不能为负数"), "invalid": gettext_lazy("请输入数字")}
 
 
 class HeadOfficeMixin(ManagerPageMixin):
@@ -69,7 +70,7 @@ class CampaignForm(forms.Form):
         label="活动产品",
         queryset=ReferralProduct.objects.filter(is_active=True),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "请至少选择一个活动产品"},
+        error_messages={"required": gettext_lazy("请至少选择一个活动产品")},
     )
     rate_percent = forms.DecimalField(
         label="放款金额比例(%)", initial=Decimal("0.3"), max_digits=7, decimal_places=3, min_value=0, error_messages=NOT_NEGATIVE
@@ -84,7 +85,7 @@ class CampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
-            self.add_error("end_date", f"结束日期 {data['end_date']:%Y-%m-%d} 早于开始日期 {data['start_date']:%Y-%m-%d}")
+            self.add_error("end_date", _("结束日期 %(end)s 早于开始日期 %(start)s") % {"end": f"{data['end_date']:%Y-%m-%d}", "start": f"{data['start_date']:%Y-%m-%d}"})
         return data
 
 
@@ -315,12 +316,12 @@ class CampaignDetailView(ManagerPageMixin, TemplateView):
             try:
                 applications = int(raw_apps)
             except ValueError:
-                errors[f"applications_{child.pk}"] = [f"{child.name}：进件目标“{raw_apps}”不是整数"]
+                errors[f"applications_{child.pk}"] = [_("%(name)s：进件目标“%(value)s”不是整数") % {"name": child.name, "value": raw_apps}]
                 continue
             try:
                 amount = Decimal(raw_amount) * 10000  # entered in 万元
             except ArithmeticError:
-                errors[f"amount_{child.pk}"] = [f"{child.name}：放款目标“{raw_amount}”不是数字"]
+                errors[f"amount_{child.pk}"] = [_("%(name)s：放款目标“%(value)s”不是数字") % {"name": child.name, "value": raw_amount}]
                 continue
             targets[child.pk] = (applications, amount.quantize(Decimal("0.01")))
         if not errors:

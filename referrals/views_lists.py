@@ -139,13 +139,13 @@ class ListDetailView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
         try:
             if p.get("action") == "edit":
                 customer_list_update(by=request.user, customer_list=lst, name=p.get("name", ""),
-                                     start_date=_date(p.get("start_date"), "开始日期"), end_date=_date(p.get("end_date"), "结束日期"))
+                                     start_date=_date(p.get("start_date"), _("开始日期")), end_date=_date(p.get("end_date"), _("结束日期")))
                 messages.success(request, _("已保存名单的名称和期间"))
             else:
-                chosen = [object_for(Staff.objects.filter(institution=node), "员工", pk=_int(v, "员工")) for v in p.getlist("staff")]
+                chosen = [object_for(Staff.objects.filter(institution=node), "员工", pk=_int(v, _("员工"))) for v in p.getlist("staff")]
                 counts = None
                 if p.get("mode") == "manual":
-                    counts = {s.pk: _int(p.get(f"count_{s.pk}") or "0", f"{s.name}的户数") for s in chosen}
+                    counts = {s.pk: _int(p.get(f"count_{s.pk}") or "0", _("%(name)s的户数") % {"name": s.name}) for s in chosen}
                 held = list_split(by=request.user, customer_list=lst, outlet=node, staff=chosen, counts=counts)
                 messages.success(request, _("已分配：%(parts)s") % {"parts": "，".join(_("%(name)s %(n)s 户") % {"name": s.name, "n": held.get(s.pk, 0)} for s in chosen)})
         except NotInScope:
@@ -161,13 +161,13 @@ def _date(raw, label: str) -> dt.date:
     try:
         return dt.date.fromisoformat(ascii_digits(raw or "").strip())
     except ValueError:
-        raise ApplicationError(f"{label}应为 YYYY-MM-DD 格式的日期") from None
+        raise ApplicationError(_("%(label)s应为 YYYY-MM-DD 格式的日期") % {"label": label}) from None
 
 
 def _int(raw, label: str) -> int:
     text = ascii_digits(str(raw or "")).strip()
     if not text.isdigit() or len(text) > 9:
-        raise ApplicationError(f"{label}应为不小于 0 的整数")
+        raise ApplicationError(_("%(label)s应为不小于 0 的整数") % {"label": label})
     return int(text)
 
 
@@ -202,7 +202,7 @@ class MyListView(ScopedPageMixin, TemplateView):
         chosen = self.request.GET.get("customer") or (posted or {}).get("customer")
         customer = None
         if chosen:
-            customer = object_for(my_customers(staff=staff), "客户", pk=_int(chosen, "客户"))
+            customer = object_for(my_customers(staff=staff), "客户", pk=_int(chosen, _("客户")))
         ctx.update(customer=customer, outcomes=ContactOutcome.choices, errors=errors or [], posted=posted or {},
                    history=customer.contacts.order_by("-at")[:10] if customer else [], today=clock.today())
         return ctx
@@ -215,8 +215,8 @@ class MyListView(ScopedPageMixin, TemplateView):
         p = request.POST
         staff = user_staff(request.user)
         try:
-            customer = object_for(my_customers(staff=staff) if staff else ListedCustomer.objects.none(), "客户", pk=_int(p.get("customer"), "客户"))
-            next_on = _date(p["next_contact_on"], "下次联系日期") if p.get("next_contact_on") else None
+            customer = object_for(my_customers(staff=staff) if staff else ListedCustomer.objects.none(), "客户", pk=_int(p.get("customer"), _("客户")))
+            next_on = _date(p["next_contact_on"], _("下次联系日期")) if p.get("next_contact_on") else None
             list_contact_record(by=request.user, customer=customer, outcome=p.get("outcome", ""), note=p.get("note", ""), next_contact_on=next_on)
         except ApplicationError as exc:
             if exc.code == "not_found":

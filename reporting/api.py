@@ -4,6 +4,7 @@ their scope; staff: their own outlet's people)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -42,16 +43,16 @@ class LeagueAPIView(ScopedAPIView):
             period = Period.parse(q["period"][:20]) if q.get("period") else Period.containing(clock.today(), "month")
             level = q.get("level") or "person"
             if level not in LEVELS:
-                raise ApplicationError("层级应为 person、outlet、sub_branch、branch 或 head_office")
+                raise ApplicationError(_("层级应为 person、outlet、sub_branch、branch 或 head_office"))
             team = q.get("team") or ""
             if team and team not in TEAMS:
-                raise ApplicationError("队伍应为 formal、outsourced、lobby、market 或 community")
+                raise ApplicationError(_("队伍应为 formal、outsourced、lobby、market 或 community"))
             if is_manager(request.user):
                 root = institution_for(request.user, q["inst"]) if q.get("inst") else scope_root(request.user)
             else:
                 me = user_staff(request.user)
                 if me is None or (q.get("inst") and q["inst"] != me.institution.code):
-                    return error(status.HTTP_404_NOT_FOUND, "not_found", "未找到，或不在您的管理范围内")
+                    return error(status.HTTP_404_NOT_FOUND, "not_found", _("未找到，或不在您的管理范围内"))
                 root = me.institution
             table = league(metric_code=(q.get("metric") or "")[:64], level=level, period=period, root=root, team=team, group=(q.get("group") or "")[:20])
         except ApplicationError as exc:
@@ -88,13 +89,13 @@ class DailyReportAPIView(ScopedAPIView):
         from .daily import daily_sheets, report_day
 
         if not is_manager(request.user):
-            return error(status.HTTP_404_NOT_FOUND, "not_found", "未找到，或不在您的管理范围内")
+            return error(status.HTTP_404_NOT_FOUND, "not_found", _("未找到，或不在您的管理范围内"))
         root = institution_for(request.user, request.query_params["inst"]) if request.query_params.get("inst") else scope_root(request.user)
         raw = ascii_digits(request.query_params.get("day") or "").strip()[:10]
         try:
             day = dt.date.fromisoformat(raw) if raw else report_day()
         except ValueError:
-            return error(status.HTTP_400_BAD_REQUEST, "invalid", "日期格式应为 2024-03-05")
+            return error(status.HTTP_400_BAD_REQUEST, "invalid", _("日期格式应为 2024-03-05"))
 
         def cell(v):
             return None if v is None else v if isinstance(v, (int, str)) else str(v)

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -38,7 +39,7 @@ def circular_kind(period: Period) -> str:
     try:
         return KIND_OF_PERIOD[period.kind]
     except KeyError:
-        raise ApplicationError(f"期间“{period.code}”不能生成通报：只支持周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）")
+        raise ApplicationError(_("期间“%(period)s”不能生成通报：只支持周（2024-W45）、月（2024-11）、季度（2024-Q4）或年（2024）") % {"period": period.code})
 
 
 def circular_rule_versions(*, period: Period) -> str:
@@ -224,7 +225,7 @@ def circular_build(*, period: Period, scope: Institution) -> Circular:
     kind = circular_kind(period)
     if not period_finished(period):
         raise ApplicationError(
-            f"{period.label} 尚未结束，不能生成正式通报；可下载截至当前的临时通报", code="period_unfinished"
+            _("%(period)s 尚未结束，不能生成正式通报；可下载截至当前的临时通报") % {"period": period.label}, code="period_unfinished"
         )
     rule_versions = circular_rule_versions(period=period)
     latest = _stored(kind=kind, period=period, scope=scope, rule_versions=rule_versions)
@@ -306,13 +307,13 @@ def circular_scopes(*, scope_code: str | None = None) -> list[Institution]:
     if scope_code:
         inst = Institution.objects.filter(code=scope_code).first()
         if inst is None:
-            raise ApplicationError(f"机构号“{scope_code}”不存在", code="unknown_scope")
+            raise ApplicationError(_("机构号“%(code)s”不存在") % {"code": scope_code}, code="unknown_scope")
         return [inst]
     scopes = list(Institution.objects.filter(parent__isnull=True).order_by("path")) + list(
         Institution.objects.filter(kind=InstitutionKind.BRANCH).order_by("path")
     )
     if not scopes:
-        raise ApplicationError("还没有任何机构，无法生成通报：请先导入机构", code="no_institutions")
+        raise ApplicationError(_("还没有任何机构，无法生成通报：请先导入机构"), code="no_institutions")
     return scopes
 
 

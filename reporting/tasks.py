@@ -9,6 +9,7 @@ import logging
 
 from celery import group, shared_task
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.periods import Period
@@ -32,7 +33,7 @@ def _run_and_deliver(period: Period) -> list[str]:
     if not services.period_finished(period):
         from org.errors import ApplicationError
 
-        raise ApplicationError(f"期间 {period.code} 尚未结束，不生成正式通报")
+        raise ApplicationError(_("期间 %(period)s 尚未结束，不生成正式通报") % {"period": period.code})
     codes = services.scheduled_circular_scopes()
     group(build_scope_circular.s(period.code, code) for code in codes).apply_async()
     return codes

@@ -5,6 +5,7 @@ caller's own records; rules live in retail_credit.services.field."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -26,7 +27,7 @@ def visits_period(params) -> Period:
     """`?date=YYYY-MM-DD` (one day, the default today) or `?week=2024-W12`."""
     if params.get("week"):
         return Period.parse(params["week"], "week", field="week")
-    day = date_field(params["date"], label="日期") if params.get("date") else clock.today()
+    day = date_field(params["date"], label=_("日期")) if params.get("date") else clock.today()
     code = f"{day:%Y-%m-%d}"
     return Period(day, day, "day", code)
 

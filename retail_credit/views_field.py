@@ -55,7 +55,7 @@ def visits_period(request) -> Period:
     g = request.GET
     try:
         if g.get("date"):
-            day = date_field(g["date"], label="日期")
+            day = date_field(g["date"], label=_("日期"))
             return Period(day, day, "day", f"{day:%Y-%m-%d}")
         if g.get("week"):
             return Period.parse(g["week"], "week")

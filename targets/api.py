@@ -3,6 +3,7 @@ contests with live rank; the targets of my children, and who is behind."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -42,7 +43,7 @@ def _period(request) -> Period:
         return Period.parse(text, field="period")
     kind = request.query_params.get("kind", "month")
     if kind not in KINDS:
-        raise ApplicationError("kind 应为 week、month、quarter 或 year", fields={"kind": ["取值无效"]})
+        raise ApplicationError(_("kind 应为 week、month、quarter 或 year"), fields={"kind": [_("取值无效")]})
     return Period.containing(clock.today(), kind)
 
 
@@ -113,7 +114,7 @@ class ChildTargetsView(ManagerOnlyMixin, ScopedAPIView):
         code = request.query_params.get("metric") or ""
         metric = registry.get(code) if code else None
         if metric is None:
-            raise ApplicationError("请指定 metric", fields={"metric": ["必填"]})
+            raise ApplicationError(_("请指定 metric"), fields={"metric": [_("必填")]})
         node = scope_node(request.user, request.query_params.get("inst"))
         period = _period(request)
         children = list(Institution.objects.filter(parent=node).order_by("code"))
@@ -151,7 +152,7 @@ class MyScorecardView(StaffAPIView):
         text = request.query_params.get("period")
         period = Period.parse(text, field="period") if text else Period.containing(clock.today(), "month")
         if period.kind not in ("month", "quarter"):
-            raise ApplicationError("考核期间应为月份或季度", fields={"period": ["应为月份或季度"]})
+            raise ApplicationError(_("考核期间应为月份或季度"), fields={"period": [_("应为月份或季度")]})
         staff = self.staff
         out = []
         labels = dict(Position.choices)

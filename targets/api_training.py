@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -105,7 +106,7 @@ class MyExamView(StaffAPIView):
         answers = {}
         for key, picks in body.validated_data["answers"].items():
             if not str(key).isdigit():
-                raise ApplicationError(f"题目“{key}”不存在")
+                raise ApplicationError(_("题目“%(key)s”不存在") % {"key": key})
             answers[int(key)] = picks
         attempt = exam_submit(staff=self.staff, material=material, answers=answers)
         best = materials_for(staff=self.staff).get(pk=material.pk).best_score

@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from org import clock, uploads
 from org.errors import ApplicationError
@@ -32,26 +33,26 @@ def can_issue(user) -> bool:
 def checklist_issue(*, by, title: str, body: str, evidence: str, due_on: dt.date, institutions: list[Institution],
                     from_action: LaggardAction | None = None) -> ChecklistTask:
     if not can_issue(by):
-        raise ApplicationError("督导任务由总行或分行下发", code="not_found")
+        raise ApplicationError(_("督导任务由总行或分行下发"), code="not_found")
     issuer = by.scope_institution or Institution.objects.get(parent__isnull=True)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title:
-        errors["title"] = ["请填写任务内容"]
+        errors["title"] = [_("请填写任务内容")]
     elif len(title) > 200:
-        errors["title"] = ["任务内容不能超过 200 个字"]
+        errors["title"] = [_("任务内容不能超过 200 个字")]
     if len(body or "") > TEXT_MAX:
-        errors["body"] = [f"要求不能超过 {TEXT_MAX} 个字"]
+        errors["body"] = [_("要求不能超过 %(max)s 个字") % {"max": TEXT_MAX}]
     if evidence not in EvidenceKind.values:
-        errors["evidence"] = ["请选择佐证要求：文字说明、照片或文件"]
+        errors["evidence"] = [_("请选择佐证要求：文字说明、照片或文件")]
     if due_on < clock.today():
-        errors["due_on"] = ["完成期限不能早于今天"]
+        errors["due_on"] = [_("完成期限不能早于今天")]
     recipients = {i.pk: i for i in institutions}
     if not recipients:
-        errors["institutions"] = ["请至少选择一个下发机构"]
+        errors["institutions"] = [_("请至少选择一个下发机构")]
     for inst in recipients.values():
         if inst.pk == issuer.pk or not institution_in_scope(inst, user=by):
-            errors.setdefault("institutions", []).append(f"{inst.name}（{inst.code}）不在您的下辖范围内")
+            errors.setdefault("institutions", []).append(_("%(name)s（%(code)s）不在您的下辖范围内") % {"name": inst.name, "code": inst.code})
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     task = ChecklistTask.objects.create(title=title, body=(body or "").strip(), evidence=evidence, due_on=due_on, issuer=issuer,
@@ -69,19 +70,19 @@ def can_complete(user, item: ChecklistItem) -> bool:
 def checklist_complete(*, by, item: ChecklistItem, text: str = "", file=None) -> ChecklistItem:
     """The recipient's manager marks the item done with the evidence the task asks for."""
     if not can_complete(by, item):
-        raise ApplicationError("只有接收机构的负责人可以办结此任务", code="not_found")
+        raise ApplicationError(_("只有接收机构的负责人可以办结此任务"), code="not_found")
     item = ChecklistItem.objects.select_for_update().select_related("task").get(pk=item.pk)
     if item.status == ItemStatus.DONE:
-        raise ApplicationError("此任务已办结")
+        raise ApplicationError(_("此任务已办结"))
     text = (text or "").strip()
     if len(text) > TEXT_MAX:
-        raise ApplicationError(f"说明不能超过 {TEXT_MAX} 个字", fields={"text": [f"说明不能超过 {TEXT_MAX} 个字"]})
+        raise ApplicationError(_("说明不能超过 %(max)s 个字") % {"max": TEXT_MAX}, fields={"text": [_("说明不能超过 %(max)s 个字") % {"max": TEXT_MAX}]})
     wanted = item.task.evidence
     if wanted == EvidenceKind.TEXT and not text:
-        raise ApplicationError("请填写完成情况说明", fields={"text": ["请填写完成情况说明"]})
+        raise ApplicationError(_("请填写完成情况说明"), fields={"text": [_("请填写完成情况说明")]})
     if wanted in (EvidenceKind.PHOTO, EvidenceKind.FILE):
         kinds = ("photo",) if wanted == EvidenceKind.PHOTO else ("document",)
-        uploads.accept(file, kinds=kinds, label="照片" if wanted == EvidenceKind.PHOTO else "佐证文件")
+        uploads.accept(file, kinds=kinds, label=_("照片") if wanted == EvidenceKind.PHOTO else _("佐证文件"))
         uploads.store(item.evidence_file, file, prefix="checklists")
         item.evidence_name = file.name[-200:]
     item.evidence_text, item.status, item.done_at, item.done_by = text, ItemStatus.DONE, clock.now(), by
@@ -98,13 +99,13 @@ def can_return(user, item: ChecklistItem) -> bool:
 @transaction.atomic
 def checklist_return(*, by, item: ChecklistItem, comment: str) -> ChecklistItem:
     if not can_return(by, item):
-        raise ApplicationError("只有下发机构可以退回", code="not_found")
+        raise ApplicationError(_("只有下发机构可以退回"), code="not_found")
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
     comment = (comment or "").strip()
     if item.status != ItemStatus.DONE:
-        raise ApplicationError("只有已办结的任务可以退回")
+        raise ApplicationError(_("只有已办结的任务可以退回"))
     if not comment:
-        raise ApplicationError("请填写退回意见", fields={"comment": ["请填写退回意见"]})
+        raise ApplicationError(_("请填写退回意见"), fields={"comment": [_("请填写退回意见")]})
     item.status, item.return_comment, item.returned_at = ItemStatus.RETURNED, comment[:TEXT_MAX], clock.now()
     item.save(update_fields=["status", "return_comment", "returned_at"])
     audit(user=by, action="checklist.return", obj=item)

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -33,25 +34,25 @@ def contest_create(
     registry.get(metric)
     errors = {}
     if not name.strip():
-        errors["name"] = ["请填写竞赛名称"]
+        errors["name"] = [_("请填写竞赛名称")]
     if kind not in ContestKind.values:
-        errors["kind"] = ["参赛方应为个人、机构或团队"]
+        errors["kind"] = [_("参赛方应为个人、机构或团队")]
     if scoring not in ContestScoring.values:
-        errors["scoring"] = ["计分方式无效"]
+        errors["scoring"] = [_("计分方式无效")]
     if period.kind not in ("week", "month", "quarter", "year"):
-        errors["period"] = ["期间应为周、月、季度或年"]
+        errors["period"] = [_("期间应为周、月、季度或年")]
     if len(entrants) < 2:
-        errors["entrants"] = ["至少需要两个参赛方"]
+        errors["entrants"] = [_("至少需要两个参赛方")]
     for label, people, insts in entrants:
         if kind == ContestKind.PERSON and (len(people) != 1 or insts):
-            errors["entrants"] = [f"{label}：个人赛每方应为一名员工"]
+            errors["entrants"] = [_("%(side)s：个人赛每方应为一名员工") % {"side": label}]
         if kind == ContestKind.INSTITUTION and (len(insts) != 1 or people):
-            errors["entrants"] = [f"{label}：机构赛每方应为一个机构"]
+            errors["entrants"] = [_("%(side)s：机构赛每方应为一个机构") % {"side": label}]
         if kind == ContestKind.TEAM and not (people or insts):
-            errors["entrants"] = [f"{label}：团队没有成员"]
+            errors["entrants"] = [_("%(side)s：团队没有成员") % {"side": label}]
         for member in [*(p.institution for p in people), *insts]:
             if not institution_in_scope(member, user=by):
-                raise ApplicationError(f"{label}：成员不在您的管理范围内", code="not_found")
+                raise ApplicationError(_("%(side)s：成员不在您的管理范围内") % {"side": label}, code="not_found")
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     contest = Contest.objects.create(
@@ -144,7 +145,7 @@ def contest_freeze(contest: Contest) -> Contest:
         return contest
     period = contest_period(contest)
     if clock.today() <= period.end:
-        raise ApplicationError(f"竞赛期间 {period.label} 尚未结束")
+        raise ApplicationError(_("竞赛期间 %(period)s 尚未结束") % {"period": period.label})
     end = clock.local(clock.now()).replace(year=period.end.year, month=period.end.month, day=period.end.day, hour=23, minute=59)
     contest.result = _jsonable(_compute(contest, at=end))
     contest.frozen_at = clock.now()

@@ -9,6 +9,8 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from org import clock
 from org.errors import ApplicationError
 from org.models import Institution, Staff
@@ -153,22 +155,22 @@ def parse_upload(grid: Grid, data: bytes, filename: str) -> tuple[dict, list[str
 
     table = read_table(data=data, filename=filename)
     if len(table.header) < 4:
-        raise ApplicationError("文件格式不对：应有 4 列（代码、名称、上年实际、目标），请下载模板后填写")
+        raise ApplicationError(_("文件格式不对：应有 4 列（代码、名称、上年实际、目标），请下载模板后填写"))
     by_code = {r.code: r for r in grid.rows}
     values, errors, seen = {}, [], set()
     for number, cells in table.rows:
         code, raw = cells[0].strip(), cells[3]
         row = by_code.get(code)
         if row is None:
-            what = "员工" if grid.of_people else "下级机构"
-            errors.append(f"第 {number} 行：{code or '（空）'} 不是{institution_label(grid.node)}的{what}")
+            message = _("第 %(n)s 行：%(code)s 不是%(node)s的员工") if grid.of_people else _("第 %(n)s 行：%(code)s 不是%(node)s的下级机构")
+            errors.append(message % {"n": number, "code": code or _("（空）"), "node": institution_label(grid.node)})
             continue
         if code in seen:
-            errors.append(f"第 {number} 行：{code} 重复出现")
+            errors.append(_("第 %(n)s 行：%(code)s 重复出现") % {"n": number, "code": code})
             continue
         seen.add(code)
         try:
-            value = parse_target_value(raw, metric=grid.metric, label=f"第 {number} 行 {row.name}")
+            value = parse_target_value(raw, metric=grid.metric, label=_("第 %(n)s 行 %(name)s") % {"n": number, "name": row.name})
         except ApplicationError as exc:
             errors.append(exc.message)
             continue

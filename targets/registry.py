@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 LEVELS = ("person", "outlet", "sub_branch", "branch", "head_office")
 UNITS = ("件", "笔", "万元", "天", "分", "%", "人", "户")
 
@@ -79,7 +81,7 @@ def get(code: str) -> Metric:
     try:
         return _metrics[code]
     except KeyError:
-        raise ApplicationError(f"指标“{code}”不存在", code="not_found") from None
+        raise ApplicationError(_("指标“%(code)s”不存在") % {"code": code}, code="not_found") from None
 
 
 def metrics() -> list[Metric]:

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.bulk import db_decimal
@@ -45,7 +46,7 @@ def role_label(role: str) -> str:
 def _dec(raw, label: str) -> Decimal:
     value = typed_decimal(raw, label)
     if value is None:
-        raise ApplicationError(f"请填写{label}")
+        raise ApplicationError(_("请填写%(label)s") % {"label": label})
     return value
 
 
@@ -54,26 +55,26 @@ def scorecard_define(*, by, role: str, name: str, effective_from: dt.date, items
     """Head office defines (a new version of) a role's scorecard. items: {kind, metric, weight} for
     metric items, {kind, metric, points_per_unit, max_points} for bonus and deduction items."""
     if not is_head_office(by):
-        raise ApplicationError("考核方案由总行制定", code="not_found")
+        raise ApplicationError(_("考核方案由总行制定"), code="not_found")
     if role not in Position.values and role not in INSTITUTION_ROLES:
-        raise ApplicationError(f"岗位“{role}”不存在")
+        raise ApplicationError(_("岗位“%(role)s”不存在") % {"role": role})
     if not items:
-        raise ApplicationError("考核方案至少需要一个指标")
-    cap, floor = _dec(cap_pct, "封顶"), _dec(floor_pct, "保底")
+        raise ApplicationError(_("考核方案至少需要一个指标"))
+    cap, floor = _dec(cap_pct, _("封顶")), _dec(floor_pct, _("保底"))
     if floor > cap:
-        raise ApplicationError("保底不能高于封顶")
+        raise ApplicationError(_("保底不能高于封顶"))
     rows = []
     for n, item in enumerate(items, start=1):
         kind = item.get("kind", ItemKind.METRIC)
         if kind not in ItemKind.values:
-            raise ApplicationError(f"第 {n} 项：类型应为考核指标、加分项或扣分项")
+            raise ApplicationError(_("第 %(n)s 项：类型应为考核指标、加分项或扣分项") % {"n": n})
         metric = registry.get(item.get("metric", ""))
         row = ScorecardItem(kind=kind, metric=metric.code)
         if kind == ItemKind.METRIC:
-            row.weight = _dec(item.get("weight", "0"), f"第 {n} 项权重")
+            row.weight = _dec(item.get("weight", "0"), _("第 %(n)s 项权重") % {"n": n})
         else:
-            row.points_per_unit = _dec(item.get("points_per_unit", "0"), f"第 {n} 项每单位分值")
-            row.max_points = _dec(item["max_points"], f"第 {n} 项最多分值") if item.get("max_points") not in (None, "") else None
+            row.points_per_unit = _dec(item.get("points_per_unit", "0"), _("第 %(n)s 项每单位分值") % {"n": n})
+            row.max_points = _dec(item["max_points"], _("第 %(n)s 项最多分值") % {"n": n}) if item.get("max_points") not in (None, "") else None
         rows.append(row)
     version = (Scorecard.objects.filter(role=role).order_by("-version").values_list("version", flat=True).first() or 0) + 1
     card = Scorecard.objects.create(role=role, name=name.strip()[:100] or dict(Position.choices)[role], version=version,

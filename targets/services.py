@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -40,13 +41,13 @@ def split_total(total: Decimal, weights: list[Decimal], *, quantum: Decimal = CE
 def parse_target_value(raw, *, metric: registry.Metric, label: str) -> Decimal | None:
     """A typed target: full-width digits and thousands separators accepted; 万元 entered in 万元 and
     stored in 元; empty is None (nothing to change). Chinese errors naming the row."""
-    value = typed_decimal(raw, f"{label}：目标")
+    value = typed_decimal(raw, _("%(label)s：目标") % {"label": label})
     if value is None:
         return None
     if metric.is_money:
         value *= 10000
     if value >= MAX_VALUE:
-        raise ApplicationError(f"{label}：目标“{ascii_digits(str(raw)).strip()}”过大")
+        raise ApplicationError(_("%(label)s：目标“%(value)s”过大") % {"label": label, "value": ascii_digits(str(raw)).strip()})
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -114,9 +115,9 @@ def _write_many(*, metric: str, period: Period, by, context: str, institutions: 
 def target_set(*, metric: str, period: Period, value: Decimal, by, institution: Institution | None = None, staff: Staff | None = None, context: str = "") -> bool:
     registry.get(metric)
     if institution is not None and not _may_set_institution(by, institution):
-        raise ApplicationError(f"{institution.name} 的目标由其上级机构设定", code="not_found")
+        raise ApplicationError(_("%(name)s 的目标由其上级机构设定") % {"name": institution.name}, code="not_found")
     if staff is not None and not institution_in_scope(staff.institution, user=by):
-        raise ApplicationError("员工不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("员工不在您的管理范围内"), code="not_found")
     changed = _write(metric=metric, period=period, value=value, by=by, institution=institution, staff=staff, context=context)
     if changed:
         audit(user=by, action="target.set", metric=metric, period=period.code, value=str(value),
@@ -134,10 +135,10 @@ def targets_save(
     institutions, staff = institutions or {}, staff or {}
     for inst in institutions:
         if not _may_set_institution(by, inst):
-            raise ApplicationError(f"{inst.name} 的目标由其上级机构设定", code="not_found")
+            raise ApplicationError(_("%(name)s 的目标由其上级机构设定") % {"name": inst.name}, code="not_found")
     for person in staff:
         if not institution_in_scope(person.institution, user=by):
-            raise ApplicationError(f"{person.name}（{person.employee_no}）不在您的管理范围内", code="not_found")
+            raise ApplicationError(_("%(name)s（%(no)s）不在您的管理范围内") % {"name": person.name, "no": person.employee_no}, code="not_found")
     changed = _write_many(metric=metric, period=period, by=by, context=context, institutions=institutions, staff=staff)
     if changed:
         audit(user=by, action="target.save_grid", metric=metric, period=period.code, changed=changed, rows=len(institutions) + len(staff))
@@ -152,7 +153,7 @@ def target_split_periods(*, metric: str, year: int, by, institution: Institution
     lookup = {"institution": institution} if institution is not None else {"staff": staff}
     row = Target.objects.filter(metric=metric, period=whole.code, context="", **lookup).first()
     if row is None:
-        raise ApplicationError(f"{year} 年尚未设定年度目标，无法分解")
+        raise ApplicationError(_("%(year)s 年尚未设定年度目标，无法分解") % {"year": year})
     if into == "quarter":
         parts = [Period.quarter(year, q) for q in range(1, 5)]
     elif into == "month":
@@ -164,7 +165,7 @@ def target_split_periods(*, metric: str, year: int, by, institution: Institution
                 parts.append(p)
             p = p.next()
     else:
-        raise ApplicationError("分解粒度应为 quarter、month 或 week")
+        raise ApplicationError(_("分解粒度应为 quarter、month 或 week"))
     percentages = {y: monthly_percentages(metric=metric, year=y) for y in {year, year + 1}}
     # Each part weighs its days' shares inside the year (a week running into January counts its
     # December days only); split_total makes the parts add up to the year exactly.
@@ -180,21 +181,23 @@ def monthly_distribution_set(*, metric: str, year: int, percentages: Iterable, b
     """Head office edits a metric's monthly distribution: twelve non-negative percentages adding up to 100."""
     registry.get(metric)
     if not is_head_office(by):
-        raise ApplicationError("月度分解比例由总行设定", code="not_found")
+        raise ApplicationError(_("月度分解比例由总行设定"), code="not_found")
     values = []
     for i, raw in enumerate(percentages, start=1):
-        v = typed_decimal(raw, f"{i} 月的比例")
+        v = typed_decimal(raw, _("%(month)s 月的比例") % {"month": i})
         if v is None:
-            raise ApplicationError(f"请填写 {i} 月的比例")
+            raise ApplicationError(_("请填写 %(month)s 月的比例") % {"month": i})
         values.append(v.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
     if len(values) != 12:
-        raise ApplicationError(f"应填写 12 个月的比例，收到 {len(values)} 个")
+        raise ApplicationError(_("应填写 12 个月的比例，收到 %(n)s 个") % {"n": len(values)})
     total = sum(values, Decimal(0))
     if total != 100:
-        raise ApplicationError(f"12 个月的比例合计应为 100%，当前为 {total.normalize():f}%（差 {(Decimal(100) - total).normalize():f}%）")
-    row, _ = MonthlyDistribution.objects.update_or_create(
+        raise ApplicationError(
+            _("12 个月的比例合计应为 100%%，当前为 %(total)s%%（差 %(gap)s%%）") % {"total": f"{total.normalize():f}", "gap": f"{(Decimal(100) - total).normalize():f}"}
+        )
+    row = MonthlyDistribution.objects.update_or_create(
         metric=metric, year=year, defaults={"percentages": [f"{v:f}" for v in values], "set_by": by, "set_at": clock.now()}
-    )
+    )[0]
     audit(user=by, action="target.distribution", metric=metric, year=year)
     return row
 
@@ -212,24 +215,24 @@ def laggard_action_record(
     from .models import ActionKind, LaggardAction
 
     if kind not in ActionKind.values:
-        raise ApplicationError("措施类型无效", fields={"kind": ["请选择约谈、一人一策等措施"]})
+        raise ApplicationError(_("措施类型无效"), fields={"kind": [_("请选择约谈、一人一策等措施")]})
     subject = staff.institution if staff is not None else institution
     if subject is None:
-        raise ApplicationError("请选择员工或机构")
+        raise ApplicationError(_("请选择员工或机构"))
     if not institution_in_scope(subject, user=by):
-        raise ApplicationError("不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     fields = {}
     if kind == ActionKind.TALK and not outcome.strip():
-        fields["outcome"] = ["请填写约谈结果"]
+        fields["outcome"] = [_("请填写约谈结果")]
     if kind == ActionKind.PLAN and not steps.strip():
-        fields["steps"] = ["请填写一人一策的措施步骤"]
+        fields["steps"] = [_("请填写一人一策的措施步骤")]
     if kind == ActionKind.PLAN and follow_up_on is None:
-        fields["follow_up_on"] = ["一人一策需要跟进日期"]
+        fields["follow_up_on"] = [_("一人一策需要跟进日期")]
     if follow_up_on is not None and follow_up_on < on_date:
-        fields["follow_up_on"] = ["跟进日期不能早于约谈日期"]
+        fields["follow_up_on"] = [_("跟进日期不能早于约谈日期")]
     for name, text in (("outcome", outcome), ("steps", steps), ("attendees", attendees), ("reason", reason)):
         if len(text) > LAGGARD_TEXT_MAX:
-            fields[name] = [f"内容过长（最多 {LAGGARD_TEXT_MAX} 字）"]
+            fields[name] = [_("内容过长（最多 %(max)s 字）") % {"max": LAGGARD_TEXT_MAX}]
     if fields:
         raise ApplicationError(next(iter(fields.values()))[0], fields=fields)
     action = LaggardAction.objects.create(
@@ -243,11 +246,11 @@ def laggard_action_record(
 @transaction.atomic
 def laggard_follow_up(*, action, by, result: str):
     if not institution_in_scope(action.institution, user=by):
-        raise ApplicationError("不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     if not result.strip():
-        raise ApplicationError("请填写跟进结果", fields={"result": ["请填写跟进结果"]})
+        raise ApplicationError(_("请填写跟进结果"), fields={"result": [_("请填写跟进结果")]})
     if len(result) > LAGGARD_TEXT_MAX:
-        raise ApplicationError(f"内容过长（最多 {LAGGARD_TEXT_MAX} 字）")
+        raise ApplicationError(_("内容过长（最多 %(max)s 字）") % {"max": LAGGARD_TEXT_MAX})
     action.follow_up_result, action.followed_up_at, action.followed_up_by = result, clock.now(), by
     action.save(update_fields=["follow_up_result", "followed_up_at", "followed_up_by"])
     audit(user=by, action="laggard.follow_up", obj=action)
@@ -259,15 +262,15 @@ def target_move(*, target: Target, by) -> Target:
     """Move a transferred person's target to the institution they work in now (both ends in the
     manager's scope); the history records who moved it, when, and from where."""
     if target.staff_id is None:
-        raise ApplicationError("只有个人目标可以随人员调动")
+        raise ApplicationError(_("只有个人目标可以随人员调动"))
     target = Target.objects.select_for_update(of=("self",)).select_related("staff__institution", "home").get(pk=target.pk)
     new_home = target.staff.institution
     old = target.home
     if old is not None and old.pk == new_home.pk:
-        raise ApplicationError("该目标已在员工当前所在机构")
+        raise ApplicationError(_("该目标已在员工当前所在机构"))
     for inst in filter(None, (old, new_home)):
         if not institution_in_scope(inst, user=by):
-            raise ApplicationError("不在您的管理范围内", code="not_found")
+            raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     target.home, target.version, target.set_by, target.set_at = new_home, target.version + 1, by, clock.now()
     target.save(update_fields=["home", "version", "set_by", "set_at"])
     TargetChange.objects.create(

@@ -18,6 +18,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
 
 from org import clock, uploads
 from org.errors import ApplicationError
@@ -34,13 +35,13 @@ LETTERS = "ABCDEFGH"
 
 def _require_head_office(user) -> None:
     if not is_head_office(user):
-        raise ApplicationError("营销小卡片和培训资料由总行发布", code="not_found")
+        raise ApplicationError(_("营销小卡片和培训资料由总行发布"), code="not_found")
 
 
 def _positions(codes) -> str:
     bad = [c for c in codes if c not in Position.values]
     if bad:
-        raise ApplicationError(f"岗位“{'、'.join(bad)}”不存在")
+        raise ApplicationError(_("岗位“%(role)s”不存在") % {"role": "、".join(bad)})
     return join_positions(codes) if codes else ""
 
 
@@ -51,7 +52,7 @@ def _next_version(model, code: str) -> int:
 def _clean_code(code: str) -> str:
     code = ascii_digits(code or "").strip()
     if not code or len(code) > 32 or not all(ch.isalnum() or ch in "-_" for ch in code):
-        raise ApplicationError("编号应为 1–32 位字母、数字、- 或 _", fields={"code": ["编号应为 1–32 位字母、数字、- 或 _"]})
+        raise ApplicationError(_("编号应为 1–32 位字母、数字、- 或 _"), fields={"code": [_("编号应为 1–32 位字母、数字、- 或 _")]})
     return code
 
 
@@ -61,8 +62,8 @@ def card_publish(*, by, code: str, title: str, product: str, highlights: str, ta
     _require_head_office(by)
     code = _clean_code(code)
     fields = {"title": title, "product": product, "highlights": highlights, "target_customers": target_customers, "pitch": pitch}
-    labels = {"title": "标题", "product": "产品", "highlights": "产品亮点", "target_customers": "目标客户", "pitch": "营销话术"}
-    missing = {k: [f"请填写{labels[k]}"] for k, v in fields.items() if not (v or "").strip()}
+    labels = {"title": _("标题"), "product": _("产品"), "highlights": _("产品亮点"), "target_customers": _("目标客户"), "pitch": _("营销话术")}
+    missing = {k: [_("请填写%(label)s") % {"label": labels[k]}] for k, v in fields.items() if not (v or "").strip()}
     if missing:
         raise ApplicationError(next(iter(missing.values()))[0], fields=missing)
     card = ProductCard.objects.create(code=code, version=_next_version(ProductCard, code), title=title.strip()[:100], product=product.strip()[:100],
@@ -82,15 +83,15 @@ def parse_questions(text: str) -> list[dict]:
             continue
         parts = [p.strip() for p in line.split("|")]
         if len(parts) != 3:
-            raise ApplicationError(f"第 {n} 题：应为“题目 | 选项A; 选项B | 答案”三段")
+            raise ApplicationError(_("第 %(n)s 题：应为“题目 | 选项A; 选项B | 答案”三段") % {"n": n})
         question, options, answer = parts[0], [o.strip() for o in parts[1].split(";") if o.strip()], ascii_digits(parts[2]).upper().replace(",", "").replace(" ", "")
         if not question:
-            raise ApplicationError(f"第 {n} 题：请填写题目")
+            raise ApplicationError(_("第 %(n)s 题：请填写题目") % {"n": n})
         if not 2 <= len(options) <= len(LETTERS):
-            raise ApplicationError(f"第 {n} 题：选项应为 2 到 {len(LETTERS)} 个")
+            raise ApplicationError(_("第 %(n)s 题：选项应为 2 到 %(max)s 个") % {"n": n, "max": len(LETTERS)})
         picks = sorted({LETTERS.find(ch) for ch in answer})
         if not answer or -1 in picks or picks[-1] >= len(options):
-            raise ApplicationError(f"第 {n} 题：答案“{parts[2]}”应为选项字母 A–{LETTERS[len(options) - 1]}")
+            raise ApplicationError(_("第 %(n)s 题：答案“%(answer)s”应为选项字母 A–%(last)s") % {"n": n, "answer": parts[2], "last": LETTERS[len(options) - 1]})
         out.append({"text": question[:500], "options": [o[:200] for o in options], "answer": picks})
     return out
 
@@ -100,12 +101,12 @@ def material_publish(*, by, code: str, title: str, kind: str, file, positions: l
     _require_head_office(by)
     code = _clean_code(code)
     if not (title or "").strip():
-        raise ApplicationError("请填写标题", fields={"title": ["请填写标题"]})
+        raise ApplicationError(_("请填写标题"), fields={"title": [_("请填写标题")]})
     if kind not in MaterialKind.values:
-        raise ApplicationError("请选择资料类型：视频、PDF 或图片")
+        raise ApplicationError(_("请选择资料类型：视频、PDF 或图片"))
     if not 0 < pass_mark <= 100:
-        raise ApplicationError("及格分应在 1 到 100 之间")
-    uploads.accept(file, kinds=UPLOAD_KINDS[kind], label="培训资料")
+        raise ApplicationError(_("及格分应在 1 到 100 之间"))
+    uploads.accept(file, kinds=UPLOAD_KINDS[kind], label=_("培训资料"))
     material = Material(code=code, version=_next_version(Material, code), title=title.strip()[:100], kind=kind, file_name=file.name[-200:],
                         positions=_positions(positions), pass_mark=pass_mark, published_at=clock.now(), published_by=by)
     uploads.store(material.file, file, prefix="training")
@@ -158,10 +159,10 @@ def exam_submit(*, staff: Staff, material: Material, answers: dict[int, list[int
     (rounded down); passed at the material's pass mark. Every question must be answered."""
     questions = list(material.questions.all())
     if not questions:
-        raise ApplicationError("该资料没有通关测试")
+        raise ApplicationError(_("该资料没有通关测试"))
     missing = [q.number for q in questions if not answers.get(q.pk)]
     if missing:
-        raise ApplicationError(f"还有 {len(missing)} 题未作答（第 {'、'.join(map(str, missing))} 题）")
+        raise ApplicationError(_("还有 %(n)s 题未作答（第 %(numbers)s 题）") % {"n": len(missing), "numbers": "、".join(map(str, missing))})
     right = sum(1 for q in questions if sorted(set(answers[q.pk])) == q.answer)
     score = right * 100 // len(questions)
     clean = {str(q.pk): sorted(set(answers[q.pk])) for q in questions}
@@ -213,15 +214,15 @@ def can_upload_session(user) -> bool:
 @transaction.atomic
 def session_upload(*, by, title: str, held_on: dt.date, attendees: int, evidence, attendance) -> TrainingSession:
     if not can_upload_session(by):
-        raise ApplicationError("培训记录由分行上传", code="not_found")
+        raise ApplicationError(_("培训记录由分行上传"), code="not_found")
     if not (title or "").strip():
-        raise ApplicationError("请填写培训主题", fields={"title": ["请填写培训主题"]})
+        raise ApplicationError(_("请填写培训主题"), fields={"title": [_("请填写培训主题")]})
     if held_on > clock.today():
-        raise ApplicationError("培训日期不能晚于今天")
+        raise ApplicationError(_("培训日期不能晚于今天"))
     if attendees <= 0:
-        raise ApplicationError("参训人数应大于 0")
-    uploads.accept(evidence, kinds=("photo", "video", "pdf"), label="现场照片或视频")
-    uploads.accept(attendance, kinds=("document",), label="签到表")
+        raise ApplicationError(_("参训人数应大于 0"))
+    uploads.accept(evidence, kinds=("photo", "video", "pdf"), label=_("现场照片或视频"))
+    uploads.accept(attendance, kinds=("document",), label=_("签到表"))
     session = TrainingSession(institution=by.scope_institution, title=title.strip()[:200], held_on=held_on, attendees=attendees,
                               evidence_name=evidence.name[-200:], attendance_name=attendance.name[-200:], uploaded_by=by, uploaded_at=clock.now())
     uploads.store(session.evidence, evidence, prefix="training/sessions")
@@ -234,10 +235,10 @@ def session_upload(*, by, title: str, held_on: dt.date, attendees: int, evidence
 @transaction.atomic
 def session_check(*, by, session: TrainingSession, ok: bool, comment: str) -> TrainingSession:
     if not is_head_office(by):
-        raise ApplicationError("抽查由总行进行", code="not_found")
+        raise ApplicationError(_("抽查由总行进行"), code="not_found")
     comment = (comment or "").strip()
     if not ok and not comment:
-        raise ApplicationError("抽查不合格时请填写意见", fields={"comment": ["抽查不合格时请填写意见"]})
+        raise ApplicationError(_("抽查不合格时请填写意见"), fields={"comment": [_("抽查不合格时请填写意见")]})
     session.check_ok, session.check_comment, session.checked_by, session.checked_at = ok, comment[:2000], by, clock.now()
     session.save(update_fields=["check_ok", "check_comment", "checked_by", "checked_at"])
     audit(user=by, action="training.check", obj=session, ok=ok)

@@ -98,9 +98,9 @@ class GridView(InstitutionChoiceMixin, ManagerPageMixin, TemplateView):
             if action == "upload":
                 upload = request.FILES.get("file")
                 if upload is None:
-                    raise ApplicationError("请选择要上传的 .xlsx 文件")
+                    raise ApplicationError(_("请选择要上传的 .xlsx 文件"))
                 if upload.size > MAX_UPLOAD_BYTES:
-                    raise ApplicationError("文件超过 5 MB，请检查是否选错了文件")
+                    raise ApplicationError(_("文件超过 5 MB，请检查是否选错了文件"))
                 values, errors = parse_upload(grid, upload.read(), upload.name)
             else:
                 values, errors = parse_posted(grid, {r.code: request.POST.get(f"v_{r.code}") for r in grid.rows if f"v_{r.code}" in request.POST})
@@ -240,7 +240,7 @@ class LaggardActionsView(ManagerPageMixin, TemplateView):
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
-                raise ApplicationError(f"日期“{text}”无效，格式应为 YYYY-MM-DD", fields={name: ["日期格式应为 YYYY-MM-DD"]}) from None
+                raise ApplicationError(_("日期“%(text)s”无效，格式应为 YYYY-MM-DD") % {"text": text}, fields={name: [_("日期格式应为 YYYY-MM-DD")]}) from None
 
         try:
             on_date = day("on_date") or clock.today()
@@ -287,7 +287,7 @@ def parse_entrants(user, text: str, kind: str):
                     except (NotInScope, Http404):
                         people.append(staff_for(user, code))
             except (NotInScope, Http404):
-                errors.append(f"第 {n} 行：“{code}”不存在或不在您的管理范围内")
+                errors.append(_("第 %(n)s 行：“%(code)s”不存在或不在您的管理范围内") % {"n": n, "code": code})
         name = label.strip() or (people[0].name if people else insts[0].name if insts else f"第 {n} 方")
         out.append((name, people, insts))
     return out, errors
@@ -486,7 +486,7 @@ class ScorecardsView(ManagerPageMixin, TemplateView):
             try:
                 start = dt.date.fromisoformat(ascii_digits(p.get("effective_from", "")).strip())
             except ValueError:
-                raise ApplicationError("生效日期格式应为 YYYY-MM-DD") from None
+                raise ApplicationError(_("生效日期格式应为 YYYY-MM-DD")) from None
             card = scorecard_define(by=request.user, role=p.get("role", ""), name=p.get("name", ""), effective_from=start, items=items,
                                     cap_pct=p.get("cap_pct") or "120", floor_pct=p.get("floor_pct") or "0")
         except ApplicationError as exc:

@@ -43,7 +43,8 @@ def _date(raw, label: str) -> dt.date:
     try:
         return dt.date.fromisoformat(ascii_digits(raw or "").strip())
     except ValueError:
-        raise ApplicationError(f"{label}应为 YYYY-MM-DD 格式的日期", fields={"due_on": [f"{label}应为 YYYY-MM-DD 格式的日期"]}) from None
+        message = _("%(label)s应为 YYYY-MM-DD 格式的日期") % {"label": label}
+        raise ApplicationError(message, fields={"due_on": [message]}) from None
 
 
 class ChecklistsView(ManagerPageMixin, TemplateView):
@@ -103,7 +104,7 @@ class ChecklistsView(ManagerPageMixin, TemplateView):
                 action = object_for(laggard_actions_in_scope(user=request.user), "措施", pk=p["from_action"] if p["from_action"].isdigit() else None)
             institutions = [object_for(visible, "机构", pk=v if v.isdigit() else None) for v in p.getlist("institutions")]
             task = checklist_issue(by=request.user, title=p.get("title", ""), body=p.get("body", ""), evidence=p.get("evidence", ""),
-                                   due_on=_date(p.get("due_on"), "完成期限"), institutions=institutions, from_action=action)
+                                   due_on=_date(p.get("due_on"), _("完成期限")), institutions=institutions, from_action=action)
         except NotInScope:
             raise
         except ApplicationError as exc:
@@ -172,7 +173,7 @@ class ChecklistEvidenceView(ManagerPageMixin, View):
     def get(self, request, pk):
         item = object_for(items_visible(user=request.user), "督导任务", pk=pk)
         if not item.evidence_file:
-            raise NotInScope("佐证文件")
+            raise NotInScope(_("佐证文件"))
         return uploads.serve(item.evidence_file, item.evidence_name or "evidence")
 
 

@@ -56,7 +56,7 @@ def _int(raw, label, default=None) -> int:
     if not text and default is not None:
         return default
     if not text.isdigit() or len(text) > 6:
-        raise ApplicationError(f"{label}应为整数")
+        raise ApplicationError(_("%(label)s应为整数") % {"label": label})
     return int(text)
 
 
@@ -99,7 +99,7 @@ class TrainingView(ScopedPageMixin, TemplateView):
             else:
                 material = material_publish(by=request.user, code=p.get("code", ""), title=p.get("title", ""), kind=p.get("kind", ""),
                                             file=request.FILES.get("file"), positions=p.getlist("positions"),
-                                            pass_mark=_int(p.get("pass_mark"), "及格分", 80), questions=parse_questions(p.get("questions", "")))
+                                            pass_mark=_int(p.get("pass_mark"), _("及格分"), 80), questions=parse_questions(p.get("questions", "")))
                 messages.success(request, _("已发布培训资料「%(title)s」v%(version)s（%(n)s 道测试题）") % {"title": material.title, "version": material.version, "n": material.questions.count()})
         except ApplicationError as exc:
             if exc.code == "not_found":
@@ -205,15 +205,15 @@ class SessionsView(ManagerPageMixin, TemplateView):
         p = request.POST
         try:
             if p.get("action") == "check":
-                session = object_for(scope_filter(TrainingSession.objects.all(), user=request.user), "培训记录", pk=_int(p.get("session"), "培训记录"))
+                session = object_for(scope_filter(TrainingSession.objects.all(), user=request.user), "培训记录", pk=_int(p.get("session"), _("培训记录")))
                 session_check(by=request.user, session=session, ok=p.get("ok") == "1", comment=p.get("comment", ""))
                 messages.success(request, _("已记录抽查意见"))
             else:
                 try:
                     held_on = dt.date.fromisoformat(ascii_digits(p.get("held_on", "")).strip())
                 except ValueError:
-                    raise ApplicationError("培训日期应为 YYYY-MM-DD 格式") from None
-                session_upload(by=request.user, title=p.get("title", ""), held_on=held_on, attendees=_int(p.get("attendees"), "参训人数"),
+                    raise ApplicationError(_("培训日期应为 YYYY-MM-DD 格式")) from None
+                session_upload(by=request.user, title=p.get("title", ""), held_on=held_on, attendees=_int(p.get("attendees"), _("参训人数")),
                                evidence=request.FILES.get("evidence"), attendance=request.FILES.get("attendance"))
                 messages.success(request, _("已上传培训记录"))
         except ApplicationError as exc:

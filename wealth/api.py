@@ -4,6 +4,7 @@ customer do-not-call, my call list and my due follow-ups. Only the caller's own 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -29,7 +30,7 @@ def _period(text: str | None) -> Period:
         return Period.containing(clock.today(), "week")
     period = Period.parse(text)
     if period.kind not in ("week", "month"):
-        raise ApplicationError("期间应为周（2024-W12）或月（2024-03）")
+        raise ApplicationError(_("期间应为周（2024-W12）或月（2024-03）"))
     return period
 
 
@@ -195,11 +196,11 @@ class MyCallListView(StaffAPIView):
             days = None
             if raw:
                 if not raw.isdigit() or not 1 <= int(raw) <= 366:
-                    raise ApplicationError("天数应为 1–366 之间的整数")
+                    raise ApplicationError(_("天数应为 1–366 之间的整数"))
                 days = int(raw)
             qs = not_called(staff=self.staff, days=days)
         else:
-            raise ApplicationError("名单应为 not_called 或 pool")
+            raise ApplicationError(_("名单应为 not_called 或 pool"))
         items = list(qs[:MAX_LIST])
         return Response({"results": [{"customer_no": c.customer_no, "name": pii.mask_name(c.name), "mobile": pii.mask_mobile(c.mobile),
                                       "last_call": getattr(c, "last_call", None)} for c in items]})

@@ -5,6 +5,7 @@ escape hatch for the rare endpoint that must read outside the caller's scope."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, generics, permissions, viewsets
 from rest_framework.views import APIView
 
@@ -56,7 +57,7 @@ class ScopedListAPIView(ScopedMixin, generics.ListAPIView):
 class IsStaffMember(permissions.BasePermission):
     """The caller is an employee (has a Staff record): the mini-program's `/me/` endpoints."""
 
-    message = "当前账号未关联员工"
+    message = gettext_lazy("当前账号未关联员工")
 
     def has_permission(self, request, view):
         return user_staff(request.user) is not None

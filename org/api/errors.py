@@ -5,6 +5,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -12,13 +14,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from org.errors import ApplicationError
 
 MESSAGES = {
-    "not_found": "未找到，或不在您的管理范围内",
-    "not_authenticated": "请先登录",
-    "authentication_failed": "认证失败",
-    "permission_denied": "无权执行此操作",
-    "throttled": "请求过于频繁，请稍后再试",
-    "method_not_allowed": "不支持该请求方法",
-    "parse_error": "请求内容格式错误",
+    "not_found": gettext_lazy("未找到，或不在您的管理范围内"),
+    "not_authenticated": gettext_lazy("请先登录"),
+    "authentication_failed": gettext_lazy("认证失败"),
+    "permission_denied": gettext_lazy("无权执行此操作"),
+    "throttled": gettext_lazy("请求过于频繁，请稍后再试"),
+    "method_not_allowed": gettext_lazy("不支持该请求方法"),
+    "parse_error": gettext_lazy("请求内容格式错误"),
 }
 
 # An ApplicationError answers 400 unless its code says otherwise: throttled sign-ins are 429,
@@ -45,7 +47,7 @@ def exception_handler(exc, context):
     code = getattr(exc, "default_code", "error")
     fields = {}
     if isinstance(exc, exceptions.ValidationError):
-        message = "提交的数据有误"
+        message = _("提交的数据有误")
         detail = exc.detail
         if isinstance(detail, dict):
             fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
@@ -57,8 +59,8 @@ def exception_handler(exc, context):
         detail = str(getattr(exc, "detail", ""))
         # A specific message (a permission's own `message`) beats the generic one for its code.
         specific = isinstance(exc, exceptions.PermissionDenied | exceptions.AuthenticationFailed) and detail != str(exc.default_detail)
-        message = (detail if specific else MESSAGES.get(code)) or detail or "请求失败"
+        message = str((detail if specific else MESSAGES.get(code)) or detail or _("请求失败"))
         if code == "throttled" and getattr(exc, "wait", None):
-            message = f"请求过于频繁，请 {int(exc.wait) + 1} 秒后再试"
+            message = _("请求过于频繁，请 %(seconds)s 秒后再试") % {"seconds": int(exc.wait) + 1}
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     return response

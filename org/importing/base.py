@@ -458,7 +458,7 @@ class Importer:
             text = cells[index] if index < len(cells) else ""
             if has_nul(text):
                 row.values[column.key] = None
-                row.error(column.key, NUL_MESSAGE)
+                row.error(column.key, str(NUL_MESSAGE))
                 continue
             if not text:
                 row.values[column.key] = None

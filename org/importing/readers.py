@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from ..errors import ApplicationError
 from ..xlsx import unescape_csv_value
 
@@ -38,7 +40,7 @@ def read_table(*, data: bytes, filename: str = "") -> Table:
 def read_path(path: str | Path) -> Table:
     p = Path(path)
     if not p.is_file():
-        raise ApplicationError(f"文件 {p} 不存在")
+        raise ApplicationError(_("文件 %(path)s 不存在") % {"path": p})
     return read_table(data=p.read_bytes(), filename=p.name)
 
 
@@ -51,7 +53,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise ApplicationError("文件编码无法识别，请另存为 UTF-8 编码的 CSV 或 XLSX")
+        raise ApplicationError(_("文件编码无法识别，请另存为 UTF-8 编码的 CSV 或 XLSX"))
 
 
 # Python's csv refuses a field over 128 KB (csv.field_size_limit()); no column we import comes near
@@ -66,8 +68,10 @@ def _read_csv(data: bytes) -> Table:
         return _csv_table(reader)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise ApplicationError(f"第 {reader.line_num} 行有单元格超过 {MAX_CELL_BYTES // 1024} KB，请检查文件内容（是否整列粘贴到了一个单元格）")
-        raise ApplicationError(f"第 {reader.line_num} 行无法按 CSV 读取：{exc}")
+            raise ApplicationError(
+                _("第 %(line)s 行有单元格超过 %(kb)s KB，请检查文件内容（是否整列粘贴到了一个单元格）") % {"line": reader.line_num, "kb": MAX_CELL_BYTES // 1024}
+            )
+        raise ApplicationError(_("第 %(line)s 行无法按 CSV 读取：%(error)s") % {"line": reader.line_num, "error": exc})
 
 
 def _csv_table(reader) -> Table:
@@ -84,7 +88,7 @@ def _csv_table(reader) -> Table:
             continue
         table.rows.append((number, _fit(cells, len(header))))
     if header is None or not any(header):
-        raise ApplicationError("文件为空，缺少表头行")
+        raise ApplicationError(_("文件为空，缺少表头行"))
     return table
 
 
@@ -94,10 +98,10 @@ def _read_xlsx(data: bytes) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise ApplicationError("无法读取 XLSX 文件，请确认文件未损坏")
+        raise ApplicationError(_("无法读取 XLSX 文件，请确认文件未损坏"))
     try:
         if not workbook.worksheets:
-            raise ApplicationError("XLSX 文件没有工作表")
+            raise ApplicationError(_("XLSX 文件没有工作表"))
         sheet = workbook.worksheets[0]
         table = Table(header=[])
         header: list[str] | None = None
@@ -116,7 +120,7 @@ def _read_xlsx(data: bytes) -> Table:
     finally:
         workbook.close()
     if header is None or not any(header):
-        raise ApplicationError("文件为空，缺少表头行")
+        raise ApplicationError(_("文件为空，缺少表头行"))
     return table
 
 

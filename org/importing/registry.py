@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from ..errors import ApplicationError
 
 if TYPE_CHECKING:
@@ -30,8 +32,8 @@ def get(kind: str) -> type[Importer]:
     try:
         return _kinds[kind]
     except KeyError:
-        known = "、".join(sorted(_kinds)) or "（无）"
-        raise ApplicationError(f"未知的导入类型“{kind}”，可选类型：{known}", code="unknown_kind")
+        known = "、".join(sorted(_kinds)) or _("（无）")
+        raise ApplicationError(_("未知的导入类型“%(kind)s”，可选类型：%(known)s") % {"kind": kind, "known": known}, code="unknown_kind")
 
 
 def kinds() -> list[str]:

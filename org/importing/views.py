@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from ..scoping import is_head_office
@@ -28,9 +29,9 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("文件过大（上限 50 MB），请使用命令行 import_data 导入")
+            raise forms.ValidationError(_("文件过大（上限 50 MB），请使用命令行 import_data 导入"))
         if not upload.name.lower().endswith((".csv", ".xlsx", ".xlsm")):
-            raise forms.ValidationError("只支持 CSV 或 XLSX 文件")
+            raise forms.ValidationError(_("只支持 CSV 或 XLSX 文件"))
         return upload
 
 

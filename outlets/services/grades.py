@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -19,7 +20,7 @@ def outlet_grades_compute(*, by, quarter: Period) -> int:
     """(Re)compute every outlet's grade of `quarter` by the rule in force on its last day. An
     override a manager made stays (the computed grade beside it is refreshed). Returns the count."""
     if quarter.kind != "quarter":
-        raise ApplicationError("请选择季度")
+        raise ApplicationError(_("请选择季度"))
     rule = grade_rule_in_force(quarter.end)
     scores = outlet_scores(quarter=quarter, rule=rule)
     existing = {g.institution_id: g for g in OutletGrade.objects.filter(quarter=quarter.code)}
@@ -43,14 +44,14 @@ def outlet_grades_compute(*, by, quarter: Period) -> int:
 @transaction.atomic
 def outlet_grade_override(*, by, grade: OutletGrade, value: str, reason: str) -> OutletGrade:
     if not institution_in_scope(grade.institution, user=by):
-        raise ApplicationError("不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     if value not in Grade.values:
-        raise ApplicationError("评级无效", fields={"value": ["请选择龙头、骨干、进位或潜力"]})
+        raise ApplicationError(_("评级无效"), fields={"value": [_("请选择龙头、骨干、进位或潜力")]})
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("调整评级须填写原因", fields={"reason": ["请填写原因"]})
+        raise ApplicationError(_("调整评级须填写原因"), fields={"reason": [_("请填写原因")]})
     if len(reason) > 300 or "\x00" in reason:
-        raise ApplicationError("原因过长（最多 300 字）", fields={"reason": ["最多 300 字"]})
+        raise ApplicationError(_("原因过长（最多 300 字）"), fields={"reason": [_("最多 300 字")]})
     before = grade.grade
     grade.override, grade.override_reason, grade.overridden_by, grade.overridden_at = value, reason, by, clock.now()
     grade.save(update_fields=["override", "override_reason", "overridden_by", "overridden_at"])

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from org import clock, uploads
 from org.errors import ApplicationError
@@ -36,14 +37,14 @@ def inspection_record(*, by, outlet: Institution, inspected_on: dt.date, scores:
     0 and its maximum. Nothing is stored unless everything (photos too) is acceptable."""
     inspector = user_staff(by)
     if not may_inspect(by):
-        raise ApplicationError("只有总行和分支行领导可以登记服务检查")
+        raise ApplicationError(_("只有总行和分支行领导可以登记服务检查"))
     if outlet.kind != InstitutionKind.OUTLET or not institution_in_scope(outlet, user=by):
-        raise ApplicationError("网点不存在或不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("网点不存在或不在您的管理范围内"), code="not_found")
     if inspected_on > clock.today():
-        raise ApplicationError("检查日期不能晚于今天", fields={"inspected_on": ["不能晚于今天"]})
+        raise ApplicationError(_("检查日期不能晚于今天"), fields={"inspected_on": [_("不能晚于今天")]})
     sheet = sheet_in_force(inspected_on)
     if sheet is None:
-        raise ApplicationError("检查日期没有生效的检查计分表")
+        raise ApplicationError(_("检查日期没有生效的检查计分表"))
     items = list(sheet.items.all())
     notes = notes or {}
     errors: dict[str, list[str]] = {}
@@ -51,29 +52,29 @@ def inspection_record(*, by, outlet: Institution, inspected_on: dt.date, scores:
     for item in items:
         raw = scores.get(item.pk, scores.get(str(item.pk)))
         try:
-            value = typed_decimal(raw, f"第 {item.order} 项")
+            value = typed_decimal(raw, _("第 %(n)s 项") % {"n": item.order})
         except ApplicationError as exc:
             errors[f"item_{item.pk}"] = [exc.message]
             continue
         if value is None:
-            errors[f"item_{item.pk}"] = [f"第 {item.order} 项未打分"]
+            errors[f"item_{item.pk}"] = [_("第 %(n)s 项未打分") % {"n": item.order}]
         elif value > item.max_points:
-            errors[f"item_{item.pk}"] = [f"第 {item.order} 项得分不能超过满分 {item.max_points.normalize():f}"]
+            errors[f"item_{item.pk}"] = [_("第 %(n)s 项得分不能超过满分 %(max)s") % {"n": item.order, "max": f"{item.max_points.normalize():f}"}]
         elif value.as_tuple().exponent < -2:
-            errors[f"item_{item.pk}"] = [f"第 {item.order} 项最多保留两位小数"]
+            errors[f"item_{item.pk}"] = [_("第 %(n)s 项最多保留两位小数") % {"n": item.order}]
         else:
             values[item.pk] = value
     photos = list(photos)
     if len(photos) > MAX_PHOTOS:
-        errors["photos"] = [f"照片最多 {MAX_PHOTOS} 张"]
+        errors["photos"] = [_("照片最多 %(max)s 张") % {"max": MAX_PHOTOS}]
     for f in photos:
         try:
-            uploads.accept(f, kinds=("photo",), label="照片")
+            uploads.accept(f, kinds=("photo",), label=_("照片"))
         except ApplicationError as exc:
             errors.setdefault("photos", []).append(exc.message)
     note = (note or "").strip()
     if len(note) > 500 or "\x00" in note:
-        errors["note"] = ["备注最多 500 字"]
+        errors["note"] = [_("备注最多 500 字")]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     inspection = Inspection.objects.create(

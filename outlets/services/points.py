@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -33,28 +34,28 @@ def _validate_rates(rates: list[dict]) -> list[str]:
     """Problems of a list of {product, name, basis, points} (row numbers as given by `row`)."""
     errors, seen = [], {}
     if not rates:
-        errors.append("计分表至少要有一个产品")
+        errors.append(_("计分表至少要有一个产品"))
     if len(rates) > MAX_RATES:
-        errors.append(f"产品不能超过 {MAX_RATES} 个")
+        errors.append(_("产品不能超过 %(max)s 个") % {"max": MAX_RATES})
     for r in rates:
-        where = f"第 {r['row']} 行 " if r.get("row") else ""
+        where = _("第 %(row)s 行 ") % {"row": r["row"]} if r.get("row") else ""
         product = (r.get("product") or "").strip()
         if not product or len(product) > 32 or any(c.isspace() for c in product) or "\x00" in product:
-            errors.append(f"{where}产品代码: 不能为空、不能含空格，最多 32 个字符")
+            errors.append(_("%(where)s产品代码: 不能为空、不能含空格，最多 32 个字符") % {"where": where})
         elif product in seen:
-            errors.append(f"{where}产品代码: {product} 重复（第 {seen[product]} 行已有）")
+            errors.append(_("%(where)s产品代码: %(product)s 重复（第 %(row)s 行已有）") % {"where": where, "product": product, "row": seen[product]})
         else:
             seen[product] = r.get("row") or "?"
         name = (r.get("name") or "").strip()
         if not name or len(name) > 50 or "\x00" in name:
-            errors.append(f"{where}产品名称: 不能为空，最多 50 个字符")
+            errors.append(_("%(where)s产品名称: 不能为空，最多 50 个字符") % {"where": where})
         if r.get("basis") not in PointsBasis.values:
-            errors.append(f"{where}计分方式: 应为“每件/每户”(unit) 或“每万元”(wan)")
+            errors.append(_("%(where)s计分方式: 应为“每件/每户”(unit) 或“每万元”(wan)") % {"where": where})
         points = r.get("points")
         if not isinstance(points, Decimal) or not points.is_finite() or points < 0 or points >= Decimal("100000000"):
-            errors.append(f"{where}积分: 应为 0 至 99999999.99 之间的数字")
+            errors.append(_("%(where)s积分: 应为 0 至 99999999.99 之间的数字") % {"where": where})
         elif points.as_tuple().exponent < -2:
-            errors.append(f"{where}积分: 最多保留 2 位小数")
+            errors.append(_("%(where)s积分: 最多保留 2 位小数") % {"where": where})
     return errors
 
 
@@ -65,11 +66,11 @@ def points_table_publish(*, by, effective_from: dt.date, rates: list[dict], note
     next version) take this version's rate; a product it lacks counts no points from then on."""
     errors = _validate_rates(rates)
     if PointsTable.objects.filter(effective_from=effective_from).exists():
-        errors.append(f"{effective_from:%Y-%m-%d} 已有生效的计分表版本，请选择其他生效日期")
+        errors.append(_("%(day)s 已有生效的计分表版本，请选择其他生效日期") % {"day": f"{effective_from:%Y-%m-%d}"})
     if len(note) > 200 or "\x00" in note:
-        errors.append("说明最多 200 字，且不能含不可见的控制字符")
+        errors.append(_("说明最多 200 字，且不能含不可见的控制字符"))
     if errors:
-        raise ApplicationError("计分表未发布：" + "；".join(errors[:50]), code="invalid")
+        raise ApplicationError(_("计分表未发布：%(errors)s") % {"errors": "；".join(errors[:50])}, code="invalid")
     last = PointsTable.objects.select_for_update().order_by("-version").first()
     table = PointsTable.objects.create(
         version=(last.version + 1) if last else 1, effective_from=effective_from, note=note.strip(), created_at=clock.now(),
@@ -104,7 +105,7 @@ def sales_points_resolve(*, table: PointsTable) -> int:
 
 def _cell_decimal(text: str) -> Decimal | None:
     try:
-        return typed_decimal(text, "积分")
+        return typed_decimal(text, _("积分"))
     except ApplicationError:
         return None
 
@@ -113,9 +114,9 @@ def points_table_upload(*, by, data: bytes, filename: str, effective_from: dt.da
     """A new version from an .xlsx/.csv (产品代码, 产品名称, 计分方式, 积分): the whole file or nothing,
     every bad row reported as “第 N 行 列: 原因”."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ApplicationError("文件过大（最大 2 MB）", code="invalid")
+        raise ApplicationError(_("文件过大（最大 2 MB）"), code="invalid")
     if b"\x00" in data[:4] and not data.startswith(b"PK"):
-        raise ApplicationError("文件无法读取：请上传 .xlsx 或 UTF-8 编码的 CSV", code="invalid")
+        raise ApplicationError(_("文件无法读取：请上传 .xlsx 或 UTF-8 编码的 CSV"), code="invalid")
     table = read_table(data=data, filename=filename)
     header = [h.strip().lower() for h in table.header]
     where: dict[str, int] = {}
@@ -125,7 +126,7 @@ def points_table_upload(*, by, data: bytes, filename: str, effective_from: dt.da
                 where[key] = i
     missing = [UPLOAD_COLUMNS[k][1] for k in UPLOAD_COLUMNS if k not in where]
     if missing:
-        raise ApplicationError("文件缺少列：" + "、".join(missing), code="invalid")
+        raise ApplicationError(_("文件缺少列：%(columns)s") % {"columns": "、".join(missing)}, code="invalid")
     rates = []
     for number, cells in table.rows:
         basis_text = cells[where["basis"]].strip()

@@ -5,6 +5,7 @@ actions, so it shows with the other talks and plans)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -21,7 +22,7 @@ from ..selectors.rankings import elite_candidates, exit_candidates
 def elite_club_choose(*, by, quarter: Period) -> list[EliteMember]:
     """(Re-)choose the club of `quarter`: its membership is replaced, other quarters' kept."""
     if quarter.kind != "quarter":
-        raise ApplicationError("请选择季度")
+        raise ApplicationError(_("请选择季度"))
     members, _limit = elite_candidates(quarter=quarter)
     EliteMember.objects.filter(quarter=quarter.code).delete()
     rule = rule_in_force(quarter.end)
@@ -40,10 +41,10 @@ def exit_action_record(*, by, quarter: Period, staff, kind: str, on_date, outcom
     from targets.services import laggard_action_record
 
     if not institution_in_scope(staff.institution, user=by):
-        raise ApplicationError("不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     candidate = next((c for c in exit_candidates(quarter=quarter, root=staff.institution) if c.row.staff_id == staff.pk), None)
     if candidate is None:
-        raise ApplicationError(f"{staff.name} 不是 {quarter.code} 的退出候选人")
+        raise ApplicationError(_("%(name)s 不是 %(quarter)s 的退出候选人") % {"name": staff.name, "quarter": quarter.code})
     reason = f"产品积分连续 {len(candidate.quarters)} 个季度支行末位（{'、'.join(candidate.quarters)}）"
     return laggard_action_record(
         by=by, kind=kind, on_date=on_date, staff=staff, reason=reason, outcome=outcome, steps=steps, follow_up_on=follow_up_on,

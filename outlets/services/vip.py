@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -63,12 +64,12 @@ def vip_mark(*, by, customer: Customer, reason: str, manager=None) -> VipCustome
     """A manager marks a customer as VIP by hand (for their value beyond deposits)."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 200 or "\x00" in reason:
-        raise ApplicationError("请填写认定原因（最多 200 字）", fields={"reason": ["请填写认定原因"]})
+        raise ApplicationError(_("请填写认定原因（最多 200 字）"), fields={"reason": [_("请填写认定原因")]})
     manager = manager or customer.manager
     if manager is None or manager.institution.kind != InstitutionKind.OUTLET:
-        raise ApplicationError("请先为客户指定网点的管户客户经理")
+        raise ApplicationError(_("请先为客户指定网点的管户客户经理"))
     if not is_manager(by) or not institution_in_scope(manager.institution, user=by):
-        raise ApplicationError("不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     vip, created = VipCustomer.objects.get_or_create(
         customer=customer,
         defaults={"source": VipSource.MANUAL, "manager": manager, "outlet": manager.institution, "since": clock.today(), "reason": reason, "marked_by": by},
@@ -86,14 +87,14 @@ def vip_contact_record(*, by, vip: VipCustomer, kind: str, contacted_on: dt.date
     staff = user_staff(by)
     own = staff is not None and vip.manager_id == staff.pk
     if not own and not (is_manager(by) and institution_in_scope(vip.outlet, user=by)):
-        raise ApplicationError("不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("不在您的管理范围内"), code="not_found")
     if staff is None:
-        raise ApplicationError("只有员工账号可以登记联系")
+        raise ApplicationError(_("只有员工账号可以登记联系"))
     if kind not in ContactKind.values:
-        raise ApplicationError("联系方式无效", fields={"kind": ["请选择电话、拜访、短信、祝福、财富诊断或客户活动"]})
+        raise ApplicationError(_("联系方式无效"), fields={"kind": [_("请选择电话、拜访、短信、祝福、财富诊断或客户活动")]})
     if contacted_on > clock.today():
-        raise ApplicationError("联系日期不能晚于今天", fields={"contacted_on": ["不能晚于今天"]})
+        raise ApplicationError(_("联系日期不能晚于今天"), fields={"contacted_on": [_("不能晚于今天")]})
     note = (note or "").strip()
     if len(note) > 300 or "\x00" in note:
-        raise ApplicationError("备注最多 300 字", fields={"note": ["最多 300 字"]})
+        raise ApplicationError(_("备注最多 300 字"), fields={"note": [_("最多 300 字")]})
     return VipContact.objects.create(vip=vip, staff=staff, kind=kind, contacted_on=contacted_on, note=note, recorded_at=clock.now())

@@ -8,6 +8,7 @@ Answers mask customers' names, mobiles and ID numbers; listing them is audit-log
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -104,7 +105,7 @@ class DisputeResolveView(ManagerAPIView):
             reassign_to = self.scoped(Staff.objects.all()).filter(employee_no=body.validated_data["reassign_to"]).first()
             if reassign_to is None:
                 raise ApplicationError(
-                    f"员工 {body.validated_data['reassign_to']} 不存在或不在您的管理范围内", fields={"reassign_to": ["员工不存在"]}
+                    _("员工 %(no)s 不存在或不在您的管理范围内") % {"no": body.validated_data["reassign_to"]}, fields={"reassign_to": [_("员工不存在")]}
                 )
         dispute = dispute_resolve(
             dispute=dispute,

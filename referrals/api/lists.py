@@ -4,6 +4,7 @@ not assigned to the caller answers 404, like anything outside a scope."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -40,7 +41,7 @@ class MyListCustomerSerializer(serializers.Serializer):
 
 
 class ContactCreateSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=ContactOutcome.choices, error_messages={"invalid_choice": "请选择联系结果：未接通、无意向、有意向或已进件"})
+    outcome = serializers.ChoiceField(choices=ContactOutcome.choices, error_messages={"invalid_choice": gettext_lazy("请选择联系结果：未接通、无意向、有意向或已进件")})
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
     next_contact_on = serializers.DateField(required=False, allow_null=True)
 

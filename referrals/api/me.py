@@ -7,6 +7,7 @@ customer, or referred through their code) answers 404, like anything outside a s
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -88,7 +89,7 @@ class MyRankView(StaffAPIView):
     def get(self, request):
         kind = request.query_params.get("period", "week")
         if kind not in ("week", "month"):
-            raise ApplicationError("period 应为 week 或 month", fields={"period": ["period 应为 week 或 month"]})
+            raise ApplicationError(_("period 应为 week 或 month"), fields={"period": [_("period 应为 week 或 month")]})
         data = my_rank_summary(staff=self.staff, kind=kind)
         return Response(RankSerializer(data).data)
 

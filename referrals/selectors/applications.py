@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from org.errors import ApplicationError
 from org.periods import Period
@@ -27,7 +28,7 @@ def _status_filter(qs: QuerySet, status: str | None) -> QuerySet:
     if not status:
         return qs
     if status not in ApplicationStatus.values:
-        raise ApplicationError(f"状态“{status}”无效，应为 {'、'.join(ApplicationStatus.values)} 之一", fields={"status": ["状态无效"]})
+        raise ApplicationError(_("状态“%(status)s”无效，应为 %(choices)s 之一") % {"status": status, "choices": "、".join(ApplicationStatus.values)}, fields={"status": [_("状态无效")]})
     return qs.filter(status=status)
 
 
@@ -78,7 +79,7 @@ def applications_in_scope(
         qs = qs.exclude(flag="")
     elif flag:
         if flag not in (FlagStatus.PENDING, FlagStatus.CLEARED, FlagStatus.CONFIRMED):
-            raise ApplicationError("风险标记筛选应为 pending、cleared、confirmed 或 any", fields={"flag": ["筛选值无效"]})
+            raise ApplicationError(_("风险标记筛选应为 pending、cleared、confirmed 或 any"), fields={"flag": [_("筛选值无效")]})
         qs = qs.filter(flag_status=flag)
     if institution_code:
         qs = qs.filter(institution__path__startswith=institution_for(user, institution_code).path)
@@ -93,6 +94,6 @@ def disputes_in_scope(*, user, status: str | None = None) -> QuerySet[Dispute]:
     qs = scope_filter(Dispute.objects.all(), user=user)
     if status:
         if status not in DisputeStatus.values:
-            raise ApplicationError("状态应为 open、upheld 或 dismissed", fields={"status": ["状态无效"]})
+            raise ApplicationError(_("状态应为 open、upheld 或 dismissed"), fields={"status": [_("状态无效")]})
         qs = qs.filter(status=status)
     return qs.select_related("application__staff", "application__institution", "raised_by", "resolved_by").order_by("-raised_at", "-pk")

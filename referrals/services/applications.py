@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.utils.translation import gettext as _
 
 from org import clock, pii
 from org.bulk import rows_insert, rows_insert_dicts
@@ -253,7 +254,7 @@ def application_events_apply(*, events: list[dict], source: str) -> list[EventRe
     if source not in ("webhook", "file"):
         raise ValueError(f"unknown source {source!r}")
     if len(events) > MAX_EVENTS_PER_BATCH:
-        raise ApplicationError(f"单次最多提交 {MAX_EVENTS_PER_BATCH} 条事件，本次 {len(events)} 条", code="batch_too_large")
+        raise ApplicationError(_("单次最多提交 %(max)s 条事件，本次 %(n)s 条") % {"max": MAX_EVENTS_PER_BATCH, "n": len(events)}, code="batch_too_large")
     batch = _Batch()
     products = product_codes() if events else set()
     seen: set[str] = set()
@@ -347,12 +348,12 @@ def _in_scope(application: Application, user) -> bool:
 def application_flag_review(*, application: Application, by, decision: str, note: str = "") -> Application:
     """A manager in scope clears (counts and earns again) or confirms (stays out) an abuse flag."""
     if not _in_scope(application, by):
-        raise ApplicationError("该进件不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("该进件不在您的管理范围内"), code="not_found")
     if decision not in (FlagStatus.CLEARED, FlagStatus.CONFIRMED):
-        raise ApplicationError("核查结论应为 cleared（放行）或 confirmed（确认违规）", fields={"decision": ["核查结论无效"]})
+        raise ApplicationError(_("核查结论应为 cleared（放行）或 confirmed（确认违规）"), fields={"decision": [_("核查结论无效")]})
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.flag:
-        raise ApplicationError("该进件没有风险标记，无需核查", code="no_flag")
+        raise ApplicationError(_("该进件没有风险标记，无需核查"), code="no_flag")
     before = application.flag_status
     application.flag_status = decision
     application.flag_reviewed_by = by
@@ -388,11 +389,11 @@ def application_related_to(*, application: Application, staff) -> bool:
 def dispute_raise(*, application: Application, staff, reason: str) -> Dispute:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("请填写申诉理由", fields={"reason": ["请填写申诉理由"]})
+        raise ApplicationError(_("请填写申诉理由"), fields={"reason": [_("请填写申诉理由")]})
     if len(reason) > 500:
-        raise ApplicationError("申诉理由不能超过 500 个字", fields={"reason": ["申诉理由不能超过 500 个字"]})
+        raise ApplicationError(_("申诉理由不能超过 500 个字"), fields={"reason": [_("申诉理由不能超过 500 个字")]})
     if Dispute.objects.filter(application=application, raised_by=staff, status=DisputeStatus.OPEN).exists():
-        raise ApplicationError("您已对该进件提出申诉，正在处理中", code="dispute_open")
+        raise ApplicationError(_("您已对该进件提出申诉，正在处理中"), code="dispute_open")
     dispute = Dispute.objects.create(application=application, raised_by=staff, reason=reason, raised_at=clock.now())
     audit(user=staff.user, action="referral_dispute_raise", obj=dispute, application_id=application.application_id)
     return dispute
@@ -406,21 +407,21 @@ def dispute_resolve(*, dispute: Dispute, by, upheld: bool, note: str, reassign_t
     dispute = Dispute.objects.select_for_update().select_related("application").get(pk=dispute.pk)
     application = dispute.application
     if not _in_scope(application, by):
-        raise ApplicationError("该申诉不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("该申诉不在您的管理范围内"), code="not_found")
     if dispute.status != DisputeStatus.OPEN:
-        raise ApplicationError("该申诉已处理，不能重复处理", code="dispute_closed")
+        raise ApplicationError(_("该申诉已处理，不能重复处理"), code="dispute_closed")
     note = (note or "").strip()
     if not note:
-        raise ApplicationError("请填写处理说明", fields={"note": ["请填写处理说明"]})
+        raise ApplicationError(_("请填写处理说明"), fields={"note": [_("请填写处理说明")]})
     if reassign_to is not None and not upheld:
-        raise ApplicationError("驳回申诉时不能改判归属", fields={"reassign_to": ["驳回申诉时不能改判归属"]})
+        raise ApplicationError(_("驳回申诉时不能改判归属"), fields={"reassign_to": [_("驳回申诉时不能改判归属")]})
     before_staff = application.staff_id
     if upheld and reassign_to is None and dispute.raised_by_id != application.staff_id:
         reassign_to = dispute.raised_by  # "it is mine", upheld: the claimant is credited
     if upheld and reassign_to is not None and reassign_to.pk != application.staff_id:
         earning = getattr(application, "earning", None)
         if earning is not None and earning.status == EarningStatus.PAID:
-            raise ApplicationError("该进件的收益已随工资发放，不能改判归属，请线下处理", code="earning_paid")
+            raise ApplicationError(_("该进件的收益已随工资发放，不能改判归属，请线下处理"), code="earning_paid")
         application.credit_override = reassign_to
         application.save(update_fields=["credit_override", "updated_at"])
         applications_recompute(applications=[Application.objects.select_for_update().get(pk=application.pk)])

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from org.errors import ApplicationError
 from org.models import Institution, Staff
@@ -28,21 +29,21 @@ DEFAULT_CAP = Decimal("300")
 
 def _require_head_office(user) -> None:
     if not is_head_office(user):
-        raise ApplicationError("只有总行可以设置转介活动和激励规则", code="not_found")
+        raise ApplicationError(_("只有总行可以设置转介活动和激励规则"), code="not_found")
 
 
 def _validate_campaign(*, code: str, name: str, start_date: dt.date, end_date: dt.date, products, exclude_pk: int | None = None) -> None:
     errors: dict[str, list[str]] = {}
     if not code.strip():
-        errors["code"] = ["请填写活动编号"]
+        errors["code"] = [_("请填写活动编号")]
     if not name.strip():
-        errors["name"] = ["请填写活动名称"]
+        errors["name"] = [_("请填写活动名称")]
     if end_date < start_date:
-        errors["end_date"] = [f"结束日期 {end_date:%Y-%m-%d} 早于开始日期 {start_date:%Y-%m-%d}"]
+        errors["end_date"] = [_("结束日期 %(end)s 早于开始日期 %(start)s") % {"end": f"{end_date:%Y-%m-%d}", "start": f"{start_date:%Y-%m-%d}"}]
     if not products:
-        errors["products"] = ["请至少选择一个活动产品"]
+        errors["products"] = [_("请至少选择一个活动产品")]
     if Campaign.objects.filter(code=code.strip()).exclude(pk=exclude_pk).exists():
-        errors["code"] = [f"活动编号 {code} 已存在"]
+        errors["code"] = [_("活动编号 %(code)s 已存在") % {"code": code}]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     # An application belongs to one campaign: two campaigns may not offer one product at once.
@@ -56,8 +57,9 @@ def _validate_campaign(*, code: str, name: str, start_date: dt.date, end_date: d
     if clash is not None:
         shared = "、".join(sorted(set(clash.products.values_list("name", flat=True)) & {p.name for p in products}))
         raise ApplicationError(
-            f"活动期间与“{clash.name}”（{clash.start_date:%Y-%m-%d} 至 {clash.end_date:%Y-%m-%d}）重叠，且都包含产品：{shared}",
-            fields={"start_date": ["活动期间与其他活动重叠"]},
+            _("活动期间与“%(name)s”（%(start)s 至 %(end)s）重叠，且都包含产品：%(products)s")
+            % {"name": clash.name, "start": f"{clash.start_date:%Y-%m-%d}", "end": f"{clash.end_date:%Y-%m-%d}", "products": shared},
+            fields={"start_date": [_("活动期间与其他活动重叠")]},
         )
 
 
@@ -110,11 +112,11 @@ def campaign_update(
 
 def _incentive_validate(*, rate: Decimal, cap_per_loan: Decimal, flat_bonus_per_approved: Decimal) -> None:
     if rate < 0 or rate >= 1:
-        raise ApplicationError("放款金额比例应在 0% 到 100% 之间", fields={"rate": ["比例无效"]})
+        raise ApplicationError(_("放款金额比例应在 0% 到 100% 之间"), fields={"rate": [_("比例无效")]})
     if cap_per_loan < 0:
-        raise ApplicationError("单笔上限不能为负数", fields={"cap_per_loan": ["不能为负数"]})
+        raise ApplicationError(_("单笔上限不能为负数"), fields={"cap_per_loan": [_("不能为负数")]})
     if flat_bonus_per_approved < 0:
-        raise ApplicationError("审批通过奖励不能为负数", fields={"flat_bonus_per_approved": ["不能为负数"]})
+        raise ApplicationError(_("审批通过奖励不能为负数"), fields={"flat_bonus_per_approved": [_("不能为负数")]})
 
 
 @transaction.atomic
@@ -132,14 +134,14 @@ def incentive_rule_add(
     _incentive_validate(rate=rate, cap_per_loan=cap_per_loan, flat_bonus_per_approved=flat_bonus_per_approved)
     if not campaign.start_date <= effective_from <= campaign.end_date:
         raise ApplicationError(
-            f"生效日期应在活动期间（{campaign.start_date:%Y-%m-%d} 至 {campaign.end_date:%Y-%m-%d}）内",
-            fields={"effective_from": ["生效日期不在活动期间内"]},
+            _("生效日期应在活动期间（%(start)s 至 %(end)s）内") % {"start": f"{campaign.start_date:%Y-%m-%d}", "end": f"{campaign.end_date:%Y-%m-%d}"},
+            fields={"effective_from": [_("生效日期不在活动期间内")]},
         )
     latest = IncentiveRule.objects.select_for_update().filter(campaign=campaign).order_by("-effective_from", "-version").first()
     if latest is not None and effective_from <= latest.effective_from:
         raise ApplicationError(
-            f"新版本的生效日期必须晚于当前版本 v{latest.version} 的生效日期 {latest.effective_from:%Y-%m-%d}",
-            fields={"effective_from": ["生效日期过早"]},
+            _("新版本的生效日期必须晚于当前版本 v%(version)s 的生效日期 %(date)s") % {"version": latest.version, "date": f"{latest.effective_from:%Y-%m-%d}"},
+            fields={"effective_from": [_("生效日期过早")]},
         )
     version = (IncentiveRule.objects.filter(campaign=campaign).aggregate(m=Max("version"))["m"] or 0) + 1
     rule = IncentiveRule.objects.create(
@@ -156,7 +158,7 @@ def incentive_rule_add(
 
 def _require_scope(institution: Institution, user) -> None:
     if not (is_manager(user) and institution_in_scope(institution, user=user)):
-        raise ApplicationError(f"{institution.name} 不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("%(name)s 不在您的管理范围内") % {"name": institution.name}, code="not_found")
 
 
 @transaction.atomic
@@ -167,22 +169,23 @@ def campaign_targets_set(
     Returns how many rows were written."""
     _require_scope(parent, by)
     if week_start.weekday() != 0:
-        raise ApplicationError("周目标的起始日期必须是周一", fields={"week": ["起始日期必须是周一"]})
+        raise ApplicationError(_("周目标的起始日期必须是周一"), fields={"week": [_("起始日期必须是周一")]})
     if week_start > campaign.end_date or week_start + dt.timedelta(days=6) < campaign.start_date:
         raise ApplicationError(
-            f"{week_start:%Y-%m-%d} 所在周不在活动期间（{campaign.start_date:%Y-%m-%d} 至 {campaign.end_date:%Y-%m-%d}）内",
-            fields={"week": ["不在活动期间内"]},
+            _("%(day)s 所在周不在活动期间（%(start)s 至 %(end)s）内")
+            % {"day": f"{week_start:%Y-%m-%d}", "start": f"{campaign.start_date:%Y-%m-%d}", "end": f"{campaign.end_date:%Y-%m-%d}"},
+            fields={"week": [_("不在活动期间内")]},
         )
     children = {c.pk: c for c in parent.children.all()}
     errors = {}
     for inst_id, (applications, amount) in targets.items():
         if inst_id not in children:
-            raise ApplicationError("只能为下级机构设置目标", fields={"institution": ["不是下级机构"]})
+            raise ApplicationError(_("只能为下级机构设置目标"), fields={"institution": [_("不是下级机构")]})
         name = children[inst_id].name
         if applications is None or applications < 0:
-            errors[f"applications_{inst_id}"] = [f"{name}：进件目标不能为负数"]
+            errors[f"applications_{inst_id}"] = [_("%(name)s：进件目标不能为负数") % {"name": name}]
         if amount is None or amount < 0:
-            errors[f"amount_{inst_id}"] = [f"{name}：放款目标不能为负数"]
+            errors[f"amount_{inst_id}"] = [_("%(name)s：放款目标不能为负数") % {"name": name}]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     # Written as targets.Target rows (one model for every target), both halves per child, all or
@@ -225,9 +228,9 @@ def responsible_person_set(*, campaign: Campaign, institution: Institution, staf
     staff_path = staff.institution.path
     if not (staff_path.startswith(institution.path) or institution.path.startswith(staff_path)):
         raise ApplicationError(
-            f"{staff.name}（{staff.employee_no}）不在{institution.name}或其上级机构任职，不能担任包保责任人",
-            fields={"staff": ["不在该机构任职"]},
+            _("%(name)s（%(no)s）不在%(institution)s或其上级机构任职，不能担任包保责任人") % {"name": staff.name, "no": staff.employee_no, "institution": institution.name},
+            fields={"staff": [_("不在该机构任职")]},
         )
-    person, _ = ResponsiblePerson.objects.update_or_create(campaign=campaign, institution=institution, defaults={"staff": staff})
+    person = ResponsiblePerson.objects.update_or_create(campaign=campaign, institution=institution, defaults={"staff": staff})[0]
     audit(user=by, action="referral_responsible_set", obj=campaign, institution=institution.code, staff=staff.employee_no)
     return person

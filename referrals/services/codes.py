@@ -200,7 +200,7 @@ def referral_code_name_display_set(*, staff, show_full_name: bool, by) -> Referr
 
     code = personal_code_of(staff=staff)
     if code is None:
-        raise ApplicationError("您还没有推荐码，请先生成推荐码")
+        raise ApplicationError(_("您还没有推荐码，请先生成推荐码"))
     code.show_full_name = show_full_name
     code.save(update_fields=["show_full_name"])
     audit(user=by, action="referral_code_name_display", obj=staff, show_full_name=show_full_name)

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from org import clock, pii
 from org.bulk import rows_insert_dicts, rows_update
@@ -202,9 +203,9 @@ def _month(month: str) -> Period:
 
 def _check_branch(branch: Institution, by) -> None:
     if branch.kind != InstitutionKind.BRANCH:
-        raise ApplicationError(f"{branch.name} 不是分行，发放表按分行生成")
+        raise ApplicationError(_("%(name)s 不是分行，发放表按分行生成") % {"name": branch.name})
     if not (is_manager(by) and institution_in_scope(branch, user=by)):
-        raise ApplicationError("该分行不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("该分行不在您的管理范围内"), code="not_found")
 
 
 @transaction.atomic
@@ -310,9 +311,9 @@ def payout_sheet_confirm(*, sheet: PayoutSheet, file, by) -> PayoutSheet:
     _check_branch(sheet.branch, by)
     sheet = PayoutSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.paid_at is not None:
-        raise ApplicationError(f"{sheet.branch.name} {sheet.month} 的发放表已确认发放，不能重复确认", code="already_paid")
+        raise ApplicationError(_("%(branch)s %(month)s 的发放表已确认发放，不能重复确认") % {"branch": sheet.branch.name, "month": sheet.month}, code="already_paid")
     if not file:
-        raise ApplicationError("请上传工资发放确认文件", fields={"file": ["请上传工资发放确认文件"]})
+        raise ApplicationError(_("请上传工资发放确认文件"), fields={"file": [_("请上传工资发放确认文件")]})
     sheet.confirmation_file.save(f"payout-{sheet.branch.code}-{sheet.month}-confirmation-{getattr(file, 'name', 'file')}", file, save=False)
     sheet.paid_at = clock.now()
     sheet.save(update_fields=["confirmation_file", "paid_at"])

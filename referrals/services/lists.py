@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -24,22 +25,24 @@ NOTE_MAX = 500
 def _require_open(customer_list: CustomerList, *, on: dt.date | None = None) -> None:
     day = on or clock.today()
     if customer_list.closed_at is not None or day > customer_list.end_date:
-        raise ApplicationError(f"名单“{customer_list.name}”已于 {customer_list.end_date:%Y-%m-%d} 结束，不能再分配或登记联系")
+        raise ApplicationError(
+            _("名单“%(name)s”已于 %(day)s 结束，不能再分配或登记联系") % {"name": customer_list.name, "day": f"{customer_list.end_date:%Y-%m-%d}"}
+        )
 
 
 @transaction.atomic
 def customer_list_update(*, by, customer_list: CustomerList, name: str, start_date: dt.date, end_date: dt.date) -> CustomerList:
     """Head office names a list and sets the period its conversions count in."""
     if not is_head_office(by):
-        raise ApplicationError("名单的名称和期间由总行设置", code="not_found")
+        raise ApplicationError(_("名单的名称和期间由总行设置"), code="not_found")
     if customer_list.closed_at is not None:
-        raise ApplicationError("名单已结束并冻结，不能再修改")
+        raise ApplicationError(_("名单已结束并冻结，不能再修改"))
     name = (name or "").strip()
     errors = {}
     if not name:
-        errors["name"] = ["请填写名单名称"]
+        errors["name"] = [_("请填写名单名称")]
     if end_date < start_date:
-        errors["end_date"] = ["结束日期不能早于开始日期"]
+        errors["end_date"] = [_("结束日期不能早于开始日期")]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     customer_list.name, customer_list.start_date, customer_list.end_date = name[:100], start_date, end_date
@@ -54,19 +57,19 @@ def list_split(*, by, customer_list: CustomerList, outlet: Institution, staff: l
     (`counts`: staff id → how many of the not-yet-contacted customers). Customers already contacted
     stay with whoever contacted them; only the others move. Returns staff id → customers now held."""
     if not is_manager(by) or not institution_in_scope(outlet, user=by):
-        raise ApplicationError("网点不存在或不在您的管理范围内", code="not_found")
+        raise ApplicationError(_("网点不存在或不在您的管理范围内"), code="not_found")
     _require_open(customer_list)
     if not staff:
-        raise ApplicationError("请至少选择一名员工")
+        raise ApplicationError(_("请至少选择一名员工"))
     today = clock.today()
     for person in staff:
         if person.institution_id != outlet.pk or not (person.active_to is None or person.active_to >= today):
-            raise ApplicationError(f"{person.name}（{person.employee_no}）不是本网点在岗员工，不能分配")
+            raise ApplicationError(_("%(name)s（%(no)s）不是本网点在岗员工，不能分配") % {"name": person.name, "no": person.employee_no})
     # Lock the outlet's customers (PostgreSQL takes no FOR UPDATE with GROUP BY: who has been
     # contacted is a second query).
     customers = list(ListedCustomer.objects.select_for_update().filter(customer_list=customer_list, outlet=outlet).order_by("customer_no"))
     if not customers:
-        raise ApplicationError(f"名单中没有{outlet.name}的客户")
+        raise ApplicationError(_("名单中没有%(outlet)s的客户") % {"outlet": outlet.name})
     contacted = set(ListContact.objects.filter(customer__in=[c.pk for c in customers]).values_list("customer_id", flat=True).distinct())
     kept = [c for c in customers if c.pk in contacted and c.assignee_id]
     free = [c for c in customers if not (c.pk in contacted and c.assignee_id)]
@@ -78,16 +81,17 @@ def list_split(*, by, customer_list: CustomerList, outlet: Institution, staff: l
     if counts is not None:
         bad = {k: v for k, v in counts.items() if v < 0}
         if bad:
-            raise ApplicationError("分配户数不能为负数")
+            raise ApplicationError(_("分配户数不能为负数"))
         total = sum(counts.get(i, 0) for i in ids)
         if total != len(free):
-            raise ApplicationError(f"分配合计 {total} 户，应为 {len(free)} 户（尚未联系的客户；已联系的 {len(kept)} 户留给原联系人）",
-                                   fields={"counts": [f"分配合计 {total} 户，应为 {len(free)} 户"]})
+            raise ApplicationError(_("分配合计 %(total)s 户，应为 %(free)s 户（尚未联系的客户；已联系的 %(kept)s 户留给原联系人）")
+                                   % {"total": total, "free": len(free), "kept": len(kept)},
+                                   fields={"counts": [_("分配合计 %(total)s 户，应为 %(free)s 户") % {"total": total, "free": len(free)}]})
         plan = [i for i in ids for _ in range(counts.get(i, 0))]
     else:
         # Evenly: each free customer to whoever holds fewest so far (kept ones included), in order.
         plan = []
-        for _ in free:
+        for _customer in free:
             pick = min(ids, key=lambda i: (held[i], ids.index(i)))
             held[pick] += 1
             plan.append(pick)
@@ -111,17 +115,17 @@ def list_contact_record(*, by, customer: ListedCustomer, outcome: str, note: str
     """The assignee records a contact and its outcome (未接通 / 无意向 / 有意向 / 已进件)."""
     staff = user_staff(by)
     if staff is None or customer.assignee_id != staff.pk:
-        raise ApplicationError("客户不存在或不在您的名单中", code="not_found")
+        raise ApplicationError(_("客户不存在或不在您的名单中"), code="not_found")
     _require_open(customer.customer_list)
     errors = {}
     if outcome not in ContactOutcome.values:
-        errors["outcome"] = ["请选择联系结果：未接通、无意向、有意向或已进件"]
+        errors["outcome"] = [_("请选择联系结果：未接通、无意向、有意向或已进件")]
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        errors["note"] = [f"备注不能超过 {NOTE_MAX} 个字"]
+        errors["note"] = [_("备注不能超过 %(max)s 个字") % {"max": NOTE_MAX}]
     today = clock.today()
     if next_contact_on is not None and next_contact_on < today:
-        errors["next_contact_on"] = ["下次联系日期不能早于今天"]
+        errors["next_contact_on"] = [_("下次联系日期不能早于今天")]
     if errors:
         raise ApplicationError(next(iter(errors.values()))[0], fields=errors)
     return ListContact.objects.create(customer=customer, staff=staff, at=clock.now(), outcome=outcome, note=note, next_contact_on=next_contact_on)

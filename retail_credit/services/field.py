@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -35,11 +36,11 @@ def text_field(value, *, label: str, max_length: int, required: bool = False, me
     """A person's text: stripped, NUL refused, empty refused when required, length capped."""
     text = (value if isinstance(value, str) else "" if value is None else str(value)).strip()
     if has_nul(text):
-        raise ApplicationError(f"{label}含有非法字符（NUL），请检查后重新提交")
+        raise ApplicationError(_("%(label)s含有非法字符（NUL），请检查后重新提交") % {"label": label})
     if required and not text:
-        raise ApplicationError(message or f"请填写{label}")
+        raise ApplicationError(message or _("请填写%(label)s") % {"label": label})
     if len(text) > max_length:
-        raise ApplicationError(f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）")
+        raise ApplicationError(_("%(label)s不能超过 %(max)s 个字（现为 %(n)s 个字）") % {"label": label, "max": max_length, "n": len(text)})
     return text
 
 
@@ -51,13 +52,13 @@ def date_field(value, *, label: str) -> dt.date:
         return value
     text = ascii_digits(value if isinstance(value, str) else "").strip()
     if not text:
-        raise ApplicationError(f"请填写{label}（YYYY-MM-DD）")
+        raise ApplicationError(_("请填写%(label)s（YYYY-MM-DD）") % {"label": label})
     try:
         if len(text) != 10:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ApplicationError(f"{label}“{text[:20]}”无效，格式应为 YYYY-MM-DD") from None
+        raise ApplicationError(_("%(label)s“%(text)s”无效，格式应为 YYYY-MM-DD") % {"label": label, "text": text[:20]}) from None
 
 
 def is_loan_officer(staff: Staff) -> bool:
@@ -66,7 +67,7 @@ def is_loan_officer(staff: Staff) -> bool:
 
 def _ensure_officer(staff: Staff) -> None:
     if not is_loan_officer(staff):
-        raise ApplicationError(f"员工 {staff.employee_no} 不是零售信贷客户经理，无需登记三走访和周计划")
+        raise ApplicationError(_("员工 %(no)s 不是零售信贷客户经理，无需登记三走访和周计划") % {"no": staff.employee_no})
 
 
 def own_mgm_codes(*, staff: Staff):
@@ -80,7 +81,7 @@ def own_mgm_code(*, staff: Staff, code_id) -> ReferralCode:
     raw = ascii_digits(str(code_id if code_id is not None else "")).strip()
     code = own_mgm_codes(staff=staff).filter(pk=int(raw)).first() if raw.isdigit() and len(raw) <= 12 else None
     if code is None:
-        raise ApplicationError(f"二级码“{raw[:20]}”不是您本人在用的二级码（MGM），只能推广本人未停用的二级码", fields={"mgm_code": ["请选择本人在用的二级码"]})
+        raise ApplicationError(_("二级码“%(code)s”不是您本人在用的二级码（MGM），只能推广本人未停用的二级码") % {"code": raw[:20]}, fields={"mgm_code": [_("请选择本人在用的二级码")]})
     return code
 
 
@@ -94,27 +95,27 @@ def field_visit_log(
     _ensure_officer(staff)
     if kind not in VisitKind.values:
         choices = "、".join(f"{value}（{label}）" for value, label in VisitKind.choices)
-        raise ApplicationError(f"走访类型“{str(kind)[:20]}”无效，应为 {choices} 之一", fields={"kind": ["走访类型无效"]})
-    day = date_field(visited_on, label="走访日期")
+        raise ApplicationError(_("走访类型“%(kind)s”无效，应为 %(choices)s 之一") % {"kind": str(kind)[:20], "choices": choices}, fields={"kind": [_("走访类型无效")]})
+    day = date_field(visited_on, label=_("走访日期"))
     today = clock.today()
     if day > today:
-        raise ApplicationError(f"走访日期 {day:%Y-%m-%d} 晚于今天，不能登记未来的走访")
+        raise ApplicationError(_("走访日期 %(day)s 晚于今天，不能登记未来的走访") % {"day": f"{day:%Y-%m-%d}"})
     if (today - day).days > MAX_BACK_DAYS:
-        raise ApplicationError(f"走访日期 {day:%Y-%m-%d} 已超过 {MAX_BACK_DAYS} 天，只能补登 {MAX_BACK_DAYS} 天内的走访")
+        raise ApplicationError(_("走访日期 %(day)s 已超过 %(max)s 天，只能补登 %(max)s 天内的走访") % {"day": f"{day:%Y-%m-%d}", "max": MAX_BACK_DAYS})
     if not staff.is_active_on(day):
-        raise ApplicationError(f"员工 {staff.employee_no} 在 {day:%Y-%m-%d} 不在职，不能登记当天的走访")
-    place = text_field(place, label="走访对象", max_length=MAX_PLACE, required=True, message="请填写走访对象（楼盘、中介或商户名称）")
-    sales_status = text_field(sales_status, label="楼盘销售情况", max_length=MAX_SALES_STATUS)
-    product = text_field(product, label="推荐产品", max_length=MAX_PRODUCT)
-    note = text_field(note, label="备注", max_length=MAX_NOTE)
+        raise ApplicationError(_("员工 %(no)s 在 %(day)s 不在职，不能登记当天的走访") % {"no": staff.employee_no, "day": f"{day:%Y-%m-%d}"})
+    place = text_field(place, label=_("走访对象"), max_length=MAX_PLACE, required=True, message=_("请填写走访对象（楼盘、中介或商户名称）"))
+    sales_status = text_field(sales_status, label=_("楼盘销售情况"), max_length=MAX_SALES_STATUS)
+    product = text_field(product, label=_("推荐产品"), max_length=MAX_PRODUCT)
+    note = text_field(note, label=_("备注"), max_length=MAX_NOTE)
     has_code = mgm_code not in (None, "")
     if kind == VisitKind.PROPERTY and not sales_status:
-        raise ApplicationError("走访楼盘请填写楼盘销售情况", fields={"sales_status": ["请填写楼盘销售情况"]})
+        raise ApplicationError(_("走访楼盘请填写楼盘销售情况"), fields={"sales_status": [_("请填写楼盘销售情况")]})
     if kind == VisitKind.MERCHANT and not product:
-        raise ApplicationError("走访商户请填写推荐的产品", fields={"product": ["请填写推荐的产品"]})
+        raise ApplicationError(_("走访商户请填写推荐的产品"), fields={"product": [_("请填写推荐的产品")]})
     if kind in (VisitKind.AGENCY, VisitKind.MERCHANT) and not has_code:
-        what = "中介" if kind == VisitKind.AGENCY else "商户"
-        raise ApplicationError(f"走访{what}请选择推广的本人二级码（MGM）", fields={"mgm_code": ["请选择推广的二级码"]})
+        message = _("走访中介请选择推广的本人二级码（MGM）") if kind == VisitKind.AGENCY else _("走访商户请选择推广的本人二级码（MGM）")
+        raise ApplicationError(message, fields={"mgm_code": [_("请选择推广的二级码")]})
     code = own_mgm_code(staff=staff, code_id=mgm_code) if has_code else None
     return FieldVisit.objects.create(
         staff=staff, institution=staff_institution_on(staff=staff, day=day), visited_on=day, kind=kind, place=place,
@@ -123,9 +124,9 @@ def field_visit_log(
 
 
 def week_monday(value) -> dt.date:
-    day = date_field(value, label="计划周") if not isinstance(value, dt.date) else value
+    day = date_field(value, label=_("计划周")) if not isinstance(value, dt.date) else value
     if day.weekday() != 0:
-        raise ApplicationError(f"计划周应从周一开始（{day:%Y-%m-%d} 不是周一）")
+        raise ApplicationError(_("计划周应从周一开始（%(day)s 不是周一）") % {"day": f"{day:%Y-%m-%d}"})
     return day
 
 
@@ -138,17 +139,19 @@ def weekly_plan_file(*, staff: Staff, week_start, plan: str, problems: list[str]
     monday = week_monday(week_start)
     this_monday = clock.today() - dt.timedelta(days=clock.today().weekday())
     if not this_monday <= monday <= this_monday + dt.timedelta(days=7):
-        raise ApplicationError(f"只能填报本周（{this_monday:%Y-%m-%d} 起）或下周（{this_monday + dt.timedelta(days=7):%Y-%m-%d} 起）的计划")
-    text = text_field(plan, label="走访计划", max_length=MAX_PLAN, required=True, message="请填写下周的走访计划")
+        raise ApplicationError(
+            _("只能填报本周（%(this)s 起）或下周（%(next)s 起）的计划") % {"this": f"{this_monday:%Y-%m-%d}", "next": f"{this_monday + dt.timedelta(days=7):%Y-%m-%d}"}
+        )
+    text = text_field(plan, label=_("走访计划"), max_length=MAX_PLAN, required=True, message=_("请填写下周的走访计划"))
     if isinstance(problems, str):
         problems = problems.splitlines()
     items = []
     for i, raw in enumerate(problems or (), start=1):
-        item = text_field(raw, label=f"第 {i} 个问题", max_length=MAX_PROBLEM)
+        item = text_field(raw, label=_("第 %(n)s 个问题") % {"n": i}, max_length=MAX_PROBLEM)
         if item and item not in items:
             items.append(item)
     if len(items) > MAX_PROBLEMS:
-        raise ApplicationError(f"需协调解决的问题最多 {MAX_PROBLEMS} 个（现为 {len(items)} 个）")
+        raise ApplicationError(_("需协调解决的问题最多 %(max)s 个（现为 %(n)s 个）") % {"max": MAX_PROBLEMS, "n": len(items)})
     # Lock the officer so two filings of the same week at once end as one plan, not an error.
     Staff.objects.select_for_update().filter(pk=staff.pk).first()
     now = clock.now()
@@ -166,7 +169,7 @@ def weekly_plan_file(*, staff: Staff, week_start, plan: str, problems: list[str]
 @transaction.atomic
 def plan_problem_answer(*, problem: PlanProblem, answer: str, by) -> PlanProblem:
     """A manager's answer to a problem of an officer's plan (answering again replaces it)."""
-    problem.answer = text_field(answer, label="答复", max_length=MAX_ANSWER, required=True, message="请填写答复内容")
+    problem.answer = text_field(answer, label=_("答复"), max_length=MAX_ANSWER, required=True, message=_("请填写答复内容"))
     problem.answered_by = by if getattr(by, "is_authenticated", False) else None
     problem.answered_at = clock.now()
     problem.save(update_fields=["answer", "answered_by", "answered_at"])
@@ -174,27 +177,27 @@ def plan_problem_answer(*, problem: PlanProblem, answer: str, by) -> PlanProblem
 
 
 def _period_text(start: dt.date, end: dt.date | None) -> str:
-    return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" if end else f"{start:%Y-%m-%d} 起"
+    return _("%(start)s 至 %(end)s") % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"} if end else _("%(start)s 起") % {"start": f"{start:%Y-%m-%d}"}
 
 
 @transaction.atomic
 def pairing_create(*, manager: Staff, officer: Staff, start, end=None, goal: str = "", by=None) -> Pairing:
     """Pair a manager with a loan officer from `start` to `end` (inclusive; none = ongoing). An
     officer has at most one pairing on any day."""
-    start = date_field(start, label="开始日期")
-    end = date_field(end, label="结束日期") if end not in (None, "") else None
+    start = date_field(start, label=_("开始日期"))
+    end = date_field(end, label=_("结束日期")) if end not in (None, "") else None
     if end is not None and end < start:
-        raise ApplicationError(f"结束日期 {end:%Y-%m-%d} 早于开始日期 {start:%Y-%m-%d}")
+        raise ApplicationError(_("结束日期 %(end)s 早于开始日期 %(start)s") % {"end": f"{end:%Y-%m-%d}", "start": f"{start:%Y-%m-%d}"})
     if manager.pk == officer.pk:
-        raise ApplicationError("帮扶人不能是客户经理本人")
+        raise ApplicationError(_("帮扶人不能是客户经理本人"))
     if not is_loan_officer(officer):
-        raise ApplicationError(f"{officer.name}（{officer.employee_no}）不是零售信贷客户经理，不能作为结对对象")
+        raise ApplicationError(_("%(name)s（%(no)s）不是零售信贷客户经理，不能作为结对对象") % {"name": officer.name, "no": officer.employee_no})
     if not set(manager.position_list) & set(MANAGER_POSITIONS):
-        raise ApplicationError(f"{manager.name}（{manager.employee_no}）不是管理人员（网点负责人、支行主管行长等），不能担任帮扶人")
-    for person, role in ((manager, "帮扶人"), (officer, "客户经理")):
+        raise ApplicationError(_("%(name)s（%(no)s）不是管理人员（网点负责人、支行主管行长等），不能担任帮扶人") % {"name": manager.name, "no": manager.employee_no})
+    for person, left in ((manager, _("帮扶人 %(name)s（%(no)s）已于 %(day)s 离职")), (officer, _("客户经理 %(name)s（%(no)s）已于 %(day)s 离职"))):
         if person.active_to is not None and person.active_to < start:
-            raise ApplicationError(f"{role} {person.name}（{person.employee_no}）已于 {person.active_to:%Y-%m-%d} 离职")
-    goal = text_field(goal, label="帮扶目标", max_length=MAX_GOAL)
+            raise ApplicationError(left % {"name": person.name, "no": person.employee_no, "day": f"{person.active_to:%Y-%m-%d}"})
+    goal = text_field(goal, label=_("帮扶目标"), max_length=MAX_GOAL)
     # Lock the officer: two overlapping pairings filed at once must not both pass the check.
     Staff.objects.select_for_update().filter(pk=officer.pk).first()
     overlapping = Pairing.objects.filter(officer=officer).filter(Q(end__isnull=True) | Q(end__gte=start))
@@ -203,8 +206,8 @@ def pairing_create(*, manager: Staff, officer: Staff, start, end=None, goal: str
     clash = overlapping.select_related("manager").order_by("start").first()
     if clash is not None:
         raise ApplicationError(
-            f"{officer.name}（{officer.employee_no}）在 {_period_text(clash.start, clash.end)} 已与 {clash.manager.name} 结对，"
-            "同一客户经理的结对期间不能重叠；请先结束原结对或调整日期"
+            _("%(name)s（%(no)s）在 %(period)s 已与 %(manager)s 结对，同一客户经理的结对期间不能重叠；请先结束原结对或调整日期")
+            % {"name": officer.name, "no": officer.employee_no, "period": _period_text(clash.start, clash.end), "manager": clash.manager.name}
         )
     return Pairing.objects.create(
         manager=manager, officer=officer, start=start, end=end, goal=goal, created_at=clock.now(),
@@ -215,12 +218,12 @@ def pairing_create(*, manager: Staff, officer: Staff, start, end=None, goal: str
 @transaction.atomic
 def pairing_end(*, pairing: Pairing, end=None) -> Pairing:
     """End a pairing on `end` (default today): not before its start, and not one already ended."""
-    day = date_field(end, label="结束日期") if end not in (None, "") else clock.today()
+    day = date_field(end, label=_("结束日期")) if end not in (None, "") else clock.today()
     pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
     if pairing.end is not None and pairing.end < clock.today():
-        raise ApplicationError(f"该结对已于 {pairing.end:%Y-%m-%d} 结束")
+        raise ApplicationError(_("该结对已于 %(day)s 结束") % {"day": f"{pairing.end:%Y-%m-%d}"})
     if day < pairing.start:
-        raise ApplicationError(f"结束日期 {day:%Y-%m-%d} 早于结对开始日期 {pairing.start:%Y-%m-%d}")
+        raise ApplicationError(_("结束日期 %(day)s 早于结对开始日期 %(start)s") % {"day": f"{day:%Y-%m-%d}", "start": f"{pairing.start:%Y-%m-%d}"})
     pairing.end = day
     pairing.save(update_fields=["end"])
     return pairing

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from org.errors import ApplicationError
 from org.importing.base import ImportResult, Outcome
 from org.importing.readers import Table
@@ -40,7 +42,7 @@ def _not_scalar(item: dict) -> str:
 
 def loans_receive(*, items: list) -> list[LoanResult]:
     if len(items) > MAX_LOANS:
-        raise ApplicationError(f"一次最多推送 {MAX_LOANS} 笔贷款", code="too_many")
+        raise ApplicationError(_("一次最多推送 %(max)s 笔贷款") % {"max": MAX_LOANS}, code="too_many")
     results: list[LoanResult | None] = [None] * len(items)
     table = Table(header=list(KEYS))
     for i, item in enumerate(items):

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from org import clock, pii, uploads
 from org.errors import ApplicationError
@@ -28,7 +29,7 @@ def customer_by_phone(phone: str) -> Customer | None:
 def _customer(number: str) -> Customer:
     customer = Customer.objects.filter(customer_no=(number or "").strip()).first()
     if customer is None:
-        raise ApplicationError(f"客户号“{(number or '').strip()[:32]}”不存在", code="not_found")
+        raise ApplicationError(_("客户号“%(no)s”不存在") % {"no": (number or "").strip()[:32]}, code="not_found")
     return customer
 
 
@@ -39,20 +40,20 @@ def call_log(
 ) -> Call:
     """A call the employee logs in the mini-program (mobile or call-back)."""
     if channel not in Channel.values:
-        raise ApplicationError(f"渠道“{channel}”无效，应为 {'、'.join(Channel.values)} 之一")
+        raise ApplicationError(_("渠道“%(channel)s”无效，应为 %(choices)s 之一") % {"channel": channel, "choices": "、".join(Channel.values)})
     if not 0 <= duration_s <= MAX_DURATION_S:
-        raise ApplicationError("通话时长应在 0–86400 秒之间")
+        raise ApplicationError(_("通话时长应在 0–86400 秒之间"))
     if started_at > clock.now() + dt.timedelta(minutes=5):
-        raise ApplicationError("开始时间不能晚于现在")
+        raise ApplicationError(_("开始时间不能晚于现在"))
     customer = None
     if customer_no:
         customer = _customer(customer_no)
     elif phone:
         if not pii.is_valid_mobile(phone) and not pii.normalise(phone).isdigit():
-            raise ApplicationError("电话号码无效")
+            raise ApplicationError(_("电话号码无效"))
         customer = customer_by_phone(phone)
     else:
-        raise ApplicationError("请填写客户号或电话")
+        raise ApplicationError(_("请填写客户号或电话"))
     number = pii.normalise(phone) if phone else (customer.mobile if customer else "")
     day = clock.local(started_at).date()
     call = Call(
@@ -62,7 +63,7 @@ def call_log(
         recording_url=recording_url[:500],
     )
     if recording is not None:
-        uploads.accept(recording, kinds=("audio",), label="录音")
+        uploads.accept(recording, kinds=("audio",), label=_("录音"))
         uploads.store(call.recording, recording, prefix="wealth/recordings")
     call.save()
     return call
@@ -72,10 +73,10 @@ def card_customer(card_number: str) -> tuple[Customer, str]:
     """The customer whose card was read (the number is hashed, never stored)."""
     digits = pii.normalise(card_number)
     if not digits.isdigit() or not 12 <= len(digits) <= 19:
-        raise ApplicationError("卡号无效（应为 12–19 位数字）")
+        raise ApplicationError(_("卡号无效（应为 12–19 位数字）"))
     card = CustomerCard.objects.filter(card_hash=pii.keyed_hash(digits)).select_related("customer").first()
     if card is None:
-        raise ApplicationError(f"卡号 {pii.mask_card_number(digits)} 未匹配到客户", code="not_found")
+        raise ApplicationError(_("卡号 %(card)s 未匹配到客户") % {"card": pii.mask_card_number(digits)}, code="not_found")
     return card.customer, card.card_masked
 
 
@@ -92,14 +93,14 @@ def visit_register(
     elif customer_no:
         customer, masked, method = _customer(customer_no), "", VisitMethod.CUSTOMER_NO
     else:
-        raise ApplicationError("请读卡或填写客户号")
+        raise ApplicationError(_("请读卡或填写客户号"))
     codes = sorted({str(c).strip() for c in products or () if str(c).strip()})
     if len(codes) > MAX_PRODUCTS:
-        raise ApplicationError(f"产品最多选择 {MAX_PRODUCTS} 个")
+        raise ApplicationError(_("产品最多选择 %(max)s 个") % {"max": MAX_PRODUCTS})
     catalogue = {p.code: p for p in Product.objects.filter(code__in=codes, active=True)}
     unknown = [c for c in codes if c not in catalogue]
     if unknown:
-        raise ApplicationError(f"产品“{'、'.join(c[:32] for c in unknown[:5])}”不存在或已停用")
+        raise ApplicationError(_("产品“%(codes)s”不存在或已停用") % {"codes": "、".join(c[:32] for c in unknown[:5])})
     day = clock.local(at).date()
     visit = Visit.objects.select_for_update().filter(staff=staff, customer=customer, local_date=day).first()
     if visit is None:
@@ -124,17 +125,17 @@ def follow_up_record(
     call: Call | None = None, visit: Visit | None = None,
 ) -> FollowUp:
     if outcome not in Outcome.values:
-        raise ApplicationError(f"跟进结果“{outcome[:20]}”无效，应为 {'、'.join(Outcome.values)} 之一")
+        raise ApplicationError(_("跟进结果“%(outcome)s”无效，应为 %(choices)s 之一") % {"outcome": outcome[:20], "choices": "、".join(Outcome.values)})
     customer = _customer(customer_no)
     item = None
     if outcome == Outcome.DEAL:
         item = Product.objects.filter(code=product).first()
         if item is None:
-            raise ApplicationError("已成交请选择成交的产品")
+            raise ApplicationError(_("已成交请选择成交的产品"))
     if next_date is not None and next_date < clock.today():
-        raise ApplicationError("下次跟进日期不能早于今天")
+        raise ApplicationError(_("下次跟进日期不能早于今天"))
     if len(next_action) > 200:
-        raise ApplicationError("下一步不能超过 200 个字")
+        raise ApplicationError(_("下一步不能超过 200 个字"))
     now = clock.now()
     # An open follow-up of the same customer is superseded by the new one.
     FollowUp.objects.filter(staff=staff, customer=customer, done=False).update(done=True)
@@ -149,12 +150,12 @@ def prospect_add(*, staff: Staff, name: str, mobile: str) -> Customer:
     """Add a prospect to the potential-customer pool (a customer with no manager)."""
     name = (name or "").strip()
     if not name or len(name) > 50:
-        raise ApplicationError("请填写客户姓名（不超过 50 个字）")
+        raise ApplicationError(_("请填写客户姓名（不超过 50 个字）"))
     if not pii.is_valid_mobile(mobile):
-        raise ApplicationError("手机号无效，应为 11 位手机号")
+        raise ApplicationError(_("手机号无效，应为 11 位手机号"))
     mobile = pii.normalise(mobile)
     if Customer.objects.filter(mobile=mobile).exists():
-        raise ApplicationError("该手机号已是本行客户或已在潜力客户池中", code="duplicate")
+        raise ApplicationError(_("该手机号已是本行客户或已在潜力客户池中"), code="duplicate")
     customer = Customer.objects.create(customer_no=f"P{uuid.uuid4().hex[:15].upper()}", name=name, mobile=mobile, manager=None)
     PoolProspect.objects.create(customer=customer, added_by=staff, added_at=clock.now())
     return customer
@@ -163,7 +164,7 @@ def prospect_add(*, staff: Staff, name: str, mobile: str) -> Customer:
 @transaction.atomic
 def do_not_call_mark(*, customer: Customer, by: Staff | None, note: str = "") -> DoNotCall:
     if len(note) > 200:
-        raise ApplicationError("说明不能超过 200 个字")
+        raise ApplicationError(_("说明不能超过 200 个字"))
     now = clock.now()
     mark, _created = DoNotCall.objects.get_or_create(
         customer=customer, defaults={"recorded_on": clock.local(now).date(), "recorded_at": now, "recorded_by": by, "note": note}

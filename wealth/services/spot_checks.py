@@ -7,6 +7,7 @@ import random
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from org import clock
 from org.errors import ApplicationError
@@ -25,7 +26,7 @@ def spot_checks_draw(*, month: str, branches=None, per_branch: int = DEFAULT_PER
     Returns how many checks were created."""
     period = Period.parse(month, "month", field="month")
     if not 1 <= per_branch <= 100:
-        raise ApplicationError("每个分行抽查数量应为 1–100")
+        raise ApplicationError(_("每个分行抽查数量应为 1–100"))
     branches = list(branches) if branches is not None else list(Institution.objects.filter(kind=InstitutionKind.BRANCH))
     created = 0
     for branch in sorted(branches, key=lambda b: b.code):
@@ -45,9 +46,9 @@ def spot_checks_draw(*, month: str, branches=None, per_branch: int = DEFAULT_PER
 @transaction.atomic
 def spot_check_score(*, check: SpotCheck, score: int, comment: str = "", reviewer) -> SpotCheck:
     if not isinstance(score, int) or not 0 <= score <= 100:
-        raise ApplicationError("得分应为 0–100 之间的整数")
+        raise ApplicationError(_("得分应为 0–100 之间的整数"))
     if len(comment) > 500:
-        raise ApplicationError("点评不能超过 500 个字")
+        raise ApplicationError(_("点评不能超过 500 个字"))
     check.score, check.comment, check.reviewer, check.reviewed_at = score, comment, reviewer, clock.now()
     check.save(update_fields=["score", "comment", "reviewer", "reviewed_at"])
     return check
