@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import resource
+from dataclasses import dataclass
 
 from bench import common
 from bench.bench_targets import APPS, TARGET_RULE
@@ -66,91 +67,160 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(bench: common.Bench) -> list[common.Row]:
-    bench.ensure_regional()
+# --- the measurements, shared with bench_national (the same on the national bank) ----------------
+
+
+@dataclass
+class Setting:
+    """What every measurement of one bank needs: the last complete week, the head office, a client
+    signed in as head office and a plain connection for the floors."""
+
+    week: object
+    head: object
+    client: object
+    conn: object
+
+
+@dataclass
+class League:
+    label: str
+    ours_s: float
+    bare_s: float
+    rows: int
+    floor_rows: int
+
+
+@dataclass
+class Built:
+    seconds: float
+    peak_mb: float
+    megabytes: float
+    code: str
+
+
+def setting(bench: common.Bench) -> Setting:
     bench.setup_django()
     from django.test import Client
 
     from org import clock
     from org.models import Institution, User
     from org.periods import Period
-    from org.progress import time_progress
-    from reporting import services
-    from reporting.models import Circular
-    from targets.selectors import monthly_percentages, period_share
 
-    rows: list[common.Row] = []
     week = Period.containing(clock.today(), "week").previous()
     head = Institution.objects.get(parent__isnull=True)
     user = User.objects.filter(scope_institution=head).first() or User.objects.filter(is_superuser=True).first()
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    conn = bench.raw()
-    lo, hi = week.bounds()
-    plo, _ = week.previous().bounds()
+    return Setting(week=week, head=head, client=client, conn=bench.raw())
 
-    def api(url):
-        def call():
-            response = client.get(url)
-            if response.status_code != 200:
-                raise RuntimeError(f"{url}: {response.status_code} {response.content[:300]!r}")
-            return len(response.json()["rows"])
-        return call
 
-    def bare(sql, params):
-        def call():
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                got = cur.fetchall()
-            json.dumps([[str(v) for v in r] for r in got], ensure_ascii=False)
-            return len(got)
-        return call
+def _api(client, url):
+    def call():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.content[:300]!r}")
+        return len(response.json()["rows"])
+    return call
 
-    def bare_people(params):
-        def call():
-            with conn.cursor() as cur:
-                cur.execute(BARE_PEOPLE, params)
-                got = cur.fetchall()
-            out = []
-            for r in got:
-                d = dict(zip(KEYS, r, strict=True))
-                moved = d["rank_change"]
-                d["attainment_pct"] = None if d["attainment_pct"] is None else float(d["attainment_pct"])
-                d["arrow"] = ("新" if d["previous_value"] is None and d["ranked"] else "") if moved is None else f"↑{moved}" if moved > 0 else f"↓{-moved}" if moved < 0 else "—"
-                out.append(d)
-            json.dumps({"rows": out}, ensure_ascii=False)
-            return len(got)
-        return call
 
-    try:
-        month = Period.containing(week.start, "month")
-        month = month if month.end < clock.today() else month.previous()
-        year, quarter = Period.year(month.start.year), Period.containing(month.start, "quarter")
-        pct = {month.start.year: monthly_percentages(metric=APPS, year=month.start.year)}
-        mlo, mhi = month.bounds()
-        mplo, _ = month.previous().bounds()
-        params = {"lo": mlo, "hi": mhi, "plo": mplo, "start": month.start, "end": month.end, "pstart": month.previous().start,
-                  "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end, "quarter": quarter.code, "year": year.code,
-                  "share": period_share(month, within=year, percentages_by_year=pct), "qshare": period_share(month, within=quarter, percentages_by_year=pct),
-                  "progress": round(100 * float(time_progress(month, at=clock.now())), 1)}
-        ours_s, bare_s, n, m = bench.best_of(api(f"/api/v1/league?metric={APPS}&level=person&period={month.code}"), bare_people(params))
-        rows.append(common.row(f"league endpoint, every person of the bank on 进件数, {month.code} ({n:,} rows), best of 3", ours_s, "s",
-                               "bare SQL of every field (both months, target rule, RANK()) + json.dumps of the same rows", bare_s,
-                               note=f"{m:,} floor rows; goal ≤ 2×"))
-        month = week.previous()
-        ours_s, bare_s, n, m = bench.best_of(api(f"/api/v1/league?metric=retail_credit.amount&level=branch&period={week.code}"),
-                                             bare(BARE_BRANCHES, {"start": week.start, "end": week.end, "pstart": month.start, "pend": month.end}))
-        rows.append(common.row(f"league endpoint, branches on 放款金额 (retail credit), {week.code} ({n} rows)", ours_s, "s",
-                               "bare SQL (both weeks, RANK()) + json.dumps of the same rows", bare_s, note="goal ≤ 2×"))
-    finally:
-        conn.close()
+def _bare(conn, sql, params):
+    def call():
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            got = cur.fetchall()
+        json.dumps([[str(v) for v in r] for r in got], ensure_ascii=False)
+        return len(got)
+    return call
 
-    Circular.objects.filter(period=week.code, scope=head).delete()
+
+def _bare_people(conn, params):
+    def call():
+        with conn.cursor() as cur:
+            cur.execute(BARE_PEOPLE, params)
+            got = cur.fetchall()
+        out = []
+        for r in got:
+            d = dict(zip(KEYS, r, strict=True))
+            moved = d["rank_change"]
+            d["attainment_pct"] = None if d["attainment_pct"] is None else float(d["attainment_pct"])
+            d["arrow"] = ("新" if d["previous_value"] is None and d["ranked"] else "") if moved is None else f"↑{moved}" if moved > 0 else f"↓{-moved}" if moved < 0 else "—"
+            out.append(d)
+        json.dumps({"rows": out}, ensure_ascii=False)
+        return len(got)
+    return call
+
+
+def league_month(week):
+    """The last complete month before the end of `week` (the person league's period)."""
+    from org import clock
+    from org.periods import Period
+
+    month = Period.containing(week.start, "month")
+    return month if month.end < clock.today() else month.previous()
+
+
+def league_people(bench: common.Bench, s: Setting) -> League:
+    """The person league on 进件数 for the last complete month, best of 3 beside its floor."""
+    from org import clock
+    from org.periods import Period
+    from org.progress import time_progress
+    from targets.selectors import monthly_percentages, period_share
+
+    month = league_month(s.week)
+    year, quarter = Period.year(month.start.year), Period.containing(month.start, "quarter")
+    pct = {month.start.year: monthly_percentages(metric=APPS, year=month.start.year)}
+    mlo, mhi = month.bounds()
+    mplo, _ = month.previous().bounds()
+    params = {"lo": mlo, "hi": mhi, "plo": mplo, "start": month.start, "end": month.end, "pstart": month.previous().start,
+              "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end, "quarter": quarter.code, "year": year.code,
+              "share": period_share(month, within=year, percentages_by_year=pct), "qshare": period_share(month, within=quarter, percentages_by_year=pct),
+              "progress": round(100 * float(time_progress(month, at=clock.now())), 1)}
+    ours_s, bare_s, n, m = bench.best_of(_api(s.client, f"/api/v1/league?metric={APPS}&level=person&period={month.code}"), _bare_people(s.conn, params))
+    return League(month.code, ours_s, bare_s, n, m)
+
+
+def league_branches(bench: common.Bench, s: Setting) -> League:
+    """The branch league on 放款金额 (retail credit) for the last complete week beside its floor."""
+    week = s.week
+    before = week.previous()
+    ours_s, bare_s, n, m = bench.best_of(_api(s.client, f"/api/v1/league?metric=retail_credit.amount&level=branch&period={week.code}"),
+                                         _bare(s.conn, BARE_BRANCHES, {"start": week.start, "end": week.end, "pstart": before.start, "pend": before.end}))
+    return League(week.code, ours_s, bare_s, n, m)
+
+
+def head_office_circular(bench: common.Bench, s: Setting, *, keep: bool = False) -> Built:
+    """The head office's weekly circular built from scratch (the stored one deleted first): seconds
+    and the process's peak RSS. With `keep`, the new one stays stored in place of the deleted one."""
+    from reporting import services
+    from reporting.models import Circular
+
+    Circular.objects.filter(period=s.week.code, scope=s.head).delete()
     before = _peak_mb()
     with bench.timer() as t:
-        circular = services.circular_build(period=week, scope=head)
-    rows.append(common.row(f"the head office's weekly circular {week.code}, every sheet ({circular.size / 1e6:.1f} MB)", t.seconds, "s",
-                           note=f"peak RSS of the process {max(before, _peak_mb()):.0f} MB; goal < 60 s and < 500 MB"))
-    circular.file.delete(save=False)
-    circular.delete()
+        circular = services.circular_build(period=s.week, scope=s.head)
+    built = Built(t.seconds, max(before, _peak_mb()), circular.size / 1e6, s.week.code)
+    if not keep:
+        circular.file.delete(save=False)
+        circular.delete()
+    return built
+
+
+def run(bench: common.Bench) -> list[common.Row]:
+    bench.ensure_regional()
+    s = setting(bench)
+    rows: list[common.Row] = []
+    try:
+        people = league_people(bench, s)
+        rows.append(common.row(f"league endpoint, every person of the bank on 进件数, {people.label} ({people.rows:,} rows), best of 3", people.ours_s, "s",
+                               "bare SQL of every field (both months, target rule, RANK()) + json.dumps of the same rows", people.bare_s,
+                               note=f"{people.floor_rows:,} floor rows; goal ≤ 2×"))
+        branches = league_branches(bench, s)
+        rows.append(common.row(f"league endpoint, branches on 放款金额 (retail credit), {branches.label} ({branches.rows} rows)", branches.ours_s, "s",
+                               "bare SQL (both weeks, RANK()) + json.dumps of the same rows", branches.bare_s, note="goal ≤ 2×"))
+    finally:
+        s.conn.close()
+
+    built = head_office_circular(bench, s)
+    rows.append(common.row(f"the head office's weekly circular {built.code}, every sheet ({built.megabytes:.1f} MB)", built.seconds, "s",
+                           note=f"peak RSS of the process {built.peak_mb:.0f} MB; goal < 60 s and < 500 MB"))
     return rows

@@ -155,7 +155,8 @@ def main(argv=None) -> int:
     if args.list:
         for m in modules:
             doc = (m.__doc__ or "").strip().splitlines()
-            print(f"{module_name(m):20} {doc[0] if doc else ''}")
+            asked = " (only with --only)" if getattr(m, "ONLY_WHEN_ASKED", False) else ""
+            print(f"{module_name(m):20} {doc[0] if doc else ''}{asked}")
         return 0
     if args.only:
         wanted = {n.strip() for n in args.only.split(",") if n.strip()}
@@ -163,6 +164,8 @@ def main(argv=None) -> int:
         if wanted - known:
             parser.error(f"unknown benchmark(s): {', '.join(sorted(wanted - known))}; see --list")
         modules = [m for m in modules if module_name(m) in wanted or short_name(m) in wanted]
+    else:  # the national bank (bench_national) runs only when named
+        modules = [m for m in modules if not getattr(m, "ONLY_WHEN_ASKED", False)]
 
     env_line = environment(url)
     print(env_line, file=sys.stderr)

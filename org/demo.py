@@ -14,12 +14,13 @@ imports a programme:
 
     demo.register("referrals", seed_referrals, order=20)
 
-A step is called with keyword arguments: `size` ("small" or "regional"), `rng` (a
+A step is called with keyword arguments: `size` ("small", "regional" or "national"), `rng` (a
 `random.Random` seeded from the run's seed and the step's name, so one step's draws never shift
 another's) and `ctx` (a `DemoContext`: today, scale, the password, `ctx.log()`). It must be
 idempotent: return None when its data is already there, else a one-line summary. Each step runs in
 its own transaction. For big tables use `copy_rows()` (COPY on PostgreSQL, batched bulk_create
-elsewhere): the regional bank adds millions of rows.
+elsewhere): the regional bank adds millions of rows. The national bank is the regional one with
+its activity cut to the last quarter: `is_large(size)` and `since(size, start, today)`.
 """
 
 from __future__ import annotations
@@ -44,7 +45,25 @@ from .models import CalendarDay, Customer, CustomerCard, Institution, Staff, Sta
 
 DEFAULT_PASSWORD = "demo12345"
 DEFAULT_SEED = 20241
-SIZES = ("small", "regional")
+SIZES = ("small", "regional", "national")
+# Sizes whose programmes load rows directly (COPY) rather than through their services.
+LARGE_SIZES = ("regional", "national")
+QUARTER_WEEKS = 13
+
+
+def is_large(size: str) -> bool:
+    return size in LARGE_SIZES
+
+
+def quarter_start(today: dt.date) -> dt.date:
+    """The Monday 12 weeks before this week's: the last quarter is 13 weeks, this one included."""
+    return today - dt.timedelta(days=today.weekday() + 7 * (QUARTER_WEEKS - 1))
+
+
+def since(size: str, start: dt.date, today: dt.date) -> dt.date:
+    """The first day of a programme's demo activity: `start` (the step's own window), cut to the
+    last quarter for the national bank (SPEC §9: a quarter at national scale, for the benchmarks)."""
+    return max(start, quarter_start(today)) if size == "national" else start
 
 
 @dataclass

@@ -15,8 +15,8 @@ from org.models import Institution, InstitutionKind, Staff
 from .models import Application, ContactOutcome, CustomerList, ListContact, ListedCustomer, ListSegment
 
 CODE = "DEMO-MORTGAGE"
-PER_OUTLET = {"small": 24, "regional": 40}
-OUTLETS = {"small": 12, "regional": 60}
+PER_OUTLET = {"small": 24, "regional": 40, "national": 40}
+OUTLETS = {"small": 12, "regional": 60, "national": 60}
 
 
 def register() -> None:

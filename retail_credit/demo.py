@@ -2,7 +2,9 @@
 pages show every tier, officers above and below their lifeline, warnings, an exit candidate (three
 completed months below the lifeline, with a pairing), a month on leave and an officer in their
 first three months. LO001 is below the lifeline last month (a warning, not an exit). Idempotent:
-nothing is added when demo loans exist. Loans go through `org.demo.copy_rows` (COPY on PostgreSQL)."""
+nothing is added when demo loans exist. Loans go through `org.demo.copy_rows` (COPY on PostgreSQL).
+The national bank gets only the last quarter of loans (`org.demo.since`), at the same pace: a month
+cut by the window gets its share of the month's loans."""
 
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
     today = ctx.today
     this_month = today.replace(day=1)
     months = [add_months(this_month, -i) for i in range(12, -1, -1)]  # a year before, and this month to date
+    first_day = demo.since(size, months[0], today)
+    months = [m for m in months if add_months(m, 1) > first_day]
     people = list(Staff.objects.active_on(today).with_position(Position.LOAN_OFFICER).select_related("institution").order_by("employee_no"))
     if not people:
         return "没有客户经理(零售信贷) (no loan officers)"
@@ -87,6 +91,10 @@ def seed_capacity(*, size: str, rng: random.Random, ctx) -> str | None:
             if month == this_month:
                 factor *= (today.day / 30)
             days = _month_days(month, today)
+            if days[0] < first_day:  # the first month of a window cut short: its share of the month
+                kept = [d for d in days if d >= first_day] or [first_day]
+                factor *= len(kept) / len(days)
+                days = kept
             for product, amount in _month_loans(rng, lifeline * factor, at_most=weak):
                 n += 1
                 day = rng.choice(days)

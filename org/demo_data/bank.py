@@ -68,13 +68,17 @@ ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 # Card numbers: a UnionPay debit BIN, then a 10-digit account part spread by a multiplier coprime
 # with 10**10 (so numbers are unique without looking sequential), then the Luhn digit.
 CARD_BIN = "62284"
-STREET_SUFFIXES = ["", "东", "西", "南", "北"]
+# The first five suffixes serve up to 345 outlets a city (the regional bank's 100); the national
+# bank's 375 a branch go on with 中/新.
+STREET_SUFFIXES = ["", "东", "西", "南", "北", "中", "新"]
+# A branch with more sub-branches than district names (the national bank's 25) repeats them as 城中二支行 ….
+SUB_BRANCH_ROUNDS = ["", "二", "三", "四", "五"]
 CARD_SPREAD = 7_919_777_377
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How big the bank is. `small` is the hand-sized demo, `regional` the bank of SPEC §9."""
+    """How big the bank is. `small` is the hand-sized demo, `regional` and `national` the banks of SPEC §9."""
 
     size: str
     subs_per_branch: tuple[int, ...]
@@ -121,7 +125,21 @@ REGIONAL = Plan(
     staff=20_000,
     customers=200_000,
 )
-SIZES = {"small": SMALL, "regional": REGIONAL}
+# SPEC §9's national bank. Customers: 3,000,000 (ten per person, as in the regional bank). Its
+# programmes load a quarter of activity (org.demo.activity_start), not a year.
+NATIONAL = Plan(
+    size="national",
+    subs_per_branch=(25,) * 40,
+    outlets_per_sub=(15, 15),
+    departments_per_sub=1,
+    head_office_staff=200,
+    branch_staff=20,
+    sub_branch_staff=4,
+    department_staff=3,
+    staff=300_000,
+    customers=3_000_000,
+)
+SIZES = {"small": SMALL, "regional": REGIONAL, "national": NATIONAL}
 
 
 def plan_for(size: str, scale: float = 1.0) -> Plan:
@@ -286,7 +304,8 @@ def _generate_tree(bank: Bank, rng: random.Random, branch_areas: dict[str, list[
         streets = rng.sample(names.STREETS, len(names.STREETS))
         for s in range(n_subs):
             sub_code = f"{code}{s + 1:02d}"
-            rows.append(InstitutionRow(sub_code, f"{sub_names[s % len(sub_names)]}支行", InstitutionKind.SUB_BRANCH, code))
+            sub_name = sub_names[s % len(sub_names)] + SUB_BRANCH_ROUNDS[s // len(sub_names)]
+            rows.append(InstitutionRow(sub_code, f"{sub_name}支行", InstitutionKind.SUB_BRANCH, code))
             for o in range(rng.randint(*plan.outlets_per_sub)):
                 k = next(outlet_no)
                 street = streets[k % len(streets)] + STREET_SUFFIXES[(k // len(streets)) % len(STREET_SUFFIXES)]

@@ -1,4 +1,5 @@
-"""`python manage.py seed_demo [--size small|regional] [--password PASSWORD]` (INTERFACES.md).
+"""`python manage.py seed_demo [--size small|regional|national] [--password PASSWORD]` (INTERFACES.md;
+`national` is SPEC §9's national bank with a quarter of activity, for the benchmarks).
 
 Builds the demo bank (org) and every programme's activity (steps registered in `org.demo`), then
 prints the sign-ins. On a database that already holds the demo, every step finds its data and
@@ -23,7 +24,10 @@ class Command(BaseCommand):
             "--size",
             choices=demo.SIZES,
             default="small",
-            help="small：约 300 名员工；regional：SPEC §9 的区域性银行（2 万员工） small: ~300 staff; regional: the bank of SPEC §9",
+            help=(
+                "small：约 300 名员工；regional：SPEC §9 的区域性银行（2 万员工）；national：全国性银行（30 万员工，一个季度的活动，供基准测试） "
+                "small: ~300 staff; regional: the regional bank of SPEC §9; national: its national bank (300,000 staff, a quarter of activity; benchmarks only)"
+            ),
         )
         parser.add_argument("--password", default=demo.DEFAULT_PASSWORD, help="演示账号密码 password of the sign-ins (default demo12345)")
         parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="随机种子 seed: the same seed gives the same bank")
@@ -52,7 +56,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("演示数据已加载，未做任何更改。 Demo data already loaded, nothing changed."))
         else:
             self.stdout.write(self.style.SUCCESS(f"完成 done in {elapsed:.1f} s"))
-        if already and ctx.size == "regional" and Institution.objects.count() < 1000:
+        if already and ctx.size in demo.LARGE_SIZES and Institution.objects.count() < 1000:
             self.stdout.write(
                 self.style.WARNING(
                     "注意：库中已是小型演示银行；要加载区域性银行请使用空库。 Note: a small demo is loaded; use an empty database."
