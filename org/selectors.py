@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from bisect import bisect_right
+from decimal import Decimal
 
 from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import ExpressionWrapper
@@ -45,6 +46,28 @@ def branches_by_path() -> dict[str, Institution]:
     """Every branch by its path, in one query: `branch_for_path(path, branches)` then finds the
     branch of any institution without a query per row (a table of thousands of people)."""
     return {b.path: b for b in Institution.objects.filter(kind=InstitutionKind.BRANCH)}
+
+
+def roll_up(rows, institutions, *, zero=Decimal(0)) -> dict:
+    """Each institution's total over its subtree, from figures already grouped by institution path
+    in the database ((path, value) pairs, one per institution with facts): each figure is credited
+    to every requested ancestor of its institution (≤ 5 levels), so one grouped query serves any
+    number of institutions at any mix of levels. Totals start at `zero` (0 for counts)."""
+    wanted = {inst.path: inst.pk for inst in institutions}
+    totals = dict.fromkeys(wanted.values(), zero)
+    as_decimal = isinstance(zero, Decimal)
+    for path, value in rows:
+        if not value:
+            continue
+        if as_decimal and not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        end = path.find("/", 1)
+        while end != -1:
+            pk = wanted.get(path[: end + 1])
+            if pk is not None:
+                totals[pk] += value
+            end = path.find("/", end + 1)
+    return totals
 
 
 def branch_for_path(path: str, branches: dict[str, Institution]) -> Institution | None:

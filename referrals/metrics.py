@@ -13,6 +13,7 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from org.periods import Period
+from org.selectors import roll_up
 from targets.registry import Metric, MetricValues, register
 
 from .models import Application, counted_q
@@ -71,16 +72,8 @@ def actuals_for(code: str):
             prefixes = Q()
             for inst in institutions:
                 prefixes |= Q(institution__path__startswith=inst.path)
-            wanted = {inst.path: inst.pk for inst in institutions}
-            totals = {pk: ZERO for pk in wanted.values()}
-            for path, value in base.filter(prefixes).values("institution__path").annotate(v=agg[code]).values_list("institution__path", "v").order_by():
-                # Credit each institution's figure to every requested ancestor (≤ 5 levels).
-                parts = path.strip("/").split("/")
-                for i in range(1, len(parts) + 1):
-                    ancestor = "/" + "/".join(parts[:i]) + "/"
-                    if ancestor in wanted:
-                        totals[wanted[ancestor]] += Decimal(value)
-            out.by_institution = totals
+            grouped = base.filter(prefixes).values("institution__path").annotate(v=agg[code]).values_list("institution__path", "v").order_by()
+            out.by_institution = roll_up(grouped, institutions)
         if staff:
             out.by_staff = _by_staff(staff_query(period), [s.pk for s in staff])
         return out
@@ -109,14 +102,7 @@ def violations_actuals(*, period: Period, institutions=(), staff=()) -> MetricVa
     if staff:
         out.by_staff = _by_staff(violations_staff_query(period), [s.pk for s in staff])
     if institutions:
-        wanted = {i.path: i.pk for i in institutions}
-        out.by_institution = dict.fromkeys(wanted.values(), ZERO)
-        for path, n in base.values("institution__path").annotate(v=Count("pk")).values_list("institution__path", "v").order_by():
-            parts = path.strip("/").split("/")
-            for k in range(1, len(parts) + 1):
-                ancestor = "/" + "/".join(parts[:k]) + "/"
-                if ancestor in wanted:
-                    out.by_institution[wanted[ancestor]] += n
+        out.by_institution = roll_up(base.values("institution__path").annotate(v=Count("pk")).values_list("institution__path", "v").order_by(), institutions)
     return out
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 
 from org.periods import Period
+from org.selectors import roll_up
 from targets.registry import Metric, MetricValues, register
 
 from .models import Loan
@@ -46,9 +47,8 @@ def amount_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues
         got = dict(loans.filter(staff_id__in=[s.pk for s in staff]).values("staff_id").annotate(v=Sum("amount")).values_list("staff_id", "v").order_by())
         out.by_staff = {s.pk: q2(got.get(s.pk)) for s in staff}
     if institutions:
-        sums = {f"i{inst.pk}": Sum("amount", filter=Q(institution__path__startswith=inst.path)) for inst in institutions}
-        got = loans.aggregate(**sums)
-        out.by_institution = {inst.pk: q2(got[f"i{inst.pk}"]) for inst in institutions}
+        grouped = loans.values("institution__path").annotate(v=Sum("amount")).values_list("institution__path", "v").order_by()
+        out.by_institution = {pk: q2(v) for pk, v in roll_up(grouped, institutions).items()}
     return out
 
 

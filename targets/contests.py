@@ -15,6 +15,7 @@ from org.models import Institution, Staff
 from org.periods import Period
 from org.ranking import competition_ranks
 from org.scoping import institution_in_scope, scope_root
+from org.selectors import roll_up
 from org.services import audit
 
 from . import registry
@@ -75,16 +76,8 @@ def _headcounts(institutions: list[Institution], day) -> dict[int, int]:
     """Active staff under each institution, from one grouped query rolled up along the paths."""
     if not institutions:
         return {}
-    wanted = {i.path: i.pk for i in institutions}
-    out = dict.fromkeys(wanted.values(), 0)
     rows = Staff.objects.active_on(day).values("institution__path").annotate(n=Count("pk")).values_list("institution__path", "n").order_by()
-    for path, n in rows:
-        parts = path.strip("/").split("/")
-        for i in range(1, len(parts) + 1):
-            ancestor = "/" + "/".join(parts[:i]) + "/"
-            if ancestor in wanted:
-                out[wanted[ancestor]] += n
-    return out
+    return roll_up(rows, institutions, zero=0)
 
 
 def contest_standings(contest: Contest, *, at=None) -> list[dict]:

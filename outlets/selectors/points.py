@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from org import clock
 from org.periods import Period
+from org.selectors import roll_up
 
 from ..models import MarketingRule, PointsTable, Sale
 
@@ -49,21 +50,13 @@ def staff_points(period: Period, staff_ids, *, until: dt.date | None = None) -> 
 
 def institution_points(period: Period, institutions) -> dict[int, Decimal]:
     """Each institution's subtree total (sales credited on their date), one grouped query."""
-    wanted = {i.path: i.pk for i in institutions}
-    totals = dict.fromkeys(wanted.values(), ZERO)
-    if not wanted:
-        return totals
+    if not institutions:
+        return {}
     prefixes = Q()
-    for path in wanted:
-        prefixes |= Q(institution__path__startswith=path)
+    for inst in institutions:
+        prefixes |= Q(institution__path__startswith=inst.path)
     rows = sales_in(period).filter(prefixes).values("institution__path").annotate(v=Sum("points")).values_list("institution__path", "v").order_by()
-    for path, value in rows:
-        parts = path.strip("/").split("/")
-        for k in range(1, len(parts) + 1):
-            ancestor = "/" + "/".join(parts[:k]) + "/"
-            if ancestor in wanted:
-                totals[wanted[ancestor]] += Decimal(value or 0)
-    return totals
+    return roll_up(rows, institutions)
 
 
 def points_table_label(period: Period) -> str:
