@@ -24,6 +24,7 @@ from org import circular_sheets, clock
 from org.circular_sheets import Column, SheetData
 from org.db import reporting_reads
 from org.errors import ApplicationError
+from org.memo import build_memo
 from org.models import Institution, InstitutionKind
 from org.periods import Period
 from org.xlsx import INTEGER_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, header_row, safe_cell
@@ -77,8 +78,9 @@ def period_finished(period: Period) -> bool:
 
 
 def _sheets(*, period: Period, scope: Institution) -> list[tuple[str, str, SheetData]]:
-    """Every registered sheet's figures, read from the replica when one is configured (org.db)."""
-    with reporting_reads():
+    """Every registered sheet's figures, read from the replica when one is configured (org.db); a
+    selector several sheets ask for the same figures computes them once (org.memo)."""
+    with reporting_reads(), build_memo():
         return [(b.name, b.rule_version(period), b.build(period=period, scope=scope)) for b in circular_sheets.builders_for(period.kind)]
 
 

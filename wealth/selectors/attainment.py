@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
+from org.memo import memoised
 from org.models import Customer, Institution, Staff
 from org.selectors import working_days
 
@@ -94,6 +95,7 @@ def rule_map(start: dt.date, end: dt.date) -> dict[dt.date, Rule]:
     return out
 
 
+@memoised
 def attainment_rows(*, start: dt.date, end: dt.date, path: str | None = None, staff_ids=None) -> dict[tuple[int, int], Row]:
     """{(staff_id, institution_id): Row} for the people with facts in [start, end] at
     institutions under `path` (the stamped institution of each day), or for `staff_ids`."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from org import clock
+from org.memo import memoised
 from org.models import Institution, InstitutionKind, Position, Staff
 from org.periods import Period
 from org.progress import time_progress
@@ -25,6 +26,7 @@ class Line:
     rank: int | None = None
 
 
+@memoised
 def team_lines(*, scope: Institution, period: Period) -> list[Line]:
     rows = attainment_rows(start=period.start, end=period.end, path=scope.path)
     present = {s for s, _ in rows}
