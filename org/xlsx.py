@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
+_QUOTED = (*DANGEROUS_PREFIXES, "'")  # texts that need a cell of their own (quote prefix)
 
 MONEY_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "#,##0"
@@ -78,6 +79,25 @@ def safe_cell(value, *, sheet, number_format: str | None = None, bold: bool = Fa
     if bold:
         cell.font = HEADER_FONT
     return cell
+
+
+def safe_values(sheet, values, formats) -> list:
+    """A data row for a write-only sheet that reads back exactly as `safe_cell` writes it, handing
+    openpyxl the plain value wherever no cell of its own is needed — in a column without a number
+    format: an empty cell, an int or float, a text that cannot start a formula. Big circulars write
+    hundreds of thousands of cells. `formats`: one number format (or None) per column."""
+    out = []
+    for value, number_format in zip(values, formats, strict=True):
+        if value is None and number_format is None:
+            out.append(None)
+        elif type(value) is str and number_format is None:
+            clean = value.translate(_ILLEGAL)
+            out.append(clean if clean and not clean.startswith(_QUOTED) else safe_cell(clean, sheet=sheet))
+        elif number_format is None and type(value) in (int, float):
+            out.append(value)
+        else:
+            out.append(safe_cell(value, sheet=sheet, number_format=number_format))
+    return out
 
 
 def safe_row(sheet, values, formats: dict[int, str] | None = None) -> list[WriteOnlyCell]:

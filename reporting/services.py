@@ -27,7 +27,7 @@ from org.errors import ApplicationError
 from org.memo import build_memo
 from org.models import Institution, InstitutionKind
 from org.periods import Period
-from org.xlsx import INTEGER_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, header_row, safe_cell
+from org.xlsx import INTEGER_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, header_row, safe_cell, safe_values
 
 from .models import KIND_OF_PERIOD, Circular
 
@@ -65,7 +65,7 @@ def _write_sheet(wb: Workbook, *, name: str, title: str, data: SheetData) -> Non
     ws.append(header_row(ws, [c.header for c in columns]))
     formats = [FORMATS[c.format] for c in columns]
     for row in data.rows:
-        ws.append([safe_cell(v, sheet=ws, number_format=fmt) for v, fmt in zip(row, formats, strict=True)])
+        ws.append(safe_values(ws, row, formats))
 
 
 CORRECTIONS_SHEET = "更正说明"

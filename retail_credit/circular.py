@@ -82,7 +82,7 @@ def honours_sheet(*, period: Period, scope: Institution) -> SheetData:
     ]
     rows = [
         [r.branch_name, r.tier, r.rank_in_tier, r.employee_no, r.name, r.institution_name, r.points, _wan(r.amount)]
-        for r in capacity_rows(root=scope, month=month, until=until, with_standing=False)
+        for r in capacity_rows(root=scope, month=month, until=until)  # the 产能 sheet's rows (org.memo)
         if r.tier and r.points > 0 and r.rank_in_tier is not None and r.rank_in_tier <= 3
     ]
     rows.sort(key=lambda x: (x[0], x[1], x[2], x[3]))

@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, TruncMonth
 
+from org.memo import memoised
 from org.models import Staff
 from org.periods import Period
 from org.progress import time_progress
@@ -276,6 +277,7 @@ def week_share(target: Decimal | None, week: Period, month: Period) -> Decimal |
     return q2(target * days / len(month.days()))
 
 
+@memoised
 def capacity_rows(*, root, month: Period, until: dt.date, with_standing: bool = True) -> list[CapacityRow]:
     """One row per officer of the subtree: loans, amount and points of the month to `until`, tier,
     target and lifeline of the scheme in force, attainment beside time progress, warning/exit and
