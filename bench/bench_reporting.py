@@ -220,21 +220,27 @@ def league_branches(bench: common.Bench, s: Setting) -> League:
     return League(week.code, ours_s, bare_s, n, m)
 
 
-def head_office_circular(bench: common.Bench, s: Setting, *, keep: bool = False) -> Built:
-    """The head office's weekly circular built from scratch (the stored one deleted first): seconds
-    and the process's peak RSS. With `keep`, the new one stays stored in place of the deleted one."""
+def head_office_circular(bench: common.Bench, s: Setting, *, keep: bool = False, times: int = 1) -> Built:
+    """The head office's weekly circular built from scratch (the stored one deleted first) `times`
+    times: the best seconds (as the floors' best) and the process's peak RSS. With `keep`, the last
+    one stays stored in place of the deleted one."""
     from reporting import services
     from reporting.models import Circular
 
-    Circular.objects.filter(period=s.week.code, scope=s.head).delete()
-    before = _peak_mb()
-    with bench.timer() as t:
-        circular = services.circular_build(period=s.week, scope=s.head)
-    built = Built(t.seconds, max(before, _peak_mb()), circular.size / 1e6, s.week.code)
-    if not keep:
-        circular.file.delete(save=False)
-        circular.delete()
-    return built
+    best = None
+    for i in range(times):
+        for old in Circular.objects.filter(period=s.week.code, scope=s.head):
+            old.file.delete(save=False)
+            old.delete()
+        before = _peak_mb()
+        with bench.timer() as t:
+            circular = services.circular_build(period=s.week, scope=s.head)
+        if best is None or t.seconds < best.seconds:
+            best = Built(t.seconds, max(before, _peak_mb()), circular.size / 1e6, s.week.code)
+        if not keep or i < times - 1:
+            circular.file.delete(save=False)
+            circular.delete()
+    return best
 
 
 @contextlib.contextmanager
@@ -273,16 +279,31 @@ def _replay(conn, statements) -> float:
     return time.perf_counter() - started
 
 
-def _bare_write(name: str, header: list, rows: list) -> float:
-    """The same cells in a write-only workbook of its own, no formats: openpyxl's floor."""
+def _bare_write(name: str, header: list, rows: list, formats: list) -> float:
+    """The same cells in a write-only workbook of its own: openpyxl's floor. A cell of a column with
+    a number format (万元, integers, percentages) is a WriteOnlyCell carrying that format, as in
+    the circular; every other value goes in plain (no escaping, no header style, no title row)."""
+    from decimal import Decimal
+
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     started = time.perf_counter()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(name)
     ws.append(header)
     for r in rows:
-        ws.append(r)
+        out = []
+        for v, fmt in zip(r, formats, strict=True):
+            if isinstance(v, Decimal):
+                v = float(v)
+            if fmt is None or v is None or isinstance(v, str):
+                out.append(v)
+            else:
+                cell = WriteOnlyCell(ws, v)
+                cell.number_format = fmt
+                out.append(cell)
+        ws.append(out)
     wb.save(io.BytesIO())
     return time.perf_counter() - started
 
@@ -293,6 +314,7 @@ def head_office_circular_floor(bench: common.Bench, s: Setting, built: Built) ->
     the sheet's cells written bare. The whole build's seconds (`built`) are set against the sum."""
     from org import circular_sheets
     from org.db import reporting_reads
+    from reporting.services import FORMATS
 
     out = CircularFloor(ours_s=built.seconds)
     notes = 0
@@ -309,10 +331,10 @@ def head_office_circular_floor(bench: common.Bench, s: Setting, built: Built) ->
         statements = [x for x in _distinct(statements) if (x[0], repr(x[1])) not in seen]
         seen.update((sql, repr(params)) for sql, params in statements)
         replay = min(_replay(s.conn, statements) for _ in range(2))
-        write = _bare_write(builder.name, [c.header for c in data.columns], data.rows)
+        write = _bare_write(builder.name, [c.header for c in data.columns], data.rows, [FORMATS[c.format] for c in data.columns])
         out.sheets.append(SheetFloor(builder.name, ours, len(statements), replay, write, len(data.rows)))
     # The 说明 sheet: one row per column of every sheet, no statement.
-    out.sheets.append(SheetFloor("说明", 0.0, 0, 0.0, _bare_write("说明", ["工作表", "列名", "定义", "规则版本"], [["", "", "", ""]] * notes), notes))
+    out.sheets.append(SheetFloor("说明", 0.0, 0, 0.0, _bare_write("说明", ["工作表", "列名", "定义", "规则版本"], [["", "", "", ""]] * notes, [None] * 4), notes))
     return out
 
 
@@ -331,13 +353,13 @@ def run(bench: common.Bench) -> list[common.Row]:
     finally:
         s.conn.close()
 
-    built = head_office_circular(bench, s)
+    built = head_office_circular(bench, s, times=2)
     s.conn = bench.raw()
     try:
         floor = head_office_circular_floor(bench, s, built)
     finally:
         s.conn.close()
-    rows.append(common.row(f"the head office's weekly circular {built.code}, every sheet ({built.megabytes:.1f} MB)", built.seconds, "s",
+    rows.append(common.row(f"the head office's weekly circular {built.code}, every sheet ({built.megabytes:.1f} MB), best of 2", built.seconds, "s",
                            f"its {floor.statements:,} distinct SELECTs replayed on a plain connection + the same cells written bare (openpyxl write-only)",
                            floor.floor_s, note=f"peak RSS of the process {built.peak_mb:.0f} MB; goal ≤ 1.5×, < 60 s and < 500 MB"))
     for x in floor.sheets:

@@ -81,23 +81,48 @@ def safe_cell(value, *, sheet, number_format: str | None = None, bold: bool = Fa
     return cell
 
 
-def safe_values(sheet, values, formats) -> list:
-    """A data row for a write-only sheet that reads back exactly as `safe_cell` writes it, handing
-    openpyxl the plain value wherever no cell of its own is needed — in a column without a number
-    format: an empty cell, an int or float, a text that cannot start a formula. Big circulars write
-    hundreds of thousands of cells. `formats`: one number format (or None) per column."""
-    out = []
-    for value, number_format in zip(values, formats, strict=True):
-        if value is None and number_format is None:
-            out.append(None)
-        elif type(value) is str and number_format is None:
-            clean = value.translate(_ILLEGAL)
-            out.append(clean if clean and not clean.startswith(_QUOTED) else safe_cell(clean, sheet=sheet))
-        elif number_format is None and type(value) in (int, float):
-            out.append(value)
-        else:
-            out.append(safe_cell(value, sheet=sheet, number_format=number_format))
-    return out
+class SafeRows:
+    """Data rows for one write-only sheet that read back exactly as `safe_cell` writes them, at a
+    fraction of the cost (big circulars write hundreds of thousands of cells):
+
+    * in a column without a number format, openpyxl gets the plain value wherever no cell of its
+      own is needed — an empty cell, an int or float, a text that cannot start a formula;
+    * in a column with a number format, every number goes through one formatted cell per column,
+      reused row after row (a write-only sheet writes each row while it is appended).
+
+        rows = SafeRows(ws, [None, None, MONEY_FORMAT])
+        for r in data:
+            rows.append(r)
+    """
+
+    NUMBERS = (int, float, Decimal)
+
+    def __init__(self, sheet, formats):
+        self.sheet = sheet
+        self.formats = list(formats)
+        self._cells = [None if f is None else safe_cell(None, sheet=sheet, number_format=f) for f in self.formats]
+
+    def values(self, row) -> list:
+        out = []
+        for value, number_format, cell in zip(row, self.formats, self._cells, strict=True):
+            kind = type(value)
+            if cell is None:
+                if value is None or kind is int or kind is float:
+                    out.append(value)
+                    continue
+                if kind is str:
+                    clean = value.translate(_ILLEGAL)
+                    out.append(clean if clean and not clean.startswith(_QUOTED) else safe_cell(clean, sheet=self.sheet))
+                    continue
+            elif value is None or kind in self.NUMBERS:
+                cell.value = float(value) if kind is Decimal else value
+                out.append(cell)
+                continue
+            out.append(safe_cell(value, sheet=self.sheet, number_format=number_format))
+        return out
+
+    def append(self, row) -> None:
+        self.sheet.append(self.values(row))
 
 
 def safe_row(sheet, values, formats: dict[int, str] | None = None) -> list[WriteOnlyCell]:

@@ -27,7 +27,7 @@ from org.errors import ApplicationError
 from org.memo import build_memo
 from org.models import Institution, InstitutionKind
 from org.periods import Period
-from org.xlsx import INTEGER_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, header_row, safe_cell, safe_values
+from org.xlsx import INTEGER_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, SafeRows, header_row, safe_cell
 
 from .models import KIND_OF_PERIOD, Circular
 
@@ -63,9 +63,9 @@ def _write_sheet(wb: Workbook, *, name: str, title: str, data: SheetData) -> Non
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(data.rows), 1)}"
     ws.append([safe_cell(title, sheet=ws, bold=True)])
     ws.append(header_row(ws, [c.header for c in columns]))
-    formats = [FORMATS[c.format] for c in columns]
+    rows = SafeRows(ws, [FORMATS[c.format] for c in columns])
     for row in data.rows:
-        ws.append(safe_values(ws, row, formats))
+        rows.append(row)
 
 
 CORRECTIONS_SHEET = "更正说明"

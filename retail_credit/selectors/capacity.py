@@ -187,36 +187,48 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
     role_since = dict(OfficerRole.objects.filter(staff_id__in=ids).values_list("staff_id", "since"))
     terms = terms_by_month(months)
     tiers_by_year: dict[int, dict[int, int | None]] = {y: tiers_of(staff, y) for y in {m.year for m in months}}
-    progress = time_progress(month, at=until)
+    progress = Decimal(str(time_progress(month, at=until)))
+    # What depends only on the month (and the tier): computed once, not once per person.
+    complete = {m: until >= month_period(m).end for m in months}
+    lifelines: dict[tuple[dt.date, int | None], Decimal | None] = {}
+    bars: dict[tuple[dt.date, int | None], Decimal | None] = {}
+    for m in months:
+        for tier in {t for year in tiers_by_year.values() for t in year.values()} | {None}:
+            lifelines[(m, tier)] = line = terms[m].lifeline(tier)
+            bars[(m, tier)] = None if line is None else line if complete[m] else line * progress
+    first_judged = {}  # role start → (first month in the role, first month past the exempt months)
     out = {}
     for s in staff:
         since = role_since.get(s.pk, s.active_from)
-        start = since.replace(day=1)
+        if since not in first_judged:
+            start = since.replace(day=1)
+            first_judged[since] = (start, add_months(start, EXEMPT_FIRST_MONTHS))
+        start, judged_from = first_judged[since]
         standing = Standing(s.pk)
+        run: list[str] = []
         for m in months:
-            complete = until >= month_period(m).end
             tier = tiers_by_year[m.year].get(s.pk)
-            lifeline = terms[m].lifeline(tier)
-            mark = MonthMark(m, amounts.get((s.pk, m), ZERO), lifeline, complete)
+            mark = MonthMark(m, amounts.get((s.pk, m), ZERO), lifelines[(m, tier)], complete[m])
             if m < start:
                 mark.exempt = "尚未任客户经理"
-            elif m < add_months(start, EXEMPT_FIRST_MONTHS):
+            elif m < judged_from:
                 mark.exempt = f"任客户经理前 {EXEMPT_FIRST_MONTHS} 个月"
             elif (s.pk, m) in leave:
                 mark.exempt = "请假"
             elif s.active_to is not None and s.active_to < m:
                 mark.exempt = "已离职"
-            elif lifeline is None:
+            elif mark.lifeline is None:
                 mark.exempt = "未定梯队"
             else:
-                bar = lifeline if complete else lifeline * Decimal(str(progress))
-                mark.below = mark.amount < bar
+                mark.below = mark.amount < bars[(m, tier)]
             standing.months.append(mark)
-            if mark.exempt:
-                continue  # neither warns nor breaks the run
-            if not mark.complete:
-                continue  # the month in progress warns below, it never extends the run of completed months
-            standing.run = [*standing.run, mark.code] if mark.below else []
+            if mark.exempt or not mark.complete:
+                continue  # an exempt month neither warns nor breaks the run; the month in progress warns below, it never extends the run
+            if mark.below:
+                run.append(mark.code)
+            else:
+                run = []
+        standing.run = run
         current = standing.months[-1]
         standing.exempt_reason = current.exempt
         standing.warning = current.below and not current.exempt
