@@ -280,9 +280,10 @@ def _replay(conn, statements) -> float:
 
 
 def _bare_write(name: str, header: list, rows: list, formats: list) -> float:
-    """The same cells in a write-only workbook of its own: openpyxl's floor. A cell of a column with
-    a number format (万元, integers, percentages) is a WriteOnlyCell carrying that format, as in
-    the circular; every other value goes in plain (no escaping, no header style, no title row)."""
+    """The same cells in a write-only workbook of its own: openpyxl's floor. A number in a column
+    with a number format (万元, integers, percentages) goes through one cell carrying that format
+    per column, reused row after row (as the circular does); every other value goes in plain (no
+    escaping, no header style, no title row, no widths)."""
     from decimal import Decimal
 
     from openpyxl import Workbook
@@ -292,16 +293,20 @@ def _bare_write(name: str, header: list, rows: list, formats: list) -> float:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(name)
     ws.append(header)
+    cells = []
+    for fmt in formats:
+        cell = None
+        if fmt is not None:
+            cell = WriteOnlyCell(ws)
+            cell.number_format = fmt
+        cells.append(cell)
     for r in rows:
         out = []
-        for v, fmt in zip(r, formats, strict=True):
-            if isinstance(v, Decimal):
-                v = float(v)
-            if fmt is None or v is None or isinstance(v, str):
+        for v, cell in zip(r, cells, strict=True):
+            if cell is None or isinstance(v, str):
                 out.append(v)
             else:
-                cell = WriteOnlyCell(ws, v)
-                cell.number_format = fmt
+                cell.value = float(v) if isinstance(v, Decimal) else v
                 out.append(cell)
         ws.append(out)
     wb.save(io.BytesIO())

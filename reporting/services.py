@@ -86,7 +86,13 @@ def _sheets(*, period: Period, scope: Institution) -> list[tuple[str, str, Sheet
 
 def _canon(value) -> str:
     """One text form of a cell, the same whether it comes from a builder or read back from a file."""
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:  # the common cases first: a circular has hundreds of thousands of cells
+        return value
+    if kind is int or kind is float or kind is Decimal:
+        number = round(float(value), 6)
+        return str(int(number)) if number == int(number) else repr(number)
+    if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)

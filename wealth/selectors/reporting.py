@@ -36,8 +36,9 @@ def team_lines(*, scope: Institution, period: Period) -> list[Line]:
         counts = coverage_counts(staff_ids=[s for s, _ in idle], start=period.start, end=period.end)
         for staff_id, inst_id in idle:
             rows[(staff_id, inst_id)] = Row(staff_id=staff_id, institution_id=inst_id, managed=counts.get(staff_id, (0, 0))[0])
-    people = Staff.objects.in_bulk({s for s, _ in rows})
-    places = Institution.objects.in_bulk({i for _, i in rows})
+    # Only what a line shows (thousands of people on the bank's table).
+    people = Staff.objects.only("id", "employee_no", "name").in_bulk({s for s, _ in rows})
+    places = Institution.objects.only("id", "code", "name", "path", "kind", "parent_id").in_bulk({i for _, i in rows})
     lines = [Line(r, people[r.staff_id], places[r.institution_id]) for r in rows.values()]
     lines.sort(key=lambda ln: (-ln.row.days_2053, -ln.row.calls, -ln.row.visits, ln.staff.employee_no))
     for line, rank in zip(lines, competition_ranks([ln.row.days_2053 for ln in lines]), strict=True):
