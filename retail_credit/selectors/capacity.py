@@ -198,24 +198,26 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
             bars[(m, tier)] = None if line is None else line if complete[m] else line * progress
     first_judged = {}  # role start → (first month in the role, first month past the exempt months)
     out = {}
+    first_months = f"任客户经理前 {EXEMPT_FIRST_MONTHS} 个月"
     for s in staff:
-        since = role_since.get(s.pk, s.active_from)
+        pk, left = s.pk, s.active_to
+        since = role_since.get(pk, s.active_from)
         if since not in first_judged:
             start = since.replace(day=1)
             first_judged[since] = (start, add_months(start, EXEMPT_FIRST_MONTHS))
         start, judged_from = first_judged[since]
-        standing = Standing(s.pk)
+        standing = Standing(pk)
         run: list[str] = []
         for m in months:
-            tier = tiers_by_year[m.year].get(s.pk)
-            mark = MonthMark(m, amounts.get((s.pk, m), ZERO), lifelines[(m, tier)], complete[m])
+            tier = tiers_by_year[m.year].get(pk)
+            mark = MonthMark(m, amounts.get((pk, m), ZERO), lifelines[(m, tier)], complete[m])
             if m < start:
                 mark.exempt = "尚未任客户经理"
             elif m < judged_from:
-                mark.exempt = f"任客户经理前 {EXEMPT_FIRST_MONTHS} 个月"
-            elif (s.pk, m) in leave:
+                mark.exempt = first_months
+            elif (pk, m) in leave:
                 mark.exempt = "请假"
-            elif s.active_to is not None and s.active_to < m:
+            elif left is not None and left < m:
                 mark.exempt = "已离职"
             elif mark.lifeline is None:
                 mark.exempt = "未定梯队"
@@ -235,7 +237,7 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
         standing.exit_candidate = len(standing.run) >= EXIT_RUN
         if standing.warning and not current.complete:
             standing.run = [*standing.run, f"{current.code}（截至 {until:%m-%d}）"]
-        out[s.pk] = standing
+        out[pk] = standing
     return out
 
 
