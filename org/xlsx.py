@@ -112,7 +112,7 @@ class SafeRows:
                     continue
                 if kind is str:
                     clean = value.translate(_ILLEGAL)
-                    out.append(clean if clean and not clean.startswith(_QUOTED) else safe_cell(clean, sheet=self.sheet))
+                    out.append(safe_cell(clean, sheet=self.sheet) if clean.startswith(_QUOTED) else clean)
                     continue
             elif value is None or kind in self.NUMBERS:
                 cell.value = float(value) if kind is Decimal else value

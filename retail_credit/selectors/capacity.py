@@ -179,10 +179,10 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
     first = add_months(month.start, -lookback)
     months = [add_months(first, i) for i in range(lookback + 1)]
     amounts: dict[tuple[int, dt.date], Decimal] = {}
-    for r in (Loan.objects.filter(staff_id__in=ids, disbursed_on__range=(first, min(month.end, until)))
-              .annotate(m=TruncMonth("disbursed_on")).values("staff_id", "m").annotate(total=Sum("amount")).order_by()):
-        m = r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]
-        amounts[(r["staff_id"], m)] = q2(r["total"])
+    for staff_id, m, total in (Loan.objects.filter(staff_id__in=ids, disbursed_on__range=(first, min(month.end, until)))
+                               .annotate(m=TruncMonth("disbursed_on")).values("staff_id", "m").annotate(total=Sum("amount"))
+                               .values_list("staff_id", "m", "total").order_by()):
+        amounts[(staff_id, m.date() if isinstance(m, dt.datetime) else m)] = q2(total)
     leave = set(LeaveMonth.objects.filter(staff_id__in=ids, month__range=(first, month.start)).values_list("staff_id", "month"))
     role_since = dict(OfficerRole.objects.filter(staff_id__in=ids).values_list("staff_id", "since"))
     terms = terms_by_month(months)
@@ -298,7 +298,9 @@ def capacity_rows(*, root, month: Period, until: dt.date, with_standing: bool = 
     rank by points within their branch and tier (ties share a rank)."""
     from org.selectors import branch_for_path, branches_by_path
 
-    people = list(officers(root=root, month=month))
+    # Only the fields the table and the standings read (thousands of officers on the bank's table).
+    people = list(officers(root=root, month=month).only(
+        "id", "employee_no", "name", "institution_id", "active_from", "active_to", "tier", "institution__name", "institution__path"))
     figures = month_figures(month, [p.pk for p in people], until=until)
     terms = terms_for(month.start)
     tiers = tiers_of(people, month.start.year)
