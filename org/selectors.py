@@ -70,6 +70,29 @@ def roll_up(rows, institutions, *, zero=Decimal(0)) -> dict:
     return totals
 
 
+def subtree_totals(queryset, *, path_field: str, value, institutions, zero=Decimal(0)) -> dict:
+    """Each institution's total of `value` (an aggregate expression) over the rows of `queryset`
+    credited to its subtree (`path_field`: the path of the institution a row was credited to).
+
+    Institutions that are all children of one node (the branches of the bank, the sub-branches of a
+    branch — every league table and circular ranking) are grouped in the database by the child's
+    path prefix: one row per institution comes back. Any other mix is grouped by institution and
+    rolled up along the paths (`roll_up`)."""
+    institutions = list(institutions)
+    if not institutions:
+        return {}
+    parents = {inst.path[: inst.path.rstrip("/").rfind("/") + 1] for inst in institutions}
+    if len(parents) == 1 and (parent := parents.pop()) != "/":
+        grouped = (queryset.filter(**{f"{path_field}__startswith": parent}).annotate(_child=child_path(path_field, parent))
+                   .values("_child").annotate(_v=value).values_list("_child", "_v").order_by())
+    else:
+        prefixes = Q()
+        for inst in institutions:
+            prefixes |= Q(**{f"{path_field}__startswith": inst.path})
+        grouped = queryset.filter(prefixes).values(path_field).annotate(_v=value).values_list(path_field, "_v").order_by()
+    return roll_up(grouped, institutions, zero=zero)
+
+
 def branch_for_path(path: str, branches: dict[str, Institution]) -> Institution | None:
     return next((b for p, b in branches.items() if path.startswith(p)), None)
 

@@ -13,7 +13,7 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from org.periods import Period
-from org.selectors import roll_up
+from org.selectors import subtree_totals
 from targets.registry import Metric, MetricValues, register
 
 from .models import Application, counted_q
@@ -69,11 +69,7 @@ def actuals_for(code: str):
         base = Application.objects.filter(counted_q()).filter(agg["touched"])
         out = MetricValues(rule_version=referral_rule_label(period=period))
         if institutions:
-            prefixes = Q()
-            for inst in institutions:
-                prefixes |= Q(institution__path__startswith=inst.path)
-            grouped = base.filter(prefixes).values("institution__path").annotate(v=agg[code]).values_list("institution__path", "v").order_by()
-            out.by_institution = roll_up(grouped, institutions)
+            out.by_institution = subtree_totals(base, path_field="institution__path", value=agg[code], institutions=institutions)
         if staff:
             out.by_staff = _by_staff(staff_query(period), [s.pk for s in staff])
         return out
@@ -102,7 +98,7 @@ def violations_actuals(*, period: Period, institutions=(), staff=()) -> MetricVa
     if staff:
         out.by_staff = _by_staff(violations_staff_query(period), [s.pk for s in staff])
     if institutions:
-        out.by_institution = roll_up(base.values("institution__path").annotate(v=Count("pk")).values_list("institution__path", "v").order_by(), institutions)
+        out.by_institution = subtree_totals(base, path_field="institution__path", value=Count("pk"), institutions=institutions)
     return out
 
 

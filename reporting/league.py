@@ -22,6 +22,7 @@ from django.db.models import Q
 from org import clock
 from org.bulk import db_decimal, id_set_sql
 from org.db import read_connection, reporting_reads
+from org.memo import build_memo
 from org.models import EmploymentType, Institution, InstitutionKind, Staff
 from org.periods import Period
 from org.progress import time_progress
@@ -189,9 +190,10 @@ def _institutions(level: str, root: Institution) -> list[Institution]:
 
 def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None) -> League:
     """The league table of `metric_code` at `level` under `root` for `period`, with the previous
-    period's value and rank of each row (read from the replica when one is configured: org.db).
+    period's value and rank of each row (read from the replica when one is configured: org.db;
+    figures both periods share, such as a scheme, read once: org.memo).
     Raises ApplicationError for an unknown metric."""
-    with reporting_reads():
+    with reporting_reads(), build_memo():
         return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at)
 
 

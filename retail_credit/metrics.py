@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 
 from org.periods import Period
-from org.selectors import roll_up
+from org.selectors import subtree_totals
 from targets.registry import Metric, MetricValues, register
 
 from .models import Loan
@@ -47,8 +47,8 @@ def amount_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues
         got = dict(loans.filter(staff_id__in=[s.pk for s in staff]).values("staff_id").annotate(v=Sum("amount")).values_list("staff_id", "v").order_by())
         out.by_staff = {s.pk: q2(got.get(s.pk)) for s in staff}
     if institutions:
-        grouped = loans.values("institution__path").annotate(v=Sum("amount")).values_list("institution__path", "v").order_by()
-        out.by_institution = {pk: q2(v) for pk, v in roll_up(grouped, institutions).items()}
+        totals = subtree_totals(loans, path_field="institution__path", value=Sum("amount"), institutions=institutions)
+        out.by_institution = {pk: q2(v) for pk, v in totals.items()}
     return out
 
 

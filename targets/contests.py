@@ -15,7 +15,7 @@ from org.models import Institution, Staff
 from org.periods import Period
 from org.ranking import competition_ranks
 from org.scoping import institution_in_scope, scope_root
-from org.selectors import roll_up
+from org.selectors import subtree_totals
 from org.services import audit
 
 from . import registry
@@ -76,8 +76,7 @@ def _headcounts(institutions: list[Institution], day) -> dict[int, int]:
     """Active staff under each institution, from one grouped query rolled up along the paths."""
     if not institutions:
         return {}
-    rows = Staff.objects.active_on(day).values("institution__path").annotate(n=Count("pk")).values_list("institution__path", "n").order_by()
-    return roll_up(rows, institutions, zero=0)
+    return subtree_totals(Staff.objects.active_on(day), path_field="institution__path", value=Count("pk"), institutions=institutions, zero=0)
 
 
 def contest_standings(contest: Contest, *, at=None) -> list[dict]:

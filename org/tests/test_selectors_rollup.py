@@ -3,6 +3,8 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
+import pytest
+
 from org.selectors import roll_up
 
 
@@ -23,3 +25,25 @@ def test_counts_stay_integers_and_no_institution_is_left_out():
     totals = roll_up([("/HO/B1/S1/", 3), ("/HO/B1/S2/", 2)], [_inst(2, "/HO/B1/"), _inst(5, "/HO/B7/")], zero=0)
     assert totals == {2: 5, 5: 0}
     assert isinstance(totals[2], int)
+
+
+@pytest.mark.django_db
+def test_subtree_totals_counts_each_institutions_subtree_whether_grouped_by_child_or_rolled_up():
+    from django.db.models import Count
+
+    from org.models import Staff
+    from org.selectors import subtree_totals
+    from org.tests.factories import StaffFactory, tree
+
+    t = tree()
+    for place, n in (("OUT1", 3), ("OUT2", 1), ("OUT3", 2), ("OUT4", 4), ("SB2", 1)):
+        StaffFactory.create_batch(n, institution=t[place])
+    count = Count("pk")
+    # Siblings (the branches of the bank): grouped in the database by the child's path prefix.
+    assert subtree_totals(Staff.objects.all(), path_field="institution__path", value=count, institutions=[t["BR1"], t["BR2"]], zero=0) == {
+        t["BR1"].pk: 7, t["BR2"].pk: 4}
+    # A subset of siblings, and a mix of levels: each gets its own subtree only.
+    assert subtree_totals(Staff.objects.all(), path_field="institution__path", value=count, institutions=[t["SB2"]], zero=0) == {t["SB2"].pk: 3}
+    mixed = subtree_totals(Staff.objects.all(), path_field="institution__path", value=count, institutions=[t["HO"], t["SB1"], t["OUT4"]], zero=0)
+    assert mixed == {t["HO"].pk: 11, t["SB1"].pk: 4, t["OUT4"].pk: 4}
+    assert subtree_totals(Staff.objects.all(), path_field="institution__path", value=count, institutions=[]) == {}

@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 
 from org import clock
 from org.periods import Period
-from org.selectors import roll_up
+from org.selectors import subtree_totals
 
 from ..models import MarketingRule, PointsTable, Sale
 
@@ -50,13 +50,7 @@ def staff_points(period: Period, staff_ids, *, until: dt.date | None = None) -> 
 
 def institution_points(period: Period, institutions) -> dict[int, Decimal]:
     """Each institution's subtree total (sales credited on their date), one grouped query."""
-    if not institutions:
-        return {}
-    prefixes = Q()
-    for inst in institutions:
-        prefixes |= Q(institution__path__startswith=inst.path)
-    rows = sales_in(period).filter(prefixes).values("institution__path").annotate(v=Sum("points")).values_list("institution__path", "v").order_by()
-    return roll_up(rows, institutions)
+    return subtree_totals(sales_in(period), path_field="institution__path", value=Sum("points"), institutions=institutions)
 
 
 def points_table_label(period: Period) -> str:

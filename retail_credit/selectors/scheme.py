@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from org.memo import memoised
+
 from ..models import OfficerTier, Product, Scheme
 
 # SPEC §5, used only when no scheme is stored (a flushed test database): the migration stores the same.
@@ -55,8 +57,14 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def terms_for(day: dt.date) -> Terms:
-    """The scheme in force in the month of `day` (the one in force on the month's first day)."""
-    scheme = Scheme.objects.filter(effective_from__lte=month_start(day)).prefetch_related("products", "tiers").order_by("-effective_from").first()
+    """The scheme in force in the month of `day` (the one in force on the month's first day);
+    read once per build or league table (org.memo)."""
+    return _terms_of_month(month_start(day))
+
+
+@memoised
+def _terms_of_month(first_day: dt.date) -> Terms:
+    scheme = Scheme.objects.filter(effective_from__lte=first_day).prefetch_related("products", "tiers").order_by("-effective_from").first()
     return _terms(scheme) if scheme else DEFAULT_TERMS
 
 
