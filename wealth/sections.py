@@ -35,21 +35,36 @@ def person(request, staff) -> dict | None:
 
 
 def manager_home(request, node) -> dict | None:
-    """The scope's 2053 week on the manager's home (branch and below: the whole bank's table takes
-    seconds, so head office gets the link only)."""
+    """The scope's 2053 week on the manager's home: computed live for a branch and below; the head
+    office reads the whole bank's week as the beat last stored it (wealth.services.home), and asks
+    for a refresh when nothing is stored yet."""
+    import logging
+
     from org.models import InstitutionKind
     from org.progress import time_progress
 
-    from .selectors.reporting import summaries, team_lines
+    from .services.home import week_total, week_total_stored
 
     week = Period.containing(clock.today(), "week")
-    if node.kind == InstitutionKind.HEAD_OFFICE:
-        return {"node": node, "period": week, "total": None}
-    lines = team_lines(scope=node, period=week)
-    if not lines:
-        return None
-    total = summaries(lines, scope=node)[-1]
     rule = rule_on(week.end)
-    return {"node": node, "period": week, "total": total, "rule": rule, "progress": time_progress(week, at=clock.now()),
-            "calls_per_person": round(total.calls / total.people, 1) if total.people else 0,
-            "visits_per_person": round(total.visits / total.people, 1) if total.people else 0}
+    section = {"node": node, "period": week, "rule": rule, "progress": time_progress(week, at=clock.now())}
+    if node.kind == InstitutionKind.HEAD_OFFICE:
+        found, total = week_total_stored(scope=node, period=week)
+        if not found:
+            from .tasks import home_week_refresh
+
+            try:
+                home_week_refresh.delay(node.code)
+            except Exception:  # a stopped broker: the next beat refresh fills it
+                logging.getLogger(__name__).warning("broker unavailable: 2053 week refresh not queued", exc_info=True)
+            found, total = week_total_stored(scope=node, period=week)  # filled when tasks run in-process
+            if not found:
+                return {**section, "total": None, "pending": True}
+    else:
+        total = week_total(scope=node, period=week)
+    if not total:
+        return None
+    people = total["people"]
+    return {**section, "total": total, "stored_at": total["computed_at"] if node.kind == InstitutionKind.HEAD_OFFICE else None,
+            "calls_per_person": round(total["calls"] / people, 1) if people else 0,
+            "visits_per_person": round(total["visits"] / people, 1) if people else 0}

@@ -159,4 +159,34 @@ def test_the_managers_home_shows_the_scopes_2053_week():
         head_office = Client()
         head_office.force_login(user_for(scope=t["HO"]))
         ho_home = head_office.get("/").content.decode()
-        assert 'data-testid="home-wealth"' in ho_home and "人均有效电访" not in ho_home  # the link only
+        # The bank's week as stored by the refresh (run in-process here), with when it was computed.
+        assert 'data-testid="home-wealth"' in ho_home and "人均有效电访" in ho_home and "2 名理财经理" in ho_home
+        assert "全行数据每 15 分钟更新，本次统计于 15:00" in ho_home
+
+
+def test_head_office_reads_the_stored_week_and_a_stopped_broker_leaves_it_being_prepared(settings):
+    from unittest import mock
+
+    from django.conf import settings as conf
+
+    from org.tests.factories import user_for
+    from wealth import tasks
+
+    from .helpers import at, call, customer, world
+
+    assert conf.CELERY_BEAT_SCHEDULE["wealth-home-week"]["task"] == "wealth.tasks.home_week_refresh"
+    t, me, _ = world()
+    c = customer("C6", me)
+    with clock.frozen(at("2024-03-20", 15)):
+        head_office = Client()
+        head_office.force_login(user_for(scope=t["HO"]))
+        with mock.patch.object(tasks.home_week_refresh, "delay", side_effect=ConnectionError("broker down")):
+            pending = head_office.get("/")
+        assert pending.status_code == 200
+        assert "全行2053数据正在统计，请稍后刷新" in pending.content.decode()
+        call(me, c, at("2024-03-20", 10), duration=90)
+        assert tasks.home_week_refresh() == 2  # the beat's run: the bank's 2 wealth managers
+        call(me, customer("C7", me), at("2024-03-20", 11), duration=90)  # after the refresh: shown at the next one
+        home = head_office.get("/").content.decode()
+    # 1 call of the 2 wealth managers when it was computed; the later call waits for the next refresh.
+    assert '人均有效电访</div><div class="kpi-value">0.5<' in home and "本次统计于 15:00" in home
