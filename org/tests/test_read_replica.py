@@ -55,3 +55,31 @@ def test_a_circular_reads_its_figures_from_the_replica_and_stores_on_default():
     assert any(q["sql"].startswith("INSERT") and "reporting_circular" in q["sql"] for q in on_default.captured_queries)
     assert not any(q["sql"].startswith("INSERT") for q in on_replica.captured_queries)
     circular.file.delete(save=False)
+
+
+@pytest.mark.django_db
+def test_reporting_reads_get_their_own_work_mem_on_postgresql_and_give_it_back(settings):
+    from django.db import connection
+
+    settings.REPORTING_WORK_MEM = "48MB"
+
+    def work_mem():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "postgresql":
+        with CaptureQueriesContext(connection) as queries, reporting_reads():
+            pass
+        assert not queries.captured_queries  # nothing to tune on SQLite
+        return
+    before = work_mem()
+    with reporting_reads():
+        assert work_mem() == "48MB"
+        with reporting_reads():  # nested: the outer block's setting holds
+            assert work_mem() == "48MB"
+        assert work_mem() == "48MB"
+    assert work_mem() == before
+    settings.REPORTING_WORK_MEM = "lots"  # a bad value: the reads run with the server's default
+    with reporting_reads():
+        assert work_mem() == before
