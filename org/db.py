@@ -55,8 +55,10 @@ def _work_mem(connection, value: str | None):
     if connection.vendor != "postgresql" or (value is not None and not value):
         return None
     try:
-        # In a savepoint of its own: a refused value must not abort the caller's transaction.
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # Inside a transaction, in a savepoint of its own: a refused value must not abort the
+        # caller's transaction (in autocommit, a refused SET aborts nothing).
+        guard = transaction.atomic(using=connection.alias) if connection.in_atomic_block else contextlib.nullcontext()
+        with guard, connection.cursor() as cursor:
             if value is None:
                 cursor.execute("RESET work_mem")
             else:
