@@ -87,18 +87,15 @@ def _sheets(*, period: Period, scope: Institution) -> list[tuple[str, str, Sheet
 def _canon(value) -> str:
     """One text form of a cell, the same whether it comes from a builder or read back from a file."""
     kind = type(value)
-    if kind is str:  # the common cases first: a circular has hundreds of thousands of cells
+    if kind is str:  # the common case first: a circular has hundreds of thousands of cells
         return value
-    if kind is int or kind is float or kind is Decimal:
-        number = round(float(value), 6)
-        return str(int(number)) if number == int(number) else repr(number)
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float | Decimal):
+    if kind is not bool and isinstance(value, int | float | Decimal):
         number = round(float(value), 6)
         return str(int(number)) if number == int(number) else repr(number)
+    if kind is bool:
+        return str(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, dt.date):

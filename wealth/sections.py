@@ -38,12 +38,10 @@ def manager_home(request, node) -> dict | None:
     """The scope's 2053 week on the manager's home: computed live for a branch and below; the head
     office reads the whole bank's week as the beat last stored it (wealth.services.home), and asks
     for a refresh when nothing is stored yet."""
-    import logging
-
     from org.models import InstitutionKind
     from org.progress import time_progress
 
-    from .services.home import week_total, week_total_stored
+    from .services.home import week_total, week_total_request, week_total_stored
 
     week = Period.containing(clock.today(), "week")
     rule = rule_on(week.end)
@@ -51,12 +49,7 @@ def manager_home(request, node) -> dict | None:
     if node.kind == InstitutionKind.HEAD_OFFICE:
         found, total = week_total_stored(scope=node, period=week)
         if not found:
-            from .tasks import home_week_refresh
-
-            try:
-                home_week_refresh.delay(node.code)
-            except Exception:  # a stopped broker: the next beat refresh fills it
-                logging.getLogger(__name__).warning("broker unavailable: 2053 week refresh not queued", exc_info=True)
+            week_total_request(scope=node, period=week)
             found, total = week_total_stored(scope=node, period=week)  # filled when tasks run in-process
             if not found:
                 return {**section, "total": None, "pending": True}

@@ -55,3 +55,20 @@ def week_total_stored(*, scope: Institution, period: Period) -> tuple[bool, dict
     if got is None:
         return False, None
     return True, got or None
+
+
+def week_total_request(*, scope: Institution, period: Period) -> None:
+    """Ask the workers for the scope's week, once while it is being computed (however many people
+    open the home meanwhile); a stopped cache or broker only leaves it to the next beat refresh."""
+    from ..tasks import home_week_refresh
+
+    try:
+        if not cache.add(f"{week_total_key(scope=scope, period=period)}:queued", 1, 5 * 60):
+            return
+    except Exception:
+        logger.warning("cache unavailable: the 2053 week of %s left to the beat", scope.code, exc_info=True)
+        return
+    try:
+        home_week_refresh.delay(scope.code)
+    except Exception:
+        logger.warning("broker unavailable: the 2053 week of %s left to the beat", scope.code, exc_info=True)

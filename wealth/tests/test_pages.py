@@ -190,3 +190,29 @@ def test_head_office_reads_the_stored_week_and_a_stopped_broker_leaves_it_being_
         home = head_office.get("/").content.decode()
     # 1 call of the 2 wealth managers when it was computed; the later call waits for the next refresh.
     assert '人均有效电访</div><div class="kpi-value">0.5<' in home and "本次统计于 15:00" in home
+
+
+def test_head_office_asks_for_its_week_once_while_it_is_computed_and_a_stopped_cache_answers_200():
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from org.tests.factories import user_for
+    from wealth import tasks
+
+    from .helpers import at, world
+
+    t, _me, _ = world()
+    with clock.frozen(at("2024-03-20", 15)):
+        head_office = Client()
+        head_office.force_login(user_for(scope=t["HO"]))
+        with mock.patch.object(tasks.home_week_refresh, "delay") as queued:  # a worker that has not run yet
+            first, second = head_office.get("/"), head_office.get("/")
+        assert queued.call_count == 1 and queued.call_args.args == ("HO",)
+        assert "全行2053数据正在统计，请稍后刷新" in second.content.decode()
+        down = ConnectionError("redis stopped")
+        with mock.patch.object(cache, "get", side_effect=down), mock.patch.object(cache, "add", side_effect=down), \
+                mock.patch.object(tasks.home_week_refresh, "delay") as never:
+            stopped = head_office.get("/")
+    assert first.status_code == stopped.status_code == 200
+    assert "全行2053数据正在统计，请稍后刷新" in stopped.content.decode() and never.call_count == 0
