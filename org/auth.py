@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext as _
 
 from . import clock, ratelimit
@@ -36,6 +38,19 @@ class LoginThrottle:
 
 
 login_throttle = LoginThrottle()
+
+# What every request's scope reads off its user (org.scoping): the institution a manager is scoped
+# to, the staff record and its institution. Loaded with the user: one query instead of three.
+USER_WITH_SCOPE = ("scope_institution", "staff__institution")
+
+
+class ScopedModelBackend(ModelBackend):
+    """Django's model backend (passwords, permissions), loading a signed-in user with the records
+    their scope is read from (`USER_WITH_SCOPE`)."""
+
+    def get_user(self, user_id):
+        user = get_user_model()._default_manager.select_related(*USER_WITH_SCOPE).filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def staff_login_allowed(staff) -> bool:

@@ -109,6 +109,13 @@ class Period:
     def label(self) -> str:
         return f"{self.code}（{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}）"
 
+    @classmethod
+    def span(cls, periods) -> Period:
+        """The days from the first period's start to the last one's end (one range that reads the
+        facts of a period and the one before it in one indexed scan; filter each period inside it)."""
+        start, end = min(p.start for p in periods), max(p.end for p in periods)
+        return cls(start, end, "span", f"{start:%Y-%m-%d}..{end:%Y-%m-%d}")
+
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """Half-open [start, end) as aware datetimes in Asia/Shanghai."""
         lo = dt.datetime.combine(self.start, dt.time.min, tzinfo=SHANGHAI)

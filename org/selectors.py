@@ -7,7 +7,7 @@ import logging
 from bisect import bisect_right
 from decimal import Decimal
 
-from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models import CharField, F, Func, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import StrIndex, Substr
 
@@ -48,6 +48,16 @@ def branches_by_path() -> dict[str, Institution]:
     return {b.path: b for b in Institution.objects.filter(kind=InstitutionKind.BRANCH)}
 
 
+def common_path(paths) -> str | None:
+    """The deepest "/…/" path every one of `paths` starts with (None: nothing in common), so one
+    indexed prefix condition reads the facts of many institutions at once."""
+    import os
+
+    prefix = os.path.commonprefix(list(paths))
+    prefix = prefix[: prefix.rfind("/") + 1]
+    return prefix if prefix.strip("/") else None
+
+
 def roll_up(rows, institutions, *, zero=Decimal(0)) -> dict:
     """Each institution's total over its subtree, from figures already grouped by institution path
     in the database ((path, value) pairs, one per institution with facts): each figure is credited
@@ -78,19 +88,28 @@ def subtree_totals(queryset, *, path_field: str, value, institutions, zero=Decim
     branch — every league table and circular ranking) are grouped in the database by the child's
     path prefix: one row per institution comes back. Any other mix is grouped by institution and
     rolled up along the paths (`roll_up`)."""
+    return subtree_totals_each(queryset, path_field=path_field, values=[value], institutions=institutions, zero=zero)[0]
+
+
+def subtree_totals_each(queryset, *, path_field: str, values: list, institutions, zero=Decimal(0)) -> list[dict]:
+    """`subtree_totals` of several aggregates (each with its own filter: a period and the one before
+    it) in one scan of `queryset`: one {institution id: total} per aggregate, in order."""
     institutions = list(institutions)
     if not institutions:
-        return {}
+        return [{} for _ in values]
+    named = {f"_v{i}": v for i, v in enumerate(values)}
     parents = {inst.path[: inst.path.rstrip("/").rfind("/") + 1] for inst in institutions}
     if len(parents) == 1 and (parent := parents.pop()) != "/":
-        grouped = (queryset.filter(**{f"{path_field}__startswith": parent}).annotate(_child=child_path(path_field, parent))
-                   .values("_child").annotate(_v=value).values_list("_child", "_v").order_by())
+        segments = (queryset.filter(**{f"{path_field}__startswith": parent}).annotate(_child=ChildSegment(path_field, parent))
+                    .values("_child").annotate(**named).values_list("_child", *named).order_by())
+        grouped = [(f"{parent}{seg}/" if seg else parent, *figures) for seg, *figures in segments]
     else:
         prefixes = Q()
         for inst in institutions:
             prefixes |= Q(**{f"{path_field}__startswith": inst.path})
-        grouped = queryset.filter(prefixes).values(path_field).annotate(_v=value).values_list(path_field, "_v").order_by()
-    return roll_up(grouped, institutions, zero=zero)
+        grouped = queryset.filter(prefixes).values(path_field).annotate(**named).values_list(path_field, *named).order_by()
+    rows = list(grouped)
+    return [roll_up(((r[0], r[i + 1]) for r in rows), institutions, zero=zero) for i in range(len(values))]
 
 
 def branch_for_path(path: str, branches: dict[str, Institution]) -> Institution | None:
@@ -233,6 +252,29 @@ def institution_label(inst: Institution | None) -> str:
     if inst.parent_id and (inst.kind == InstitutionKind.DEPARTMENT or inst.name in ambiguous_institution_names()):
         return f"{inst.parent.name}·{inst.name}"
     return inst.name
+
+
+class ChildSegment(Func):
+    """Expression: the path segment (institution code) of the child of the scope node under which
+    `path_field` lies — `BR1` for `/HO/BR1/SB1/` under `/HO/`, "" on the scope node itself. Grouping
+    by it costs PostgreSQL one `split_part` per row (a fifth less than slicing the child's path:
+    `bench/`'s branch league)."""
+
+    output_field = CharField()
+
+    def __init__(self, path_field: str, scope_path: str):
+        super().__init__(F(path_field))
+        self.scope_length = len(scope_path)
+        self.index = scope_path.count("/") + 1
+
+    def as_sql(self, compiler, connection, template=None, **extra):
+        if template is None:  # SQLite and others: the text between the scope's end and the next "/"
+            rest = f"substr(%(expressions)s, {self.scope_length + 1})"
+            template = f"substr({rest}, 1, instr({rest}, '/') - 1)"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=f"split_part(%(expressions)s, '/', {self.index})", **extra)
 
 
 def child_path(path_field: str, scope_path: str):

@@ -56,10 +56,10 @@ def _refused(message: str) -> ApplicationError:
 
 def token_authenticate(raw: str) -> tuple[object, ApiToken]:
     """(user, token) for a presented key, or ApplicationError(authentication_failed) in Chinese."""
-    from .auth import staff_login_allowed
+    from .auth import USER_WITH_SCOPE, staff_login_allowed
     from .scoping import user_staff
 
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(raw or "")).first()
+    token = ApiToken.objects.select_related(*(f"user__{x}" for x in USER_WITH_SCOPE)).filter(key_hash=_hash(raw or "")).first()
     if token is None:
         raise _refused(_("登录凭证无效，请重新登录"))
     now = clock.now()

@@ -193,7 +193,8 @@ def league(*, metric_code: str, level: str, period: Period, root: Institution, t
     period's value and rank of each row (read from the replica when one is configured: org.db;
     figures both periods share, such as a scheme, read once: org.memo).
     Raises ApplicationError for an unknown metric."""
-    with reporting_reads(), build_memo():
+    # Institutions' tables sort a few thousand rows at most: the server's own work_mem serves them.
+    with reporting_reads(large=level not in ("outlet", "sub_branch", "branch", "head_office")), build_memo():
         return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at)
 
 
@@ -241,19 +242,22 @@ def _league(*, metric_code, level, period, root, team, group, at) -> League:
                 r.group = groups.get(r.pk, "")
     else:
         nodes = _institutions(level, root)
-        values = metric.actuals(period=period, institutions=nodes)
-        before = metric.actuals(period=previous, institutions=nodes)
+        if metric.institution_values is not None:  # both periods in one scan of the facts
+            now, then = metric.institution_values(periods=[period, previous], institutions=nodes)
+            out.rule_version = metric.actuals(period=period).rule_version
+        else:
+            values = metric.actuals(period=period, institutions=nodes)
+            now, then, out.rule_version = values.by_institution, metric.actuals(period=previous, institutions=nodes).by_institution, values.rule_version
         targets = institution_targets(metric=metric.code, nodes=nodes, period=period)
         rows = []
         for n in nodes:
             t = targets.get(n.pk)
-            rows.append(LeagueRow(n.code, n.name, n.parent.name if n.parent_id else "", values.by_institution.get(n.pk, ZERO), t.value if t else None,
-                                  previous_value=before.by_institution.get(n.pk, ZERO), pk=n.pk))
+            rows.append(LeagueRow(n.code, n.name, n.parent.name if n.parent_id else "", now.get(n.pk, ZERO), t.value if t else None,
+                                  previous_value=then.get(n.pk, ZERO), pk=n.pk))
         prev_rows = [LeagueRow(r.key, r.name, "", r.previous_value, pk=r.pk) for r in rows]
         _rank(prev_rows, metric.higher_is_better)
         for r, p in zip(rows, prev_rows, strict=True):
             r.previous_rank = p.rank
-        out.rule_version = values.rule_version
     for r in rows:
         r.time_progress = progress
     if level != "person" or metric.staff_query is None:

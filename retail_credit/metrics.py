@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from org.periods import Period
-from org.selectors import subtree_totals
+from org.selectors import subtree_totals_each
 from targets.registry import Metric, MetricValues, register
 
 from .models import Loan
 from .selectors.capacity import ZERO, capacity_query, q2
-from .selectors.scheme import terms_for
+from .selectors.scheme import scheme_label, terms_for
 
 AMOUNT, POINTS = "retail_credit.amount", "retail_credit.points"
 
@@ -26,7 +26,7 @@ def _months(period: Period) -> list[Period]:
 
 
 def rule_label(period: Period) -> str:
-    return "；".join(dict.fromkeys(terms_for(m.start).label for m in _months(period)))
+    return "；".join(dict.fromkeys(scheme_label(m.start) for m in _months(period)))
 
 
 def amount_staff_query(period: Period):
@@ -47,9 +47,17 @@ def amount_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues
         got = dict(loans.filter(staff_id__in=[s.pk for s in staff]).values("staff_id").annotate(v=Sum("amount")).values_list("staff_id", "v").order_by())
         out.by_staff = {s.pk: q2(got.get(s.pk)) for s in staff}
     if institutions:
-        totals = subtree_totals(loans, path_field="institution__path", value=Sum("amount"), institutions=institutions)
-        out.by_institution = {pk: q2(v) for pk, v in totals.items()}
+        out.by_institution = amount_institution_values(periods=[period], institutions=institutions)[0]
     return out
+
+
+def amount_institution_values(*, periods: list[Period], institutions) -> list[dict[int, Decimal]]:
+    """Each period's loans credited to each institution's subtree, in one scan of the loans."""
+    span = Period.span(periods)
+    loans = Loan.objects.filter(disbursed_on__range=(span.start, span.end))
+    values = [Sum("amount", filter=Q(disbursed_on__range=(p.start, p.end))) for p in periods] if len(periods) > 1 else [Sum("amount")]
+    totals = subtree_totals_each(loans, path_field="institution__path", values=values, institutions=institutions)
+    return [{pk: q2(v) for pk, v in t.items()} for t in totals]
 
 
 def points_actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
@@ -82,5 +90,6 @@ def tier_groups(staff, period: Period) -> dict[int, str]:
 
 def register_metrics() -> None:
     common = {"program": "retail_credit", "positions": ("loan_officer",), "person_groups": (("梯队", tier_groups),), "decimals": 2}
-    register(Metric(code=AMOUNT, name="放款金额", unit="万元", actuals=amount_actuals, staff_query=amount_staff_query, **common))
+    register(Metric(code=AMOUNT, name="放款金额", unit="万元", actuals=amount_actuals, staff_query=amount_staff_query,
+                    institution_values=amount_institution_values, **common))
     register(Metric(code=POINTS, name="产能积分", unit="分", actuals=points_actuals, staff_query=points_staff_query, **common))

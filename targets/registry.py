@@ -15,6 +15,9 @@ rule version it used (`MetricValues`). Money is in 元 (`unit="万元"` only say
 `staff_query(period)` (optional, for metrics of persons) is the same figure as one grouped query of
 every person — a QuerySet of `staff_id, value` — that scorecards join in the database instead of
 reading it row by row; `actuals(staff=…)` should read it too, so the figure has one definition.
+`institution_values(*, periods, institutions)` (optional) answers `actuals(...).by_institution` of
+several periods in one scan of the facts (a league table's period and the previous one);
+`actuals(institutions=…)` should read it too, for the same reason.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ class Metric:
     higher_is_better: bool = True
     decimals: int = 0  # how the target is entered and shown (万元: 2)
     staff_query: Callable[..., Any] | None = None  # period -> QuerySet(staff_id, value), see above
+    # (optional) periods, institutions -> each period's `actuals(...).by_institution`, in one scan of
+    # the facts: a league table's period and the one before it read together (see above).
+    institution_values: Callable[..., list[dict[int, Decimal]]] | None = None
     # Who carries the metric in person league tables (position codes; empty: everyone); people of
     # other positions appear only when they have a value.
     positions: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from org.db import read_connection
 from org.models import Institution, Staff
 from org.periods import Period
 from org.progress import Attainment, time_progress
+from org.selectors import common_path
 
 from . import registry
 from .models import MonthlyDistribution, Target, calendar_days_percentages
@@ -81,9 +82,10 @@ def institution_targets_of(*, metrics: list[str], nodes: list[Institution], peri
     out: dict[str, dict[int, TargetValue]] = {m: {} for m in metrics}
     if not nodes:
         return out
-    under = Q()
-    for path in {n.path for n in nodes}:
-        under |= Q(institution__path__startswith=path)
+    # Targets under the nodes' common ancestor (one prefix condition, however many nodes): a row
+    # outside every node's subtree counts for none of them (`_rollup`).
+    ancestor = common_path([n.path for n in nodes])
+    under = Q(institution__path__startswith=ancestor) if ancestor else Q()
     coarse = [Period.containing(period.start, k) for k in COARSER[period.kind]]
     rows = (
         Target.objects.filter(metric__in=metrics, context=context, institution__isnull=False)

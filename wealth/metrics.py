@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q
 
 from org.periods import Period
+from org.selectors import common_path
 from targets.registry import Metric, MetricValues, register
 
 from .selectors import rules
@@ -41,15 +42,6 @@ def _value(code: str, row) -> Decimal:
     return (row.coverage or ZERO) * 100
 
 
-def _common_path(paths: list[str]) -> str | None:
-    """The deepest "/…/" path every one of `paths` starts with (None: nothing in common)."""
-    import os
-
-    prefix = os.path.commonprefix(paths)
-    prefix = prefix[: prefix.rfind("/") + 1]
-    return prefix if prefix.strip("/") else None
-
-
 def actuals_for(code: str):
     def actuals(*, period: Period, institutions=(), staff=()) -> MetricValues:
         institutions = list(institutions)
@@ -73,7 +65,7 @@ def actuals_for(code: str):
             out.by_institution = dict.fromkeys((i.pk for i in institutions), ZERO)
             # Only the facts under the institutions' common ancestor (the whole bank only when they
             # span branches), read once for all of them.
-            path = _common_path([i.path for i in institutions])
+            path = common_path([i.path for i in institutions])
             all_rows = attainment_rows(start=period.start, end=period.end, path=path)
             managed = dict.fromkeys(out.by_institution, 0)
             covered = dict.fromkeys(out.by_institution, 0)

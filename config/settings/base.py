@@ -60,6 +60,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "org.User"
+# Django's model backend, loading the user with what their scope reads (org.auth).
+AUTHENTICATION_BACKENDS = ["org.auth.ScopedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -80,6 +80,12 @@ def test_reporting_reads_get_their_own_work_mem_on_postgresql_and_give_it_back(s
             assert work_mem() == "48MB"
         assert work_mem() == "48MB"
     assert work_mem() == before
+    with CaptureQueriesContext(connection) as queries, reporting_reads(large=False):
+        assert work_mem() == before  # small reads: the server's own, and no statement to set it
+        with reporting_reads():  # a large read inside a small block gets its work_mem
+            assert work_mem() == "48MB"
+        assert work_mem() == before
+    assert len([q for q in queries.captured_queries if "work_mem" in q["sql"] and "SHOW" not in q["sql"]]) == 2
     settings.REPORTING_WORK_MEM = "lots"  # a bad value: the reads run with the server's default
     with reporting_reads():
         assert work_mem() == before

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from org.selectors import roll_up
+from org.selectors import common_path, roll_up
 
 
 def _inst(pk, path):
@@ -25,6 +25,14 @@ def test_counts_stay_integers_and_no_institution_is_left_out():
     totals = roll_up([("/HO/B1/S1/", 3), ("/HO/B1/S2/", 2)], [_inst(2, "/HO/B1/"), _inst(5, "/HO/B7/")], zero=0)
     assert totals == {2: 5, 5: 0}
     assert isinstance(totals[2], int)
+
+
+def test_common_path_is_the_deepest_whole_institution_path_shared():
+    assert common_path(["/HO/B1/S1/", "/HO/B1/S2/O3/"]) == "/HO/B1/"
+    # /HO/B1/ and /HO/B10/ share the text "/HO/B1" but only the head office as an institution.
+    assert common_path(["/HO/B1/", "/HO/B10/"]) == "/HO/"
+    assert common_path(["/HO/B1/S1/"]) == "/HO/B1/S1/"
+    assert common_path(["/HO/", "/XX/"]) is None
 
 
 @pytest.mark.django_db
@@ -47,3 +55,41 @@ def test_subtree_totals_counts_each_institutions_subtree_whether_grouped_by_chil
     mixed = subtree_totals(Staff.objects.all(), path_field="institution__path", value=count, institutions=[t["HO"], t["SB1"], t["OUT4"]], zero=0)
     assert mixed == {t["HO"].pk: 11, t["SB1"].pk: 4, t["OUT4"].pk: 4}
     assert subtree_totals(Staff.objects.all(), path_field="institution__path", value=count, institutions=[]) == {}
+
+
+@pytest.mark.django_db
+def test_child_segment_names_the_child_under_the_scope_on_every_database():
+    from org.models import Institution, InstitutionKind
+    from org.selectors import ChildSegment
+    from org.tests.factories import institution, tree
+
+    t = tree()
+    institution("BR10", InstitutionKind.BRANCH, t["HO"], "第十分行")
+    got = dict(Institution.objects.annotate(seg=ChildSegment("path", "/HO/")).values_list("code", "seg"))
+    assert got["HO"] == "" and got["BR1"] == "BR1" and got["OUT3"] == "BR1" and got["BR10"] == "BR10" and got["OUT4"] == "BR2"
+    under_br1 = dict(Institution.objects.filter(path__startswith=t["BR1"].path).annotate(seg=ChildSegment("path", t["BR1"].path)).values_list("code", "seg"))
+    assert under_br1 == {"BR1": "", "SB1": "SB1", "OUT1": "SB1", "OUT2": "SB1", "SB2": "SB2", "OUT3": "SB2"}
+
+
+@pytest.mark.django_db
+def test_subtree_totals_each_reads_several_filtered_figures_in_one_statement():
+    from django.db import connection
+    from django.db.models import Count, Q
+    from django.test.utils import CaptureQueriesContext
+
+    from org.models import Staff
+    from org.selectors import subtree_totals_each
+    from org.tests.factories import StaffFactory, tree
+
+    t = tree()
+    for place, n, kind in (("OUT1", 3, "formal"), ("OUT4", 2, "outsourced"), ("SB2", 1, "outsourced"), ("HO", 5, "formal")):
+        StaffFactory.create_batch(n, institution=t[place], employment_type=kind)
+    values = [Count("pk", filter=Q(employment_type="formal")), Count("pk", filter=Q(employment_type="outsourced"))]
+    with CaptureQueriesContext(connection) as queries:
+        formal, outsourced = subtree_totals_each(Staff.objects.all(), path_field="institution__path", values=values, institutions=[t["BR1"], t["BR2"]], zero=0)
+    assert len(queries.captured_queries) == 1
+    # The head office's own five people belong to neither branch.
+    assert formal == {t["BR1"].pk: 3, t["BR2"].pk: 0} and outsourced == {t["BR1"].pk: 1, t["BR2"].pk: 2}
+    mixed = subtree_totals_each(Staff.objects.all(), path_field="institution__path", values=values, institutions=[t["HO"], t["OUT4"]], zero=0)
+    assert mixed == [{t["HO"].pk: 8, t["OUT4"].pk: 0}, {t["HO"].pk: 3, t["OUT4"].pk: 2}]
+    assert subtree_totals_each(Staff.objects.all(), path_field="institution__path", values=values, institutions=[]) == [{}, {}]

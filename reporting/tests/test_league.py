@@ -114,3 +114,28 @@ def test_the_circulars_institution_league_sheet_ranks_the_level_below_with_the_c
     amount = [r[1:] for r in rows if r[1] == AMOUNT and r[3] in ("SB1", "SB2")]
     # SB1 = OUT1 + OUT2 = 1,400 + 500 = 1,900 (万: 190); SB2 = OUT3 = 2,100 (210); February: 1,200 / 200.
     assert [(r[1], r[2], r[4], r[7], r[9]) for r in amount] == [(1, "SB2", 210, 20, "↑1"), (2, "SB1", 190, 120, "↓1")]
+
+
+def test_referral_institution_leagues_count_each_fact_in_its_own_period():
+    from org.tests.factories import StaffFactory
+    from referrals.tests.reporting_data import app
+
+    t = tree()
+    a, e = StaffFactory(institution=t["OUT1"], employee_no="A"), StaffFactory(institution=t["OUT4"], employee_no="E")
+    week, previous = Period.parse("2024-W45"), Period.parse("2024-W44")
+    # Submitted Sunday of W44, disbursed Monday of W45: an application of W44, a loan of W45.
+    app(a, submitted=dt.date(2024, 11, 3), approved=dt.date(2024, 11, 3), disbursed=dt.date(2024, 11, 4), amount="30000")
+    app(a, submitted=dt.date(2024, 11, 5))
+    app(e, submitted=dt.date(2024, 11, 6), approved=dt.date(2024, 11, 6), disbursed=dt.date(2024, 11, 10), amount="50000")
+    app(e, submitted=dt.date(2024, 10, 28))
+    app(e, submitted=dt.date(2024, 11, 11))  # W46: in neither table
+    at = dt.datetime(2024, 11, 11, 9, tzinfo=clock.SHANGHAI)
+
+    def table(code):
+        return [(r.key, r.value, r.rank, r.previous_value, r.previous_rank) for r in
+                league(metric_code=code, level="branch", period=week, root=t["HO"], at=at).rows]
+
+    assert table("referral.applications") == [("BR1", 1, 1, 1, 1), ("BR2", 1, 1, 1, 1)]
+    assert table("referral.loans") == [("BR1", 1, 1, 0, 1), ("BR2", 1, 1, 0, 1)]
+    assert table("referral.disbursed_amount") == [("BR2", Decimal(50000), 1, 0, 1), ("BR1", Decimal(30000), 2, 0, 1)]
+    assert previous.end == dt.date(2024, 11, 3)

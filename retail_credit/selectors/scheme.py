@@ -68,6 +68,18 @@ def _terms_of_month(first_day: dt.date) -> Terms:
     return _terms(scheme) if scheme else DEFAULT_TERMS
 
 
+def scheme_label(day: dt.date) -> str:
+    """The label of the scheme in force in the month of `day` (a league table's rule version): the
+    label alone, without the scheme's products and tiers."""
+    return _label_of_month(month_start(day))
+
+
+@memoised
+def _label_of_month(first_day: dt.date) -> str:
+    scheme = Scheme.objects.filter(effective_from__lte=first_day).only("version", "effective_from").order_by("-effective_from").first()
+    return scheme.label if scheme else DEFAULT_TERMS.label
+
+
 def terms_by_month(months: list[dt.date]) -> dict[dt.date, Terms]:
     """{month start: Terms} for many months, reading the schemes once."""
     schemes = [_terms(s) for s in Scheme.objects.prefetch_related("products", "tiers").order_by("effective_from")]

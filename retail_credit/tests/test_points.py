@@ -78,3 +78,17 @@ def test_a_scheme_change_applies_from_its_month(me):
     assert points(me, Period.month(2024, 4)) == Decimal("3.00")
     _, terms = breakdown(staff=me, month=Period.month(2024, 4))
     assert terms.version == 2
+
+
+def test_the_rule_label_names_each_months_scheme_as_its_terms_do(me):
+    from retail_credit.metrics import rule_label
+    from retail_credit.selectors.scheme import scheme_label, terms_for
+
+    Scheme.objects.create(version=2, effective_from=dt.date(2024, 4, 1), created_at=clock.now(), clamp_low=Decimal("0.8"), clamp_high=Decimal("1.5"))
+    for day in (dt.date(1999, 12, 31), dt.date(2024, 3, 15), dt.date(2024, 4, 30)):
+        assert scheme_label(day) == terms_for(day).label
+    assert scheme_label(dt.date(2024, 4, 30)) == "产能方案 v2（2024-04 起）"
+    # A quarter across the change names both schemes, each once.
+    assert rule_label(Period.quarter(2024, 1)) == terms_for(dt.date(2024, 1, 1)).label
+    assert rule_label(Period.quarter(2024, 2)) == "产能方案 v2（2024-04 起）"
+    assert rule_label(Period.year(2024)) == f"{terms_for(dt.date(2024, 1, 1)).label}；产能方案 v2（2024-04 起）"

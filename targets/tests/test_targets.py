@@ -107,6 +107,18 @@ def test_the_target_of_any_period_by_the_one_rule():
     assert staff_targets(metric=APPS, staff=[person], period=Period.parse("2026-W23"))[person.pk].value == Decimal("7.00")
 
 
+def test_each_node_counts_only_the_targets_of_its_own_subtree():
+    t = tree()
+    ho = user_for(StaffFactory(employee_no="HQ2", institution=t["HO"]), scope=t["HO"])
+    june = Period.parse("2026-06")
+    for node, value in (("SB1", "100"), ("SB2", "20"), ("SB3", "3"), ("OUT4", "7")):
+        target_set(metric=APPS, period=june, value=Decimal(value), by=ho, institution=t[node])
+    # Nodes of different levels and branches: each its own target, else the nearest below it.
+    got = institution_targets(metric=APPS, nodes=[t["SB1"], t["BR1"], t["BR2"], t["OUT1"], t["HO"]], period=june)
+    assert {n: got[t[n].pk].value for n in ("SB1", "BR1", "BR2", "HO")} == {"SB1": Decimal(100), "BR1": Decimal(120), "BR2": Decimal(3), "HO": Decimal(123)}
+    assert t["OUT1"].pk not in got  # nothing set on or below it; its parent's target is not its own
+
+
 def test_behind_time_progress_at_its_edge():
     CalendarDay.objects.create(date=dt.date(2026, 10, 1), is_working=False, note="国庆节")
     CalendarDay.objects.create(date=dt.date(2026, 10, 10), is_working=True, note="调休上班")
