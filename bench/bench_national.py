@@ -192,7 +192,7 @@ def run(bench: common.Bench) -> list[common.Row]:
         reg = measure_bank(bench, bench.database_url)
     same = "the same on the regional bank (same run)"
     for key, title in (("league_people", "league endpoint, every person on 进件数, {label} ({rows:,} rows), best of 3"),
-                       ("league_branches", "league endpoint, branches on 放款金额, {label} ({rows} rows), best of 3")):
+                       ("league_branches", "league endpoint, branches on 放款金额, {label} ({rows} rows), best of 9")):
         n = nat[key]
         rows.append(common.row(f"national: {title.format(**n)}", n["seconds"], "s", same if reg else "", reg[key]["seconds"] if reg else None,
                                note=f"{_growth(reg, nat, key)}; national floor (bare SQL + json.dumps) {n['floor']:.2f} s, "

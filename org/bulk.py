@@ -125,6 +125,14 @@ def id_set_sql(ids: list[int], *, using: str = "default") -> tuple[str, list]:
     return "SELECT CAST(value AS INTEGER) AS id FROM json_each(%s)", [json.dumps(list(ids))]
 
 
+def in_ids(ids, *, using: str = "default"):
+    """`filter(staff_id__in=in_ids(ids))`: the ids as one parameter (`id_set_sql`) instead of an IN
+    list Django prepares value by value (4,476 loan officers: 30 ms per filter)."""
+    from django.db.models.expressions import RawSQL
+
+    return RawSQL(*id_set_sql(list(ids), using=using))
+
+
 def db_decimal(value) -> Decimal:
     """A number a raw statement answered, as a Decimal (SQLite answers ints and floats, PostgreSQL
     Decimals; NULL is zero)."""

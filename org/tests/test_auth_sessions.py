@@ -93,3 +93,24 @@ def test_signing_in_again_starts_a_fresh_twelve_hours(client, manager):
         sign_in(client, "OH0001", "right-pass-1")
     with clock.frozen(T0 + dt.timedelta(hours=12, minutes=5)):
         assert client.get("/").status_code == 200
+
+
+def test_a_signed_in_user_comes_with_their_scope_in_one_query(client, manager):
+    from django.contrib.auth import get_user
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from org.scoping import user_scope_path, user_staff
+
+    assert sign_in(client, "OH0001", "right-pass-1").status_code == 302
+    request = client.get("/org/staff/").wsgi_request
+    request.user = None
+    with CaptureQueriesContext(connection) as queries:
+        user = get_user(request)
+        # What every page and API call reads of its user's scope: no further query.
+        assert user_scope_path(user) == manager.scope_institution.path
+        assert user_staff(user).institution.code == "SB1"
+    assert [q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries] == ['"org_user"']  # the session is already read
+    # A wrong password still fails, once (one backend).
+    client.logout()
+    assert form_errors(sign_in(client, "OH0001", "wrong-pass", ip="10.0.9.9")) == ["员工号或密码错误，请重新输入。"]

@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, FloatField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Greatest, Least, TruncMonth
 
+from org.bulk import in_ids
 from org.memo import memoised
 from org.models import Staff
 from org.periods import Period
@@ -66,7 +67,7 @@ def capacity_query(*, start: dt.date, end: dt.date, terms: Terms, staff_ids=None
     """Per officer (or per `by`) with loans in [start, end]: loans, amount (元) and points — one grouped query."""
     loans = Loan.objects.filter(disbursed_on__range=(start, end))
     if staff_ids is not None:
-        loans = loans.filter(staff_id__in=list(staff_ids))
+        loans = loans.filter(staff_id__in=in_ids(staff_ids))
     if path is not None:  # only the loans credited to this subtree
         loans = loans.filter(institution__path__startswith=path)
     annotations = {}
@@ -179,12 +180,12 @@ def standings(staff: list[Staff], *, month: Period, until: dt.date, lookback: in
     first = add_months(month.start, -lookback)
     months = [add_months(first, i) for i in range(lookback + 1)]
     amounts: dict[tuple[int, dt.date], Decimal] = {}
-    for staff_id, m, total in (Loan.objects.filter(staff_id__in=ids, disbursed_on__range=(first, min(month.end, until)))
+    for staff_id, m, total in (Loan.objects.filter(staff_id__in=in_ids(ids), disbursed_on__range=(first, min(month.end, until)))
                                .annotate(m=TruncMonth("disbursed_on")).values("staff_id", "m").annotate(total=Sum("amount"))
                                .values_list("staff_id", "m", "total").order_by()):
         amounts[(staff_id, m.date() if isinstance(m, dt.datetime) else m)] = q2(total)
-    leave = set(LeaveMonth.objects.filter(staff_id__in=ids, month__range=(first, month.start)).values_list("staff_id", "month"))
-    role_since = dict(OfficerRole.objects.filter(staff_id__in=ids).values_list("staff_id", "since"))
+    leave = set(LeaveMonth.objects.filter(staff_id__in=in_ids(ids), month__range=(first, month.start)).values_list("staff_id", "month"))
+    role_since = dict(OfficerRole.objects.filter(staff_id__in=in_ids(ids)).values_list("staff_id", "since"))
     terms = terms_by_month(months)
     tiers_by_year: dict[int, dict[int, int | None]] = {y: tiers_of(staff, y) for y in {m.year for m in months}}
     progress = Decimal(str(time_progress(month, at=until)))
@@ -307,7 +308,7 @@ def capacity_rows(*, root, month: Period, until: dt.date, with_standing: bool = 
     progress = time_progress(month, at=until)
     marks = standings(people, month=month, until=until) if with_standing else {}
     paired = dict(
-        Pairing.objects.filter(officer_id__in=[p.pk for p in people], start__lte=until).filter(Q(end__isnull=True) | Q(end__gte=month.start))
+        Pairing.objects.filter(officer_id__in=in_ids(p.pk for p in people), start__lte=until).filter(Q(end__isnull=True) | Q(end__gte=month.start))
         .values_list("officer_id", "manager__name")
     )
     branch_index = branches_by_path()

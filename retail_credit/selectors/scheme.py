@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from org.bulk import in_ids
 from org.memo import memoised
 
 from ..models import OfficerTier, Product, Scheme
@@ -98,7 +99,7 @@ def product_label(code: str) -> str:
 def tiers_of(staff, year: int) -> dict[int, int | None]:
     """{staff_id: tier of `year`}: the year's tier when set, otherwise the roster's current tier."""
     staff = list(staff)
-    set_for_year = dict(OfficerTier.objects.filter(year=year, staff_id__in=[s.pk for s in staff]).values_list("staff_id", "tier"))
+    set_for_year = dict(OfficerTier.objects.filter(year=year, staff_id__in=in_ids(s.pk for s in staff)).values_list("staff_id", "tier"))
     return {s.pk: set_for_year.get(s.pk, s.tier) for s in staff}
 
 
