@@ -65,7 +65,7 @@ def table(rows) -> list[list[str]]:
                 fmt(r.figure, r.unit),
                 r.floor_name or "—",
                 fmt(r.floor_figure, r.unit) if r.floor_name else "—",
-                f"{r.ratio:,.1f}×" if r.ratio is not None else "—",
+                (f"{r.ratio:,.2f}×" if r.ratio < 10 else f"{r.ratio:,.1f}×") if r.ratio is not None else "—",
                 r.note,
             ]
         )
