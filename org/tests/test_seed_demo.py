@@ -251,3 +251,17 @@ def test_seed_demo_prints_the_address_the_demo_is_served_on(settings):
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8765"
     output = seed()
     assert "http://127.0.0.1:8765/" in output and ":8000" not in output
+
+
+def test_the_load_leaves_planner_statistics_of_every_table_it_filled():
+    seed()
+    tables = ["retail_credit_loan", "wealth_call", "referrals_referralcode", "org_staff"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [tables])
+            estimated = dict(cursor.fetchall())
+        else:
+            cursor.execute("SELECT tbl, stat FROM sqlite_stat1 WHERE idx IS NULL OR tbl IN (%s)" % ",".join("%s" for _ in tables), tables)
+            estimated = {t: int(str(stat).split()[0]) for t, stat in cursor.fetchall()}
+    # Row counts as the planner knows them (-1 or absent: never analysed).
+    assert all(estimated.get(t, -1) > 0 for t in tables), estimated
