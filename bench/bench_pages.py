@@ -38,9 +38,10 @@ ROLLUP = [
         WHERE s.at >= %(lo)s AND s.at < %(hi)s AND i.path LIKE %(sp)s || '%%' GROUP BY 1""",
     f"""SELECT {CHILD}, count(*) FROM referrals_lead l JOIN org_institution i ON i.id = l.institution_id
         WHERE l.created_at >= %(lo)s AND l.created_at < %(hi)s AND i.path LIKE %(sp)s || '%%' GROUP BY 1""",
-    TARGETS := """SELECT i.path, t.week_start, t.applications, t.disbursed_amount FROM referrals_campaigntarget t
-        JOIN org_institution i ON i.id = t.institution_id WHERE t.week_start >= %(lo8)s::date AND t.week_start < %(hi)s::date
-        AND i.path LIKE %(sp)s || '%%' ORDER BY 2, 1""",
+    TARGETS := """SELECT i.path, t.period_start, t.metric, t.value FROM targets_target t
+        JOIN org_institution i ON i.id = t.institution_id WHERE t.context LIKE 'campaign:%%' AND t.period_kind = 'week'
+        AND t.metric IN ('referral.applications', 'referral.disbursed_amount')
+        AND t.period_start >= %(lo8)s::date AND t.period_start < %(hi)s::date AND i.path LIKE %(sp)s || '%%' ORDER BY 2, 1""",
     f"""SELECT date_trunc('week', a.submitted_at AT TIME ZONE 'Asia/Shanghai'), count(*) FROM referrals_application a
         JOIN org_institution i ON i.id = a.institution_id WHERE {COUNTED} AND i.path LIKE %(sp)s || '%%'
         AND a.submitted_at >= %(lo8)s AND a.submitted_at < %(hi)s GROUP BY 1""",
@@ -75,9 +76,10 @@ AND NOT EXISTS (SELECT 1 FROM referrals_application a JOIN org_institution ai ON
 BEHIND = [
     f"SELECT count(*) {NO_APPLICATION}",
     f"SELECT s.employee_no, s.name, i.name, s.positions {NO_APPLICATION} ORDER BY i.path, s.employee_no LIMIT 50",
-    """SELECT i.path, i.name, t.week_start, t.applications, t.disbursed_amount FROM referrals_campaigntarget t
-       JOIN org_institution i ON i.id = t.institution_id WHERE t.week_start >= %(lo)s::date AND t.week_start <= %(end)s
-       AND i.path LIKE %(sp)s || '%%'""",
+    """SELECT i.path, i.name, t.period_start, t.metric, t.value FROM targets_target t
+       JOIN org_institution i ON i.id = t.institution_id WHERE t.context LIKE 'campaign:%%' AND t.period_kind = 'week'
+       AND t.metric IN ('referral.applications', 'referral.disbursed_amount')
+       AND t.period_start >= %(lo)s::date AND t.period_start <= %(end)s AND i.path LIKE %(sp)s || '%%'""",
     f"""SELECT i.path, count(*) FILTER (WHERE a.submitted_at >= %(lo)s AND a.submitted_at < %(hi)s),
        coalesce(sum(a.disbursed_amount) FILTER (WHERE a.disbursed_at >= %(lo)s AND a.disbursed_at < %(hi)s), 0)
        FROM referrals_application a JOIN org_institution i ON i.id = a.institution_id

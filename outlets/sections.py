@@ -9,7 +9,7 @@ from org import clock
 from org.periods import Period
 
 from .selectors.points import assessment_year, band_for, rule_in_force, staff_points
-from .selectors.vip import manager_vips, vip_alerts
+from .selectors.vip import manager_vips, vip_alert_counts
 
 
 def staff_home(request, staff) -> dict | None:
@@ -28,10 +28,10 @@ def staff_home(request, staff) -> dict | None:
 
 
 def manager_home(request, node) -> dict | None:
-    alerts, rule = vip_alerts(root=node, today=clock.today())
+    counts, rule = vip_alert_counts(root=node, today=clock.today())
     if rule is None:
         return None
-    return {"node": node, "lost": alerts.filter(balance_alert=True).count(), "no_contact": alerts.filter(contact_due=True).count(), "rule": rule}
+    return {"node": node, "lost": counts["lost"], "no_contact": counts["no_contact"], "rule": rule}
 
 
 def person(request, staff) -> dict | None:

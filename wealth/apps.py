@@ -48,8 +48,8 @@ class WealthConfig(AppConfig):
 
         from org import contacts
 
-        from .selectors.contacts import last_call_date, last_visit_date
+        from .selectors.contacts import connected_calls, visits
 
         # A connected 2053 call or a visit is a contact of the customer (e.g. a VIP's last contact).
-        contacts.register("wealth.calls", last_call_date)
-        contacts.register("wealth.visits", last_visit_date)
+        contacts.register("wealth.calls", connected_calls, day="local_date")
+        contacts.register("wealth.visits", visits, day="local_date")

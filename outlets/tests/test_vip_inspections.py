@@ -161,3 +161,42 @@ def test_vips_follow_their_manager_to_another_outlet_and_a_reassigned_customer()
     # The new outlet's head sees them; the old sub-branch's does not.
     assert {v.customer.customer_no for v in vip_alerts(root=t["SB2"], today=dt.date(2025, 9, 1))[0]} == {"C20", "C22"}
     assert {v.customer.customer_no for v in vip_alerts(root=t["OUT1"], today=dt.date(2025, 9, 1))[0]} == set()
+
+
+def test_the_alert_lists_and_counts_agree_with_each_vips_own_status_in_every_case():
+    """`contact_due_q` (lists and counts over a scope) against `contact_due` (each row's status)."""
+    from outlets.sections import manager_home
+    from outlets.selectors.vip import vip_alert_counts
+    from wealth.models import Call, Visit
+
+    mgr = manager("V7")
+    cutoff = TODAY - dt.timedelta(days=90)
+    cases = {  # customer: (VIP since, hand contact, connected call, visit) — None: none
+        "N-OLD": (dt.date(2025, 1, 1), None, None, None),  # never contacted, VIP long ago: due
+        "N-NEW": (dt.date(2025, 6, 1), None, None, None),  # never contacted, VIP lately: not yet
+        "H-OLD": (dt.date(2025, 1, 1), cutoff, None, None),  # last contact on the cutoff day: due
+        "H-NEW": (dt.date(2025, 1, 1), cutoff + dt.timedelta(days=1), None, None),
+        "C-NEW": (dt.date(2025, 1, 1), cutoff - dt.timedelta(days=5), cutoff + dt.timedelta(days=3), None),
+        "V-NEW": (dt.date(2025, 1, 1), None, cutoff - dt.timedelta(days=1), TODAY),
+        "BEFORE": (dt.date(2025, 6, 1), None, None, dt.date(2024, 12, 1)),  # contacted long before becoming VIP: due
+    }
+    by = user_for(mgr)
+    for no, (since, hand, call, visit) in cases.items():
+        c = customer(no, "500000", mgr)
+        vip = VipCustomer.objects.create(customer=c, outlet=mgr.institution, manager=mgr, source="balance", since=since)
+        if hand:
+            vip_contact_record(by=by, vip=vip, kind="call", contacted_on=hand)
+        when = dt.datetime(2025, 6, 1, 10, tzinfo=clock.SHANGHAI)
+        if call:
+            Call.objects.create(call_id=f"K{no}", staff=mgr, institution=mgr.institution, customer=c, started_at=when, local_date=call,
+                                duration_s=60, connected=True, channel="landline")
+        if visit:
+            Visit.objects.create(staff=mgr, institution=mgr.institution, customer=c, local_date=visit, method="customer_no", visited_at=when)
+    mine, _ = manager_vips(staff=mgr, today=TODAY)
+    due = {v.customer.customer_no for v in mine if v.contact_due}
+    assert due == {"N-OLD", "H-OLD", "BEFORE"}
+    assert {v.customer.customer_no for v in vip_alerts(root=tree()["HO"], today=TODAY)[0]} == due
+    counts, _ = vip_alert_counts(root=tree()["HO"], today=TODAY)
+    assert counts == {"lost": 0, "no_contact": 3}
+    with clock.frozen(dt.datetime(2025, 6, 30, 9)):
+        assert manager_home(None, tree()["HO"])["no_contact"] == 3
