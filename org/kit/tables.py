@@ -38,6 +38,8 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 
 from ..text import ascii_digits, has_nul
 from .formats import DASH, fmt_int, fmt_money, fmt_pct, fmt_ratio, fmt_wan, to_wan
@@ -257,6 +259,19 @@ class Table:
             ]
             rows.append({"cells": cells, "css": self.row_class(r) if self.row_class else ""})
         return rows
+
+    def body_html(self) -> str:
+        """The table's rows as HTML, escaped here rather than cell by cell in the template (a page
+        of 100 rows × 20 columns is 2,000 template lookups): the same markup `body()` describes."""
+        out = []
+        for row in self.body():
+            out.append(f'<tr class="{escape(row["css"])}">' if row["css"] else "<tr>")
+            for c in row["cells"]:
+                text = conditional_escape(c.text)
+                out.append(f'<td class="{escape(c.css)}">' if c.css else "<td>")
+                out.append(f'<a href="{escape(c.url)}">{text}</a></td>' if c.url else f"{text}</td>")
+            out.append("</tr>\n    ")
+        return mark_safe("".join(out))  # noqa: S308 — every piece above is escaped
 
     def page_links(self) -> list[dict]:
         page = self.page
