@@ -1,9 +1,12 @@
 """Reporting on the regional bank, beside floors measured in the same run:
 
-* the league-table endpoint (`GET /api/v1/league`, signed in as head office) for every person of
-  the bank on 进件数 for the last complete month (the previous month's value and rank included)
-  against the bare SQL of every field it answers (both months' counts, the target by the product's
-  rule, attainment, both ranks, change) plus `json.dumps` of the same rows (goal: within 2×);
+* the league-table endpoint (`GET /api/v1/league`, signed in as head office) over every person of
+  the bank on 进件数 for the last complete month (the previous month's value and rank included),
+  its first page (50 rows, the count of every row and the caller's own row: the API answers a page
+  at a time) and a page of 500 from the middle, against the bare SQL of every field it answers
+  (both months' counts for every person, the target by the product's rule, attainment, both ranks,
+  change, the same page of the same order, the count, the caller's row) plus `json.dumps` of the
+  same rows (goal: within 2×);
 * the same endpoint at branch level on 放款金额 (retail credit) for the last complete week against the
   bare SQL of every field it answers (both weeks' sums, the target by the institutions' rule,
   attainment, both ranks, change) plus `json.dumps` of the same rows (goal: within 2×), best of 9;
@@ -51,12 +54,13 @@ x AS (
   FROM org_staff s JOIN org_institution i ON i.id = s.institution_id
   LEFT JOIN cur ON cur.staff_id = s.id LEFT JOIN prev ON prev.staff_id = s.id LEFT JOIN t ON t.staff_id = s.id
   WHERE s.active_from <= %(end)s AND (s.active_to IS NULL OR s.active_to >= %(start)s)),
-y AS (SELECT x.*, RANK() OVER (PARTITION BY whole ORDER BY v DESC) AS r, RANK() OVER (PARTITION BY was_whole ORDER BY pv DESC) AS pr FROM x)
+y AS (SELECT x.*, RANK() OVER (PARTITION BY whole ORDER BY v DESC) AS r, RANK() OVER (PARTITION BY was_whole ORDER BY pv DESC) AS pr FROM x),
+z AS (SELECT y.*, ROW_NUMBER() OVER (ORDER BY NOT whole, CASE WHEN whole THEN r ELSE 0 END, employee_no COLLATE "C") AS n, COUNT(*) OVER () AS total FROM y)
 SELECT employee_no, name, place, '' AS grp, to_char(v, 'FM999999990.00'), to_char(tv, 'FM999999990.00'), round(v * 100.0 / NULLIF(tv, 0), 1),
        CAST(%(progress)s AS float8), CASE WHEN whole THEN r END, whole, CASE WHEN whole THEN '' WHEN joined THEN '期中入职' ELSE '期中离职' END,
        CASE WHEN was THEN to_char(pv, 'FM999999990.00') END, CASE WHEN was_whole THEN pr END, CASE WHEN was THEN to_char(v - pv, 'FM999999990.00') END,
-       CASE WHEN whole AND was_whole THEN pr - r END
-FROM y ORDER BY NOT whole, r, employee_no
+       CASE WHEN whole AND was_whole THEN pr - r END, n, total
+FROM z WHERE (n > %(offset)s AND n <= %(offset)s + %(limit)s) OR employee_no = %(me)s ORDER BY n
 """
 KEYS = ["key", "name", "institution", "group", "value", "target", "attainment_pct", "time_progress_pct", "rank", "ranked", "note",
         "previous_value", "previous_rank", "change", "rank_change"]
@@ -109,6 +113,7 @@ class Setting:
     head: object
     client: object
     conn: object
+    me: str = ""  # the signed-in employee number (the API answers their own row beside a page)
 
 
 @dataclass
@@ -168,7 +173,8 @@ def setting(bench: common.Bench) -> Setting:
     user = User.objects.filter(scope_institution=head).first() or User.objects.filter(is_superuser=True).first()
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    return Setting(week=week, head=head, client=client, conn=floor_connection(bench))
+    me = getattr(getattr(user, "staff", None), "employee_no", "")
+    return Setting(week=week, head=head, client=client, conn=floor_connection(bench), me=me)
 
 
 def floor_connection(bench: common.Bench):
@@ -189,7 +195,8 @@ def _api(client, url):
         response = client.get(url)
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code} {response.content[:300]!r}")
-        return len(response.json()["rows"])
+        body = response.json()
+        return len(body["rows"]) if "count" not in body else (len(body["rows"]), body["count"])
     return call
 
 
@@ -200,15 +207,24 @@ def _bare_rows(conn, sql, params):
         with conn.cursor() as cur:
             cur.execute(sql, params)
             got = cur.fetchall()
-        out = []
+        out, me, total = [], None, None
         for r in got:
-            d = dict(zip(KEYS, r, strict=True))
+            paged = len(r) > len(KEYS)  # a page of a person league: its place in the order and the count
+            d = dict(zip(KEYS, r[:len(KEYS)], strict=True))
             moved = d["rank_change"]
             d["attainment_pct"] = None if d["attainment_pct"] is None else float(d["attainment_pct"])
             d["arrow"] = ("新" if d["previous_value"] is None and d["ranked"] else "") if moved is None else f"↑{moved}" if moved > 0 else f"↓{-moved}" if moved < 0 else "—"
+            if paged:
+                n, total = r[len(KEYS):]
+                if not params["offset"] < n <= params["offset"] + params["limit"]:
+                    me = d
+                    continue
             out.append(d)
-        json.dumps({"rows": out}, ensure_ascii=False)
-        return len(got)
+        if total is None and "offset" not in params:
+            json.dumps({"rows": out}, ensure_ascii=False)
+            return len(got)
+        json.dumps({"count": total, "me": me, "rows": out}, ensure_ascii=False)
+        return len(out), total
     return call
 
 
@@ -221,8 +237,9 @@ def league_month(week):
     return month if month.end < clock.today() else month.previous()
 
 
-def league_people(bench: common.Bench, s: Setting) -> League:
-    """The person league on 进件数 for the last complete month, best of 3 beside its floor."""
+def league_people(bench: common.Bench, s: Setting, *, page: int = 1, size: int = 50) -> League:
+    """A page of the person league on 进件数 for the last complete month (every person ranked), best
+    of 3 beside its floor; `page=0`: the middle page of `size` rows."""
     from org import clock
     from org.periods import Period
     from org.progress import time_progress
@@ -237,8 +254,14 @@ def league_people(bench: common.Bench, s: Setting) -> League:
               "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end, "quarter": quarter.code, "year": year.code,
               "share": period_share(month, within=year, percentages_by_year=pct), "qshare": period_share(month, within=quarter, percentages_by_year=pct),
               "progress": round(100 * float(time_progress(month, at=clock.now())), 1)}
-    ours_s, bare_s, n, m = bench.best_of(_api(s.client, f"/api/v1/league?metric={APPS}&level=person&period={month.code}"), _bare_rows(s.conn, BARE_PEOPLE, params))
-    return League(month.code, ours_s, bare_s, n, m)
+    url = f"/api/v1/league?metric={APPS}&level=person&period={month.code}&page_size={size}"
+    if not page:  # the middle page: the count from the first
+        page = max(1, _api(s.client, url)()[1] // size // 2)
+    params.update(offset=(page - 1) * size, limit=size, me=s.me)
+    ours_s, bare_s, (n, count), (m, floor_count) = bench.best_of(_api(s.client, f"{url}&page={page}"), _bare_rows(s.conn, BARE_PEOPLE, params))
+    if (n, count) != (m, floor_count):
+        raise RuntimeError(f"the person league's page {page} answered {n} of {count:,} rows, its floor {m} of {floor_count:,}")
+    return League(f"{month.code}, page {page} of {size}", ours_s, bare_s, n, count)
 
 
 def league_branches(bench: common.Bench, s: Setting) -> League:
@@ -257,8 +280,8 @@ def league_branches(bench: common.Bench, s: Setting) -> League:
               **{k: p.code for k, p in coarse.items()},
               **{f"{k[0]}share": period_share(week, within=p, percentages_by_year=pct) for k, p in coarse.items()},
               "progress": round(100 * float(time_progress(week, at=clock.now())), 1)}
-    ours_s, bare_s, n, m = bench.best_of(_api(s.client, f"/api/v1/league?metric={metric}&level=branch&period={week.code}"),
-                                         _bare_rows(s.conn, BARE_BRANCHES, params), times=9)
+    ours_s, bare_s, (n, _count), m = bench.best_of(_api(s.client, f"/api/v1/league?metric={metric}&level=branch&period={week.code}"),
+                                                   _bare_rows(s.conn, BARE_BRANCHES, params), times=9)
     return League(week.code, ours_s, bare_s, n, m)
 
 
@@ -394,10 +417,11 @@ def run(bench: common.Bench) -> list[common.Row]:
     s = setting(bench)
     rows: list[common.Row] = []
     try:
-        people = league_people(bench, s)
-        rows.append(common.row(f"league endpoint, every person of the bank on 进件数, {people.label} ({people.rows:,} rows), best of 3", people.ours_s, "s",
-                               "bare SQL of every field (both months, target rule, RANK()) + json.dumps of the same rows", people.bare_s,
-                               note=f"{people.floor_rows:,} floor rows; goal ≤ 2×"))
+        for page, size in ((1, 50), (0, 500)):
+            people = league_people(bench, s, page=page, size=size)
+            rows.append(common.row(f"league endpoint, every person of the bank on 进件数 ranked ({people.floor_rows:,}), {people.label}, best of 3",
+                                   people.ours_s, "s", "bare SQL of every field (both months, target rule, RANK(), the page, the count) + json.dumps of the same rows",
+                                   people.bare_s, note=f"{people.rows} rows and the caller's own answered; goal ≤ 2×"))
         branches = league_branches(bench, s)
         rows.append(common.row(f"league endpoint, branches on 放款金额 (retail credit), {branches.label} ({branches.rows} rows), best of 9", branches.ours_s * 1000, "ms",
                                "bare SQL of every field (both weeks, target rule, RANK()) + json.dumps of the same rows", branches.bare_s * 1000, note="goal ≤ 2×"))

@@ -1,6 +1,7 @@
 """League tables for the mini-program and other clients: `GET /api/v1/league` — the same function
 as the page (`reporting.league.league`), limited to the caller's scope (managers: ?inst= inside
-their scope; staff: their own outlet's people)."""
+their scope; staff: their own outlet's people), a page at a time (`page`, `page_size` as every list
+of the API: org.api.pagination) with the caller's own row beside it (`me`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from org import clock
 from org.api.base import ScopedAPIView
+from org.api.pagination import StandardPagination
 from org.api.schema import errors
 from org.errors import ApplicationError
 from org.periods import Period
 from org.scoping import institution_for, is_manager, scope_root, user_staff
+from org.text import ascii_digits
 from org.webhooks import error
 
 from .league import LEVELS, TEAMS, league
@@ -34,12 +38,15 @@ class LeagueAPIView(ScopedAPIView):
             OpenApiParameter("inst", str, description="机构号（须在本人管理范围内）；员工默认本人所在网点"),
             OpenApiParameter("team", str, description="formal / outsourced / lobby / market / community"),
             OpenApiParameter("group", str, description="指标自带的分组，如“3 梯队”"),
+            OpenApiParameter("page", int, description="页码，默认 1"),
+            OpenApiParameter("page_size", int, description=f"每页条数，默认 {StandardPagination.page_size}，最多 {StandardPagination.max_page_size}"),
         ],
         responses={200: dict, **errors(400, 401, 404)},
     )
     def get(self, request):
         q = request.query_params
         try:
+            page, size = _page(q)
             period = Period.parse(q["period"][:20]) if q.get("period") else Period.containing(clock.today(), "month")
             level = q.get("level") or "person"
             if level not in LEVELS:
@@ -54,14 +61,38 @@ class LeagueAPIView(ScopedAPIView):
                 if me is None or (q.get("inst") and q["inst"] != me.institution.code):
                     return error(status.HTTP_404_NOT_FOUND, "not_found", _("未找到，或不在您的管理范围内"))
                 root = me.institution
-            table = league(metric_code=(q.get("metric") or "")[:64], level=level, period=period, root=root, team=team, group=(q.get("group") or "")[:20])
+            staff = user_staff(request.user)
+            mine = "" if staff is None else staff.employee_no if level == "person" else staff.institution.code
+            table = league(metric_code=(q.get("metric") or "")[:64], level=level, period=period, root=root, team=team, group=(q.get("group") or "")[:20],
+                           window=((page - 1) * size, size), me=mine)
         except ApplicationError as exc:
             return error(status.HTTP_400_BAD_REQUEST, exc.code, exc.message)
+        if page > 1 and not table.rows:
+            return error(status.HTTP_404_NOT_FOUND, "not_found", _("页码超出范围：共 %(count)s 条，每页 %(size)s 条") % {"count": table.count, "size": size})
+        here = request.build_absolute_uri()
+        own = table.me or next((r for r in table.rows if r.key == mine), None) if mine else None
         return Response({
             "metric": table.metric.code, "name": table.metric.name, "unit": table.metric.unit, "level": level, "period": period.code,
             "scope": root.code, "ranks_by": table.ranks_by, "rule_version": table.rule_version,
+            "count": table.count, "page": page, "page_size": size,
+            "next": replace_query_param(here, "page", page + 1) if page * size < table.count else None,
+            "previous": (replace_query_param(here, "page", page - 1) if page > 2 else remove_query_param(here, "page")) if page > 1 else None,
+            "me": None if own is None else _league_row(own),
             "rows": [_league_row(r) for r in table.rows],
         })
+
+
+def _page(q) -> tuple[int, int]:
+    """`page` and `page_size` of a query (full-width digits read as digits), checked."""
+    raw_page, raw_size = ascii_digits(q.get("page") or "1").strip()[:9], ascii_digits(q.get("page_size") or "").strip()[:9]
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        raise ApplicationError(_("页码应为正整数"))
+    size = StandardPagination.page_size
+    if raw_size:
+        if not raw_size.isdigit() or not 1 <= int(raw_size) <= StandardPagination.max_page_size:
+            raise ApplicationError(_("每页条数应为 1 到 %(max)s 的整数") % {"max": StandardPagination.max_page_size})
+        size = int(raw_size)
+    return int(raw_page), size
 
 
 def _league_row(r) -> dict:

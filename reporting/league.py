@@ -94,6 +94,8 @@ class League:
     rule_version: str = ""
     team: str = ""
     group: str = ""
+    count: int = 0  # every row of the table; `rows` holds the asked window of them
+    me: LeagueRow | None = None  # the asked person's row when it falls outside the window
 
     @property
     def ranks_by(self) -> str:
@@ -143,11 +145,17 @@ def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: b
     return rows, values.rule_version
 
 
-def _person_rows_sql(metric, period: Period, people_sql: str, people_params: list) -> list[LeagueRow]:
+def _person_rows_sql(metric, period: Period, people_sql: str, people_params: list, *, window: tuple[int, int] | None = None,
+                     me: str = "") -> tuple[list[LeagueRow], int, LeagueRow | None]:
     """Every person's value, target, rank, previous value and previous rank in one statement: the
     metric's grouped `staff_query` of both periods and the targets' rule joined to the people, RANK()
     among those in post the whole period (the previous rank among those in post the whole previous
-    period). Same figures as `_person_rows`, without a Python pass over the facts or the ranks."""
+    period). Same figures as `_person_rows`, without a Python pass over the facts or the ranks.
+
+    With a `window` (offset, limit), only those rows of the table's order (ranked first by rank,
+    then the unranked; employee number within) come back, with the count of every row, and the row
+    of the employee number `me` when it lies outside the window: a page of 300,000 people costs their
+    ranking in the database, not 300,000 rows in Python. Returns (rows, count, me's row or None)."""
     previous = period.previous()
     cur_sql, cur_params = metric.staff_query(period).query.sql_with_params()
     prev_sql, prev_params = metric.staff_query(previous).query.sql_with_params()
@@ -163,22 +171,37 @@ x AS (
          CASE WHEN st.active_from > %s THEN 1 ELSE 0 END AS joined
   FROM s JOIN org_staff st ON st.id = s.id JOIN org_institution i ON i.id = st.institution_id
   LEFT JOIN a ON a.staff_id = st.id LEFT JOIN b ON b.staff_id = st.id LEFT JOIN t ON t.staff_id = st.id)
-SELECT id, employee_no, name, place, v, tv, whole, joined, was, pv, RANK() OVER (PARTITION BY whole ORDER BY v {order}),
-       was_whole, RANK() OVER (PARTITION BY was_whole ORDER BY pv {order})
+SELECT id, employee_no, name, place, v, tv, whole, joined, was, pv, RANK() OVER (PARTITION BY whole ORDER BY v {order}) AS r,
+       was_whole, RANK() OVER (PARTITION BY was_whole ORDER BY pv {order}) AS pr
 FROM x"""
     params = [*people_params, *cur_params, *prev_params, *target_params,
               period.start, period.end, previous.end, previous.start, previous.end, period.start]
-    with read_connection().cursor() as cursor:
+    connection = read_connection()
+    if window is not None:  # the table's order (as `_league` sorts): ranked by rank, then the unranked; employee number within
+        binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # Python's order of strings
+        sql = f"""SELECT * FROM (
+  SELECT y.*, ROW_NUMBER() OVER (ORDER BY y.whole DESC, CASE WHEN y.whole = 1 THEN y.r ELSE 0 END, y.employee_no{binary}) AS n, COUNT(*) OVER () AS total
+  FROM ({sql}) y) z
+WHERE (z.n > %s AND z.n <= %s) OR z.employee_no = %s OR z.n = 1 ORDER BY z.n"""  # the first row: the count even past the end
+        offset, limit = window
+        params += [offset, offset + limit, me]
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    rows = []
-    for pk, no, name, place, v, tv, whole, joined, was, pv, rank, was_whole, prev_rank in fetched:
-        rows.append(LeagueRow(
+    rows, count, mine = [], len(fetched), None
+    for pk, no, name, place, v, tv, whole, joined, was, pv, rank, was_whole, prev_rank, *paged in fetched:
+        row = LeagueRow(
             no, name, place, db_decimal(v), None if tv is None else db_decimal(tv), rank=rank if whole else None, ranked=bool(whole),
             note="" if whole else ("期中入职" if joined else "期中离职"), previous_value=db_decimal(pv) if was else None,
             previous_rank=prev_rank if was_whole else None, pk=pk,
-        ))
-    return rows
+        )
+        if paged:
+            n, count = paged
+            if not window[0] < n <= window[0] + window[1]:
+                mine = row if no == me else mine
+                continue
+        rows.append(row)
+    return rows, count, mine
 
 
 def _institutions(level: str, root: Institution) -> list[Institution]:
@@ -188,17 +211,22 @@ def _institutions(level: str, root: Institution) -> list[Institution]:
     return list(Institution.objects.filter(kind=kind, path__startswith=root.path).select_related("parent").order_by("path"))
 
 
-def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None) -> League:
+def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None,
+           window: tuple[int, int] | None = None, me: str = "") -> League:
     """The league table of `metric_code` at `level` under `root` for `period`, with the previous
     period's value and rank of each row (read from the replica when one is configured: org.db;
     figures both periods share, such as a scheme, read once: org.memo).
-    Raises ApplicationError for an unknown metric."""
+
+    `window` (offset, limit) keeps those rows of the table's order in `rows` (`count` holds how many
+    there are in all; a person league ranks every person in the database and returns only these),
+    and `me` (an employee number or institution code) puts that row in `League.me` when it lies
+    outside the window. Raises ApplicationError for an unknown metric."""
     # Institutions' tables sort a few thousand rows at most: the server's own work_mem serves them.
     with reporting_reads(large=level not in ("outlet", "sub_branch", "branch", "head_office")), build_memo():
-        return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at)
+        return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at, window=window, me=me)
 
 
-def _league(*, metric_code, level, period, root, team, group, at) -> League:
+def _league(*, metric_code, level, period, root, team, group, at, window, me) -> League:
     metric = registry.get(metric_code)
     if level not in LEVELS:
         level = "person"
@@ -218,9 +246,10 @@ def _league(*, metric_code, level, period, root, team, group, at) -> League:
             people_sql, people_params = id_set_sql([s.id for s in people])
         else:
             people_sql, people_params = query.values("id").order_by().query.sql_with_params()
-        rows = _person_rows_sql(metric, period, people_sql, list(people_params))
-        for r in rows:
+        rows, out.count, out.me = _person_rows_sql(metric, period, people_sql, list(people_params), window=window, me=me)
+        for r in [*rows, *([out.me] if out.me else [])]:
             r.group = groups.get(r.pk, "")
+            r.time_progress = progress
         out.rule_version = metric.actuals(period=period).rule_version
     elif level == "person":
         people = list(_people(metric, period, root, team))
@@ -258,13 +287,26 @@ def _league(*, metric_code, level, period, root, team, group, at) -> League:
         _rank(prev_rows, metric.higher_is_better)
         for r, p in zip(rows, prev_rows, strict=True):
             r.previous_rank = p.rank
+    if level == "person" and metric.staff_query is not None:  # ranked, ordered and windowed in the database
+        out.rows = rows if window is not None else _ordered(rows)
+        out.count = out.count if window is not None else len(rows)
+        return out
     for r in rows:
         r.time_progress = progress
-    if level != "person" or metric.staff_query is None:
-        _rank(rows, metric.higher_is_better)
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.key))
+    _rank(rows, metric.higher_is_better)
+    rows = _ordered(rows)
+    out.count = len(rows)
+    if window is not None:
+        offset, limit = window
+        out.me = next((r for i, r in enumerate(rows) if r.key == me and not offset <= i < offset + limit), None) if me else None
+        rows = rows[offset:offset + limit]
     out.rows = rows
     return out
+
+
+def _ordered(rows: list[LeagueRow]) -> list[LeagueRow]:
+    """A table's order: the ranked by rank, then the unranked; by key within (as the database's window)."""
+    return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.key))
 
 
 CHILD_LEVEL = {InstitutionKind.HEAD_OFFICE: "branch", InstitutionKind.BRANCH: "sub_branch", InstitutionKind.SUB_BRANCH: "outlet"}

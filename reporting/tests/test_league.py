@@ -99,6 +99,65 @@ def test_league_page_and_api_in_scope(bank):
         assert [r["key"] for r in mine["rows"]] == ["A", "B"]
 
 
+@pytest.mark.parametrize("level", ["person", "outlet"])
+def test_a_window_of_the_table_is_the_same_rows_as_the_whole_tables_slice_with_the_count_and_my_row(bank, level):
+    whole = league(metric_code=AMOUNT, level=level, period=MARCH, root=bank["BR1"], at=AT)
+    keys = [r.key for r in whole.rows]
+    assert whole.count == len(keys) == {"person": 5, "outlet": 3}[level]
+    for offset in range(len(keys) + 1):
+        for limit in (1, 2, 50):
+            me = keys[-1]  # ranked last (or unranked): outside every window but the last
+            part = league(metric_code=AMOUNT, level=level, period=MARCH, root=bank["BR1"], at=AT, window=(offset, limit), me=me)
+            assert [rows_of_one(r) for r in part.rows] == [rows_of_one(r) for r in whole.rows[offset:offset + limit]]
+            assert part.count == len(keys)
+            inside = me in keys[offset:offset + limit]
+            assert (part.me is None) == inside
+            if not inside:
+                assert rows_of_one(part.me) == rows_of_one(whole.rows[-1])
+    tier2 = league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["HO"], group="2 梯队", at=AT, window=(1, 1), me="B")
+    assert ([(r.key, r.rank, r.group) for r in tier2.rows], tier2.count, tier2.me.key, tier2.me.group) == ([("C", 1, "2 梯队")], 2, "B", "2 梯队")
+
+
+def rows_of_one(r):
+    return (r.key, r.name, r.institution_name, r.value, r.target, r.rank, r.ranked, r.note, r.previous_value, r.previous_rank, r.group, r.time_progress)
+
+
+def test_the_league_api_answers_a_page_at_a_time_with_my_own_row(bank):
+    from rest_framework.test import APIClient
+
+    from org.tests.factories import StaffFactory, user_for
+
+    manager = APIClient()
+    manager.force_authenticate(user_for(StaffFactory(institution=bank["BR1"], employee_no="BM1"), scope=bank["BR1"]))
+    officer_api = APIClient()
+    officer_api.force_authenticate(user_for(bank["OUT3"].staff.get(employee_no="D")))
+    url = f"/api/v1/league?metric={AMOUNT}&period=2024-03"
+    with clock.frozen(AT):
+        first = manager.get(url + "&page_size=2").json()
+        assert ([r["key"] for r in first["rows"]], first["count"], first["page"], first["page_size"]) == (["A", "B"], 5, 1, 2)
+        assert {"page=2", "page_size=2"} <= set(first["next"].split("?")[1].split("&")) and first["previous"] is None and first["me"] is None
+        second = manager.get(first["next"]).json()
+        assert [r["key"] for r in second["rows"]] == ["C", "D"] and "page=" not in second["previous"]
+        last = manager.get(url + "&page_size=2&page=３").json()  # full-width digits read as digits
+        assert ([r["key"] for r in last["rows"]], last["next"]) == (["N"], None)
+        assert last["rows"][0]["note"] == "期中入职" and last["rows"][0]["rank"] is None
+        past = manager.get(url + "&page_size=2&page=4")
+        assert past.status_code == 404 and "页码超出范围：共 5 条，每页 2 条" in past.json()["error"]["message"]
+        for bad, says in (("page=0", "页码应为正整数"), ("page=x", "页码应为正整数"), ("page_size=501", "每页条数应为 1 到 500 的整数"),
+                          ("page_size=0", "每页条数应为 1 到 500 的整数"), ("page=-1", "页码应为正整数")):
+            got = manager.get(f"{url}&{bad}")
+            assert got.status_code == 400 and says in got.json()["error"]["message"], bad
+        assert manager.get(url + "&page=99999999999999999999").status_code == 404  # absurd: past the end, not an error of ours
+        assert len(manager.get(url).json()["rows"]) == 5  # 50 a page by default
+        # an officer sees their outlet's people; their own row comes beside a page it is not on
+        mine = officer_api.get(url + "&page_size=1").json()
+        assert ([r["key"] for r in mine["rows"]], mine["count"], mine["me"]["key"], mine["me"]["rank"]) == (["D"], 2, "D", 1)
+        mine = officer_api.get(url + "&page_size=1&page=2").json()
+        assert ([r["key"] for r in mine["rows"]], mine["me"]["key"]) == (["N"], "D")
+        outlet = officer_api.get(url + "&level=outlet&page_size=1").json()
+        assert (outlet["rows"][0]["key"], outlet["me"]["key"], outlet["me"]["value"]) == ("OUT3", "OUT3", "2100000.00")
+
+
 def test_the_circulars_institution_league_sheet_ranks_the_level_below_with_the_change(bank):
     import io
 
