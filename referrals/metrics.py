@@ -29,7 +29,8 @@ def _aggregates(period: Period) -> dict:
     submitted = Q(submitted_at__gte=lo, submitted_at__lt=hi)
     disbursed = Q(disbursed_at__gte=lo, disbursed_at__lt=hi)
     return {
-        "touched": submitted | disbursed,
+        # the rows each figure reads: applications by submission, loans and amounts by disbursement
+        "touched": {APPLICATIONS: submitted, LOANS: disbursed, AMOUNT: disbursed},
         APPLICATIONS: Count("pk", filter=submitted),
         LOANS: Count("pk", filter=disbursed),
         AMOUNT: Coalesce(Sum("disbursed_amount", filter=disbursed), Value(ZERO), output_field=MONEY),
@@ -41,7 +42,7 @@ def staff_query_for(code: str):
         """Every person's figure of the period: one grouped query (staff_id, value)."""
         agg = _aggregates(period)
         return (
-            Application.objects.filter(counted_q()).filter(agg["touched"], staff_id__isnull=False)
+            Application.objects.filter(counted_q()).filter(agg["touched"][code], staff_id__isnull=False)
             .values("staff_id").annotate(value=agg[code]).values("staff_id", "value").order_by()
         )
 
@@ -63,7 +64,7 @@ def institution_values_for(code: str):
     def institution_values(*, periods: list[Period], institutions) -> list[dict[int, Decimal]]:
         """Each period's figure of each institution's subtree, in one scan of the applications."""
         aggs = [_aggregates(p) for p in periods]
-        base = Application.objects.filter(counted_q()).filter(_aggregates(Period.span(periods))["touched"])
+        base = Application.objects.filter(counted_q()).filter(_aggregates(Period.span(periods))["touched"][code])
         return subtree_totals_each(base, path_field="institution__path", values=[a[code] for a in aggs], institutions=institutions)
 
     return institution_values
