@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,23 @@ class Column:
     # text | int | wan (元 shown in 万元, two decimals) | decimal | percent
     format: str = "text"
     width: float = 12
+
+
+def display(value, format: str) -> str:
+    """A sheet's cell as a page shows it (the workbook keeps the number and its number format):
+    two decimals for `decimal`/`wan` (a count without decimals stays whole: counts share the column), a
+    percentage for `percent` (0.4508 → 45.1%), thousands separators, — for empty."""
+    from .kit.formats import DASH, fmt_int, fmt_money, fmt_ratio
+
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, bool) or format == "text" or not isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if format == "percent":
+        return fmt_ratio(value)
+    if format == "int" or isinstance(value, int) or (isinstance(value, Decimal) and value.as_tuple().exponent >= 0):
+        return fmt_int(value)
+    return fmt_money(value)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from org.circular_sheets import display
 from org.scoping import scope_node, scope_trail
 from org.text import ascii_digits
 from org.views import ManagerPageMixin
@@ -41,6 +42,8 @@ class DailyReportView(ManagerPageMixin, TemplateView):
             response = HttpResponse(content, content_type=XLSX)
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{node.name}日报{day:%Y%m%d}.xlsx')}"
             return response
-        sheets = [{"name": name, "version": version, "columns": data.columns, "rows": data.rows} for name, version, data in daily_sheets(scope=node, day=day)]
+        sheets = [{"name": name, "version": version, "columns": data.columns,
+                   "rows": [[display(v, c.format) for v, c in zip(row, data.columns, strict=False)] for row in data.rows]}
+                  for name, version, data in daily_sheets(scope=node, day=day)]
         return self.render_to_response(self.get_context_data(node=node, day=day, sheets=sheets, trail=scope_trail(request.user, node),
                                                              previous=day - dt.timedelta(days=1), following=day + dt.timedelta(days=1)))

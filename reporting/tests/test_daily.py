@@ -65,6 +65,9 @@ def test_page_xlsx_api_and_scope(outlet):
     with clock.frozen(NOW):
         page = c.get("/reporting/daily/").content.decode()
         assert "在途进件" in page and older.application_id in page and "2024-11-12" in page
+        # figures as a page shows them: 万元 with two decimals, counts whole, — for no target
+        assert "<td>放款金额</td><td>万元</td><td>20.00</td><td>50.00</td><td>—</td>" in page
+        assert "<td>进件数</td><td>件</td><td>1</td><td>2</td><td>—</td><td>—</td><td>38.1%</td>" in page
         xlsx = c.get("/reporting/daily/?format=xlsx")
         assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats") and "在途进件" in openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
         assert c.get("/reporting/daily/?inst=OUT4").status_code == 404
@@ -105,3 +108,12 @@ def test_the_managers_home_lists_the_latest_circulars_and_links_the_daily_report
         c.force_login(manager)
         home = c.get("/").content.decode()
     assert 'data-testid="home-reporting"' in home and f"/reporting/circulars/{circular.pk}/download/" in home and "/reporting/daily/?inst=OUT1" in home
+
+
+def test_a_sheets_cells_on_a_page():
+    from org.circular_sheets import display
+
+    cases = [(Decimal("191.51264"), "decimal", "191.51"), (Decimal("20.0000"), "decimal", "20.00"), (Decimal("3"), "decimal", "3"), (7, "decimal", "7"),
+             (12345.678, "decimal", "12,345.68"), (0.4508, "percent", "45.1%"), (None, "percent", "—"), ("", "text", "—"), ("落后", "text", "落后"),
+             (1234, "int", "1,234"), (True, "text", "True"), ("2024-11-13", "decimal", "2024-11-13")]
+    assert [display(v, f) for v, f, _ in cases] == [want for _v, _f, want in cases]
