@@ -108,10 +108,12 @@ def rows_read(conn, *, week, month) -> dict[str, int]:
             return cur.fetchone()[0]
 
     staff = one("SELECT count(*) FROM org_staff")
+    applications = one("SELECT count(*) FROM referrals_application WHERE submitted_at >= %s AND submitted_at < %s", (plo, mhi))
     return {
         "staff": staff,
+        "league_people_facts": applications,
         # the person league: both months' applications and every person
-        "league_people": one("SELECT count(*) FROM referrals_application WHERE submitted_at >= %s AND submitted_at < %s", (plo, mhi)) + staff,
+        "league_people": applications + staff,
         # the branch league: both weeks' loans
         "league_branches": one("SELECT count(*) FROM retail_credit_loan WHERE disbursed_on BETWEEN %s AND %s", (before.start, week.end)),
         # the circular: the week's facts of every programme and every person
@@ -178,7 +180,12 @@ def _growth(regional: dict | None, national: dict, key: str, seconds: str = "sec
         return f"rows read {national['read'][key]:,} (regional bank not loaded in bench: run --only seed_regional)"
     r_rows, n_rows = regional["read"][key], national["read"][key]
     r_s, n_s = regional[key][seconds], national[key][seconds]
-    return f"rows read regional → national {r_rows:,} → {n_rows:,} ({n_rows / r_rows:.1f}×); seconds {r_s:.2f} → {n_s:.2f} ({n_s / r_s:.1f}×)"
+    parts = ""
+    if f"{key}_facts" in national["read"] and f"{key}_facts" in regional["read"]:  # facts and people grow apart: each beside the total
+        rf, nf = regional["read"][f"{key}_facts"], national["read"][f"{key}_facts"]
+        rp, np_ = r_rows - rf, n_rows - nf
+        parts = f": facts {rf:,} → {nf:,} ({nf / rf:.1f}×), people {rp:,} → {np_:,} ({np_ / rp:.1f}×)"
+    return f"rows read regional → national {r_rows:,} → {n_rows:,} ({n_rows / r_rows:.1f}×{parts}); seconds {r_s:.2f} → {n_s:.2f} ({n_s / r_s:.1f}×)"
 
 
 def run(bench: common.Bench) -> list[common.Row]:

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from org import clock
-from org.bulk import db_decimal, id_set_sql
+from org.bulk import db_decimal, in_ids
 from org.db import read_connection, reporting_reads
 from org.memo import build_memo
 from org.models import EmploymentType, Institution, InstitutionKind, Staff
@@ -41,6 +42,7 @@ TEAMS = {
     "community": ("社区经理", Q(positions__contains=";community_manager;")),
 }
 ZERO = Decimal(0)
+PERSON_FIELDS = ("id", "employee_no", "active_from", "active_to")  # what a person league ranks by, in this order
 
 
 @dataclass(slots=True)
@@ -146,61 +148,81 @@ def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: b
 
 
 def _person_rows_sql(metric, period: Period, people_sql: str, people_params: list, *, window: tuple[int, int] | None = None,
-                     me: str = "") -> tuple[list[LeagueRow], int, LeagueRow | None]:
+                     me: str = "", part: bool = True) -> tuple[list[LeagueRow], int, LeagueRow | None]:
     """Every person's value, target, rank, previous value and previous rank in one statement: the
-    metric's grouped `staff_query` of both periods and the targets' rule joined to the people, RANK()
-    among those in post the whole period (the previous rank among those in post the whole previous
-    period). Same figures as `_person_rows`, without a Python pass over the facts or the ranks.
+    metric's grouped `staff_query` of both periods joined to the people, ranked among those in post
+    the whole period (the previous rank among those in post the whole previous period), in the
+    table's order (`_ordered`). Same figures as `_person_rows`, without a Python pass over the
+    facts or the ranks.
 
-    With a `window` (offset, limit), only those rows of the table's order (ranked first by rank,
-    then the unranked; employee number within) come back, with the count of every row, and the row
-    of the employee number `me` when it lies outside the window: a page of 300,000 people costs their
-    ranking in the database, not 300,000 rows in Python. Returns (rows, count, me's row or None)."""
+    A rank is 1 + how many people of its partition have a better value, read off a histogram of
+    the values (people grouped by value, counts summed in the metric's direction) rather than a
+    sort of every person; a `window` (offset, limit) returns only those rows of the order (a top-N
+    sort), and names, institutions and targets are looked up for them alone — a page of 300,000
+    people costs one pass over them. With `me` (an employee number), that person's row comes back
+    too when it lies outside the window. With `part` (the people are some of the bank's: a branch or
+    below, a team, a group), only their facts are read (by the person's index) rather than every
+    person's facts of the periods. Returns (rows, count of every row, me's row or None)."""
     previous = period.previous()
-    cur_sql, cur_params = metric.staff_query(period).query.sql_with_params()
-    prev_sql, prev_params = metric.staff_query(previous).query.sql_with_params()
-    target_sql, target_params = staff_target_rows(metric=metric.code, period=period).values("staff_id", "value").query.sql_with_params()
-    order = "DESC" if metric.higher_is_better else "ASC"
-    sql = f"""
-WITH s(id) AS ({people_sql}), a(staff_id, value) AS ({cur_sql}), b(staff_id, value) AS ({prev_sql}), t(staff_id, value) AS ({target_sql}),
-x AS (
-  SELECT st.id, st.employee_no, st.name, i.name AS place, COALESCE(a.value, 0) AS v, t.value AS tv, COALESCE(b.value, 0) AS pv,
-         CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 1 ELSE 0 END AS whole,
-         CASE WHEN st.active_from <= %s THEN 1 ELSE 0 END AS was,
-         CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 1 ELSE 0 END AS was_whole,
-         CASE WHEN st.active_from > %s THEN 1 ELSE 0 END AS joined
-  FROM s JOIN org_staff st ON st.id = s.id JOIN org_institution i ON i.id = st.institution_id
-  LEFT JOIN a ON a.staff_id = st.id LEFT JOIN b ON b.staff_id = st.id LEFT JOIN t ON t.staff_id = st.id)
-SELECT id, employee_no, name, place, v, tv, whole, joined, was, pv, RANK() OVER (PARTITION BY whole ORDER BY v {order}) AS r,
-       was_whole, RANK() OVER (PARTITION BY was_whole ORDER BY pv {order}) AS pr
-FROM x"""
-    params = [*people_params, *cur_params, *prev_params, *target_params,
-              period.start, period.end, previous.end, previous.start, previous.end, period.start]
+    def theirs(query):
+        return query.filter(staff_id__in=RawSQL("SELECT id FROM s", [])) if part else query
+
+    if metric.staff_values is not None:  # both periods in one scan of the facts
+        both_sql, facts_params = theirs(metric.staff_values([period, previous])).query.sql_with_params()
+        facts = f"ab(staff_id, v, pv) AS ({both_sql})"
+        joined = "LEFT JOIN ab ON ab.staff_id = st.id"
+        values = "COALESCE(ab.v, 0) AS v, COALESCE(ab.pv, 0) AS pv"
+    else:
+        cur_sql, cur_params = theirs(metric.staff_query(period)).query.sql_with_params()
+        prev_sql, prev_params = theirs(metric.staff_query(previous)).query.sql_with_params()
+        facts, facts_params = f"a(staff_id, value) AS ({cur_sql}), b(staff_id, value) AS ({prev_sql})", [*cur_params, *prev_params]
+        joined = "LEFT JOIN a ON a.staff_id = st.id LEFT JOIN b ON b.staff_id = st.id"
+        values = "COALESCE(a.value, 0) AS v, COALESCE(b.value, 0) AS pv"
+    target_sql, target_params = (staff_target_rows(metric=metric.code, period=period).filter(staff_id__in=RawSQL("SELECT id FROM page", []))
+                                 .values("staff_id", "value").query.sql_with_params())
     connection = read_connection()
-    if window is not None:  # the table's order (as `_league` sorts): ranked by rank, then the unranked; employee number within
-        binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # Python's order of strings
-        sql = f"""SELECT * FROM (
-  SELECT y.*, ROW_NUMBER() OVER (ORDER BY y.whole DESC, CASE WHEN y.whole = 1 THEN y.r ELSE 0 END, y.employee_no{binary}) AS n, COUNT(*) OVER () AS total
-  FROM ({sql}) y) z
-WHERE (z.n > %s AND z.n <= %s) OR z.employee_no = %s OR z.n = 1 ORDER BY z.n"""  # the first row: the count even past the end
-        offset, limit = window
-        params += [offset, offset + limit, me]
+    order = "DESC" if metric.higher_is_better else "ASC"
+    binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # Python's order of strings
+    rank = "1 + COALESCE(SUM(COUNT(*)) OVER (PARTITION BY {p} ORDER BY {v} " + order + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+    limit = "LIMIT %s OFFSET %s" if window is not None else ""
+    sql = f"""
+WITH s(id, employee_no, active_from, active_to) AS ({people_sql}), {facts},
+x AS (
+  SELECT st.id, st.employee_no, {values},
+         CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 0 ELSE 1 END AS out,
+         CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 0 ELSE 1 END AS pout
+  FROM s st {joined}),
+h AS (SELECT out, v, {rank.format(p="out", v="v")} AS r FROM x WHERE out = 0 GROUP BY out, v),
+hp AS (SELECT pout, pv, {rank.format(p="pout", v="pv")} AS pr FROM x WHERE pout = 0 GROUP BY pout, pv),
+page AS (
+  SELECT * FROM (SELECT x.*, 0 AS mine FROM x ORDER BY out, v {order}, employee_no{binary} {limit}) p
+  UNION ALL SELECT x.*, 1 FROM x WHERE x.employee_no = %s),
+t(staff_id, value) AS ({target_sql})
+SELECT page.id, st.employee_no, st.name, i.name, page.v, t.value, page.out, st.active_from > %s, st.active_from <= %s, page.pv, h.r, hp.pr,
+       page.mine, (SELECT COUNT(*) FROM x)
+FROM page JOIN org_staff st ON st.id = page.id JOIN org_institution i ON i.id = st.institution_id
+LEFT JOIN h ON h.out = page.out AND h.v = page.v LEFT JOIN hp ON hp.pout = page.pout AND hp.pv = page.pv LEFT JOIN t ON t.staff_id = page.id
+ORDER BY page.mine, page.out, page.v {order}, st.employee_no{binary}"""
+    params = [*people_params, *facts_params, period.start, period.end, previous.start, previous.end,
+              *([window[1], window[0]] if window is not None else []), me, *target_params, period.start, previous.end]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    rows, count, mine = [], len(fetched), None
-    for pk, no, name, place, v, tv, whole, joined, was, pv, rank, was_whole, prev_rank, *paged in fetched:
+    rows, mine, count = [], None, fetched[0][-1] if fetched else 0
+    for pk, no, name, place, v, tv, out, joined, was, pv, rank_now, rank_before, is_me, _count in fetched:
         row = LeagueRow(
-            no, name, place, db_decimal(v), None if tv is None else db_decimal(tv), rank=rank if whole else None, ranked=bool(whole),
-            note="" if whole else ("期中入职" if joined else "期中离职"), previous_value=db_decimal(pv) if was else None,
-            previous_rank=prev_rank if was_whole else None, pk=pk,
+            no, name, place, db_decimal(v), None if tv is None else db_decimal(tv), rank=None if out else rank_now, ranked=not out,
+            note="期中入职" if out and joined else "期中离职" if out else "", previous_value=db_decimal(pv) if was else None,
+            previous_rank=rank_before, pk=pk,
         )
-        if paged:
-            n, count = paged
-            if not window[0] < n <= window[0] + window[1]:
-                mine = row if no == me else mine
-                continue
-        rows.append(row)
+        if not is_me:
+            rows.append(row)
+        elif all(r.pk != pk for r in rows):
+            mine = row
+    if not fetched and window is not None and window[0] > 0:  # past the end: how many there are, for the message
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({people_sql}) s", list(people_params))
+            count = cursor.fetchone()[0]
     return rows, count, mine
 
 
@@ -243,10 +265,10 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
             groups = metric.person_groups[0][1](people, period)
             if group:
                 people = [s for s in people if groups.get(s.pk) == group]
-            people_sql, people_params = id_set_sql([s.id for s in people])
-        else:
-            people_sql, people_params = query.values("id").order_by().query.sql_with_params()
-        rows, out.count, out.me = _person_rows_sql(metric, period, people_sql, list(people_params), window=window, me=me)
+            query = Staff.objects.filter(pk__in=in_ids([s.id for s in people]))
+        people_sql, people_params = query.values(*PERSON_FIELDS).order_by().query.sql_with_params()
+        rows, out.count, out.me = _person_rows_sql(metric, period, people_sql, list(people_params), window=window, me=me,
+                                                   part=bool(root.parent_id or team or group or metric.positions))
         for r in [*rows, *([out.me] if out.me else [])]:
             r.group = groups.get(r.pk, "")
             r.time_progress = progress
@@ -288,13 +310,13 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
         for r, p in zip(rows, prev_rows, strict=True):
             r.previous_rank = p.rank
     if level == "person" and metric.staff_query is not None:  # ranked, ordered and windowed in the database
-        out.rows = rows if window is not None else _ordered(rows)
+        out.rows = rows
         out.count = out.count if window is not None else len(rows)
         return out
     for r in rows:
         r.time_progress = progress
     _rank(rows, metric.higher_is_better)
-    rows = _ordered(rows)
+    rows = _ordered(rows, metric.higher_is_better)
     out.count = len(rows)
     if window is not None:
         offset, limit = window
@@ -304,9 +326,11 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
     return out
 
 
-def _ordered(rows: list[LeagueRow]) -> list[LeagueRow]:
-    """A table's order: the ranked by rank, then the unranked; by key within (as the database's window)."""
-    return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.key))
+def _ordered(rows: list[LeagueRow], higher_is_better: bool) -> list[LeagueRow]:
+    """A table's order (the same as `_person_rows_sql`'s): the ranked first, then those not in
+    post the whole period; each by value in the metric's direction, then by key."""
+    sign = -1 if higher_is_better else 1
+    return sorted(rows, key=lambda r: (not r.ranked, sign * r.value, r.key))
 
 
 CHILD_LEVEL = {InstitutionKind.HEAD_OFFICE: "branch", InstitutionKind.BRANCH: "sub_branch", InstitutionKind.SUB_BRANCH: "outlet"}

@@ -18,6 +18,8 @@ reading it row by row; `actuals(staff=…)` should read it too, so the figure ha
 `institution_values(*, periods, institutions)` (optional) answers `actuals(...).by_institution` of
 several periods in one scan of the facts (a league table's period and the previous one);
 `actuals(institutions=…)` should read it too, for the same reason.
+`staff_values(periods)` (optional) is `staff_query` of several periods in one scan of the facts: a
+QuerySet of `staff_id, value_0, value_1, …` (a person league's period and the previous one).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Metric:
     # (optional) periods, institutions -> each period's `actuals(...).by_institution`, in one scan of
     # the facts: a league table's period and the one before it read together (see above).
     institution_values: Callable[..., list[dict[int, Decimal]]] | None = None
+    # (optional) periods -> QuerySet(staff_id, value_0, value_1, …): staff_query of each period, one scan.
+    staff_values: Callable[..., Any] | None = None
     # Who carries the metric in person league tables (position codes; empty: everyone); people of
     # other positions appear only when they have a value.
     positions: tuple[str, ...] = ()

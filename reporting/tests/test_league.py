@@ -198,3 +198,18 @@ def test_referral_institution_leagues_count_each_fact_in_its_own_period():
     assert table("referral.loans") == [("BR1", 1, 1, 0, 1), ("BR2", 1, 1, 0, 1)]
     assert table("referral.disbursed_amount") == [("BR2", Decimal(50000), 1, 0, 1), ("BR1", Decimal(30000), 2, 0, 1)]
     assert previous.end == dt.date(2024, 11, 3)
+
+
+def test_every_metrics_person_league_reads_the_same_under_a_branch_and_windowed(bank):
+    from targets import registry
+
+    for metric in registry.metrics():
+        if "person" not in metric.levels:
+            continue
+        whole = league(metric_code=metric.code, level="person", period=MARCH, root=bank["HO"], at=AT)
+        branch = league(metric_code=metric.code, level="person", period=MARCH, root=bank["BR1"], at=AT)
+        in_branch = {r.key for r in branch.rows}
+        # the branch's people carry the same figures as in the bank's table (only their facts read)
+        assert [(r.key, r.value, r.previous_value) for r in whole.rows if r.key in in_branch] == [(r.key, r.value, r.previous_value) for r in branch.rows], metric.code
+        part = league(metric_code=metric.code, level="person", period=MARCH, root=bank["BR1"], at=AT, window=(1, 2))
+        assert [rows_of_one(r) for r in part.rows] == [rows_of_one(r) for r in branch.rows[1:3]], metric.code
