@@ -35,32 +35,39 @@ from bench.bench_targets import APPS, TARGET_RULE
 NAME = "reporting"
 ORDER = 61
 
-# Every figure of the person league (the API's fields), in SQL: this and the previous month's counts,
-# the target by the product's rule (bench_targets.TARGET_RULE), attainment, whole-period rule, both
-# ranks, change and rank change; the floor then renders the same keys with json.dumps.
+# Every figure of a page of the person league (the API's fields), in SQL, written the fastest way we
+# know — the product's own algorithm, bare: both months' counts in one scan, each rank as 1 + how many
+# in post the whole month do better (a histogram of the values), the page by a top-N sort in the
+# table's order (ranked first, then by value, then employee number), the caller's own row beside it,
+# the count, and names, institutions and targets (bench_targets.TARGET_RULE) for the page's rows
+# alone; attainment, whole-period rule, change and rank change. The floor then renders the same
+# keys with json.dumps. (A floor with RANK() and ROW_NUMBER() over every person is slower than the
+# endpoint: 3.2 s against 1.3 s on the national bank.)
 BARE_PEOPLE = """
-WITH cur AS (
-  SELECT staff_id, count(*) AS n FROM referrals_application
-  WHERE flag_status IN ('', 'cleared') AND submitted_at >= %(lo)s AND submitted_at < %(hi)s GROUP BY staff_id),
-prev AS (
-  SELECT staff_id, count(*) AS n FROM referrals_application
-  WHERE flag_status IN ('', 'cleared') AND submitted_at >= %(plo)s AND submitted_at < %(lo)s GROUP BY staff_id),
-t AS (""" + TARGET_RULE.format(metric="%(metric)s") + """),
+WITH ab AS (
+  SELECT staff_id, count(*) FILTER (WHERE submitted_at >= %(lo)s) AS v, count(*) FILTER (WHERE submitted_at < %(lo)s) AS pv
+  FROM referrals_application
+  WHERE flag_status IN ('', 'cleared') AND submitted_at >= %(plo)s AND submitted_at < %(hi)s AND staff_id IS NOT NULL GROUP BY staff_id),
 x AS (
-  SELECT s.employee_no, s.name, i.name AS place, coalesce(cur.n, 0) AS v, t.value AS tv, coalesce(prev.n, 0) AS pv,
-         (s.active_from <= %(start)s AND (s.active_to IS NULL OR s.active_to >= %(end)s)) AS whole,
-         s.active_from <= %(pend)s AS was, (s.active_from <= %(pstart)s AND (s.active_to IS NULL OR s.active_to >= %(pend)s)) AS was_whole,
-         s.active_from > %(start)s AS joined
-  FROM org_staff s JOIN org_institution i ON i.id = s.institution_id
-  LEFT JOIN cur ON cur.staff_id = s.id LEFT JOIN prev ON prev.staff_id = s.id LEFT JOIN t ON t.staff_id = s.id
+  SELECT s.id, s.employee_no, coalesce(ab.v, 0) AS v, coalesce(ab.pv, 0) AS pv,
+         NOT (s.active_from <= %(start)s AND (s.active_to IS NULL OR s.active_to >= %(end)s)) AS out,
+         NOT (s.active_from <= %(pstart)s AND (s.active_to IS NULL OR s.active_to >= %(pend)s)) AS pout
+  FROM org_staff s LEFT JOIN ab ON ab.staff_id = s.id
   WHERE s.active_from <= %(end)s AND (s.active_to IS NULL OR s.active_to >= %(start)s)),
-y AS (SELECT x.*, RANK() OVER (PARTITION BY whole ORDER BY v DESC) AS r, RANK() OVER (PARTITION BY was_whole ORDER BY pv DESC) AS pr FROM x),
-z AS (SELECT y.*, ROW_NUMBER() OVER (ORDER BY NOT whole, CASE WHEN whole THEN r ELSE 0 END, employee_no COLLATE "C") AS n, COUNT(*) OVER () AS total FROM y)
-SELECT employee_no, name, place, '' AS grp, to_char(v, 'FM999999990.00'), to_char(tv, 'FM999999990.00'), round(v * 100.0 / NULLIF(tv, 0), 1),
-       CAST(%(progress)s AS float8), CASE WHEN whole THEN r END, whole, CASE WHEN whole THEN '' WHEN joined THEN '期中入职' ELSE '期中离职' END,
-       CASE WHEN was THEN to_char(pv, 'FM999999990.00') END, CASE WHEN was_whole THEN pr END, CASE WHEN was THEN to_char(v - pv, 'FM999999990.00') END,
-       CASE WHEN whole AND was_whole THEN pr - r END, n, total
-FROM z WHERE (n > %(offset)s AND n <= %(offset)s + %(limit)s) OR employee_no = %(me)s ORDER BY n
+h AS (SELECT v, CAST(1 + coalesce(sum(count(*)) OVER (ORDER BY v DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS integer) AS r FROM x WHERE NOT out GROUP BY v),
+hp AS (SELECT pv, CAST(1 + coalesce(sum(count(*)) OVER (ORDER BY pv DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS integer) AS pr FROM x WHERE NOT pout GROUP BY pv),
+page AS (
+  SELECT * FROM (SELECT x.*, false AS mine FROM x ORDER BY out, v DESC, employee_no COLLATE "C" LIMIT %(limit)s OFFSET %(offset)s) p
+  UNION ALL SELECT x.*, true FROM x WHERE employee_no = %(me)s),
+t AS (""" + TARGET_RULE.format(metric="%(metric)s").replace("GROUP BY staff_id", "AND staff_id IN (SELECT id FROM page) GROUP BY staff_id") + """)
+SELECT s.employee_no, s.name, i.name, '' AS grp, to_char(page.v, 'FM999999990.00'), to_char(t.value, 'FM999999990.00'), round(page.v * 100.0 / NULLIF(t.value, 0), 1),
+       CAST(%(progress)s AS float8), h.r, NOT page.out, CASE WHEN NOT page.out THEN '' WHEN s.active_from > %(start)s THEN '期中入职' ELSE '期中离职' END,
+       CASE WHEN s.active_from <= %(pend)s THEN to_char(page.pv, 'FM999999990.00') END, hp.pr,
+       CASE WHEN s.active_from <= %(pend)s THEN to_char(page.v - page.pv, 'FM999999990.00') END, hp.pr - h.r,
+       page.mine, (SELECT count(*) FROM x)
+FROM page JOIN org_staff s ON s.id = page.id JOIN org_institution i ON i.id = s.institution_id
+LEFT JOIN h ON h.v = page.v AND NOT page.out LEFT JOIN hp ON hp.pv = page.pv AND NOT page.pout LEFT JOIN t ON t.staff_id = page.id
+ORDER BY page.mine, page.out, page.v DESC, s.employee_no COLLATE "C"
 """
 KEYS = ["key", "name", "institution", "group", "value", "target", "attainment_pct", "time_progress_pct", "rank", "ranked", "note",
         "previous_value", "previous_rank", "change", "rank_change"]
@@ -196,7 +203,9 @@ def _api(client, url):
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code} {response.content[:300]!r}")
         body = response.json()
-        return len(body["rows"]) if "count" not in body else (len(body["rows"]), body["count"])
+        if "count" not in body:
+            return len(body["rows"])
+        return len(body["rows"]), body["count"], [_figures(r) for r in [*body["rows"], *([body["me"]] if body["me"] else [])]]
     return call
 
 
@@ -209,23 +218,29 @@ def _bare_rows(conn, sql, params):
             got = cur.fetchall()
         out, me, total = [], None, None
         for r in got:
-            paged = len(r) > len(KEYS)  # a page of a person league: its place in the order and the count
+            paged = len(r) > len(KEYS)  # a page of a person league: whether it is the caller's own row, and the count
             d = dict(zip(KEYS, r[:len(KEYS)], strict=True))
             moved = d["rank_change"]
             d["attainment_pct"] = None if d["attainment_pct"] is None else float(d["attainment_pct"])
             d["arrow"] = ("新" if d["previous_value"] is None and d["ranked"] else "") if moved is None else f"↑{moved}" if moved > 0 else f"↓{-moved}" if moved < 0 else "—"
             if paged:
-                n, total = r[len(KEYS):]
-                if not params["offset"] < n <= params["offset"] + params["limit"]:
-                    me = d
+                is_me, total = r[len(KEYS):]
+                if is_me:
+                    me = None if any(o["key"] == d["key"] for o in out) else d
                     continue
             out.append(d)
         if total is None and "offset" not in params:
             json.dumps({"rows": out}, ensure_ascii=False)
             return len(got)
         json.dumps({"count": total, "me": me, "rows": out}, ensure_ascii=False)
-        return len(out), total
+        return len(out), total, [_figures(r) for r in [*out, *([me] if me else [])]]
     return call
+
+
+def _figures(row: dict) -> tuple:
+    """What a check compares of a row answered by the endpoint and by its floor."""
+    return tuple(row[k] for k in ("key", "name", "institution", "value", "target", "attainment_pct", "rank", "ranked", "note",
+                                  "previous_value", "previous_rank", "change", "rank_change", "arrow"))
 
 
 def league_month(week):
@@ -258,9 +273,10 @@ def league_people(bench: common.Bench, s: Setting, *, page: int = 1, size: int =
     if not page:  # the middle page: the count from the first
         page = max(1, _api(s.client, url)()[1] // size // 2)
     params.update(offset=(page - 1) * size, limit=size, me=s.me)
-    ours_s, bare_s, (n, count), (m, floor_count) = bench.best_of(_api(s.client, f"{url}&page={page}"), _bare_rows(s.conn, BARE_PEOPLE, params))
-    if (n, count) != (m, floor_count):
-        raise RuntimeError(f"the person league's page {page} answered {n} of {count:,} rows, its floor {m} of {floor_count:,}")
+    ours_s, bare_s, (n, count, ours), (m, floor_count, floors) = bench.best_of(_api(s.client, f"{url}&page={page}"), _bare_rows(s.conn, BARE_PEOPLE, params))
+    if (n, count, ours) != (m, floor_count, floors):  # the floor answers the same figures, field for field
+        wrong = next((a, b) for a, b in zip(ours + [None], floors + [None], strict=False) if a != b)
+        raise RuntimeError(f"the person league's page {page}: {n} of {count:,} rows, its floor {m} of {floor_count:,}; first difference {wrong}")
     return League(f"{month.code}, page {page} of {size}", ours_s, bare_s, n, count)
 
 
@@ -280,7 +296,7 @@ def league_branches(bench: common.Bench, s: Setting) -> League:
               **{k: p.code for k, p in coarse.items()},
               **{f"{k[0]}share": period_share(week, within=p, percentages_by_year=pct) for k, p in coarse.items()},
               "progress": round(100 * float(time_progress(week, at=clock.now())), 1)}
-    ours_s, bare_s, (n, _count), m = bench.best_of(_api(s.client, f"/api/v1/league?metric={metric}&level=branch&period={week.code}"),
+    ours_s, bare_s, (n, _count, _rows), m = bench.best_of(_api(s.client, f"/api/v1/league?metric={metric}&level=branch&period={week.code}"),
                                                    _bare_rows(s.conn, BARE_BRANCHES, params), times=9)
     return League(week.code, ours_s, bare_s, n, m)
 
@@ -420,7 +436,7 @@ def run(bench: common.Bench) -> list[common.Row]:
         for page, size in ((1, 50), (0, 500)):
             people = league_people(bench, s, page=page, size=size)
             rows.append(common.row(f"league endpoint, every person of the bank on 进件数 ranked ({people.floor_rows:,}), {people.label}, best of 3",
-                                   people.ours_s, "s", "bare SQL of every field (both months, target rule, RANK(), the page, the count) + json.dumps of the same rows",
+                                   people.ours_s, "s", "bare SQL of every field (both months in one scan, ranks off a histogram, the page, the count, the page's targets) + json.dumps of the same rows",
                                    people.bare_s, note=f"{people.rows} rows and the caller's own answered; goal ≤ 2×"))
         branches = league_branches(bench, s)
         rows.append(common.row(f"league endpoint, branches on 放款金额 (retail credit), {branches.label} ({branches.rows} rows), best of 9", branches.ours_s * 1000, "ms",

@@ -183,7 +183,7 @@ def _person_rows_sql(metric, period: Period, people_sql: str, people_params: lis
     connection = read_connection()
     order = "DESC" if metric.higher_is_better else "ASC"
     binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # Python's order of strings
-    rank = "1 + COALESCE(SUM(COUNT(*)) OVER (PARTITION BY {p} ORDER BY {v} " + order + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"
+    rank = "CAST(1 + COALESCE(SUM(COUNT(*)) OVER (PARTITION BY {p} ORDER BY {v} " + order + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS INTEGER)"
     limit = "LIMIT %s OFFSET %s" if window is not None else ""
     sql = f"""
 WITH s(id, employee_no, active_from, active_to) AS ({people_sql}), {facts},

@@ -135,6 +135,7 @@ def test_the_league_api_answers_a_page_at_a_time_with_my_own_row(bank):
     with clock.frozen(AT):
         first = manager.get(url + "&page_size=2").json()
         assert ([r["key"] for r in first["rows"]], first["count"], first["page"], first["page_size"]) == (["A", "B"], 5, 1, 2)
+        assert [(type(r["rank"]), type(r["previous_rank"])) for r in first["rows"]] == [(int, int)] * 2  # 1, not 1.0 or "1"
         assert {"page=2", "page_size=2"} <= set(first["next"].split("?")[1].split("&")) and first["previous"] is None and first["me"] is None
         second = manager.get(first["next"]).json()
         assert [r["key"] for r in second["rows"]] == ["C", "D"] and "page=" not in second["previous"]
