@@ -131,6 +131,34 @@ def rows_read(conn, *, week, month) -> dict[str, int]:
     }
 
 
+def person_league_by_scope(bench: common.Bench, s, month) -> list[dict]:
+    """The person league's first page for a sub-branch, a branch and the head office of one bank
+    (best of 3 each) with the rows each reads — its people and their applications of both months:
+    within one bank, seconds against rows read."""
+    from bench.bench_targets import APPS
+    from org.models import Institution, InstitutionKind
+
+    plo, hi = month.previous().bounds()[0], month.bounds()[1]
+    out = []
+    for kind in (InstitutionKind.SUB_BRANCH, InstitutionKind.BRANCH, InstitutionKind.HEAD_OFFICE):
+        node = Institution.objects.filter(kind=kind).order_by("code").first()
+        url = f"/api/v1/league?metric={APPS}&level=person&period={month.code}&inst={node.code}"
+        best = None
+        for _ in range(3):
+            with bench.timer() as t:
+                response = s.client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: {response.status_code}")
+            best = t.seconds if best is None else min(best, t.seconds)
+        with s.conn.cursor() as cur:
+            cur.execute("""WITH p AS (SELECT st.id FROM org_staff st JOIN org_institution i ON i.id = st.institution_id WHERE i.path LIKE %s)
+                           SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM referrals_application a JOIN p ON p.id = a.staff_id
+                                                             WHERE a.submitted_at >= %s AND a.submitted_at < %s)""", [node.path + "%", plo, hi])
+            people, facts = cur.fetchone()
+        out.append({"kind": str(node.get_kind_display()), "code": node.code, "seconds": best, "people": people, "facts": facts})
+    return out
+
+
 def measure(url: str, seed: int, what: str) -> dict:
     """`circular` or `leagues` on the bank at `url`, in this (fresh) process."""
     from bench import bench_reporting as reporting
@@ -150,6 +178,7 @@ def measure(url: str, seed: int, what: str) -> dict:
                 got = func(bench, s)
                 out[key] = {"seconds": got.ours_s, "floor": got.bare_s, "rows": got.rows, "floor_rows": got.floor_rows, "label": got.label}
             out["read"] = rows_read(s.conn, week=s.week, month=reporting.league_month(s.week))
+            out["scopes"] = person_league_by_scope(bench, s, reporting.league_month(s.week))
     finally:
         s.conn.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -204,6 +233,12 @@ def run(bench: common.Bench) -> list[common.Row]:
         rows.append(common.row(f"national: {title.format(**n)}", n["seconds"], "s", same if reg else "", reg[key]["seconds"] if reg else None,
                                note=f"{_growth(reg, nat, key)}; national floor (bare SQL + json.dumps) {n['floor']:.2f} s, "
                                     f"{n['seconds'] / n['floor']:.1f}× of it"))
+    for bank, got in (("national", nat), ("regional", reg)):
+        for x in (got or {}).get("scopes", []):
+            read = x["people"] + x["facts"]
+            rows.append(common.row(f"{bank}: person league's first page on 进件数, {x['kind']} {x['code']} ({x['people']:,} people), best of 3", x["seconds"], "s",
+                                   note=f"rows read {read:,} ({x['people']:,} people + {x['facts']:,} applications of both months): "
+                                        f"{x['seconds'] / read * 1e6:.2f} µs per row read"))
     c = nat["circular"]
     ok = c["seconds"] < CIRCULAR_GOAL_S and c["peak_mb"] < CIRCULAR_GOAL_MB
     regional_rss = f"; peak RSS regional {reg['circular']['peak_mb']:.0f} MB" if reg else ""
