@@ -16,9 +16,13 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from org.selectors import ambiguous_names_forget  # the shared cache and this process's copy
+
     cache.clear()
+    ambiguous_names_forget()
     yield
     cache.clear()
+    ambiguous_names_forget()
 
 
 @pytest.fixture(autouse=True)

@@ -213,11 +213,22 @@ def staff_with_wechat_status():
 AMBIGUOUS_NAMES_CACHE_KEY = "org:ambiguous-institution-names"
 
 
+_ambiguous_local: tuple[float, frozenset[str]] | None = None  # this process's copy: (monotonic deadline, names)
+AMBIGUOUS_LOCAL_SECONDS = 5.0
+
+
 def ambiguous_institution_names() -> frozenset[str]:
-    """Names held by more than one institution (many outlets have a 个人金融部); cached for 5 minutes."""
+    """Names held by more than one institution (many outlets have a 个人金融部); cached for 5 minutes
+    in the shared cache, and for 5 seconds in this process (a page labels dozens of institutions:
+    one cache round trip, not one per label)."""
+    global _ambiguous_local
+    import time
+
     from django.core.cache import cache
     from django.db.models import Count
 
+    if _ambiguous_local is not None and time.monotonic() < _ambiguous_local[0]:
+        return _ambiguous_local[1]
     try:
         names = cache.get(AMBIGUOUS_NAMES_CACHE_KEY)
     except Exception:  # a stopped Redis: compute it, never fail the page (logged)
@@ -232,12 +243,15 @@ def ambiguous_institution_names() -> frozenset[str]:
                 cache.set(AMBIGUOUS_NAMES_CACHE_KEY, names, 300)
             except Exception:
                 logging.getLogger(__name__).warning("cache unavailable for ambiguous institution names", exc_info=True)
+    _ambiguous_local = (time.monotonic() + AMBIGUOUS_LOCAL_SECONDS, names)
     return names
 
 
 def ambiguous_names_forget(**_signal_kwargs) -> None:
+    global _ambiguous_local
     from django.core.cache import cache
 
+    _ambiguous_local = None
     try:
         cache.delete(AMBIGUOUS_NAMES_CACHE_KEY)
     except Exception:  # a stopped Redis must not stop an institution from being saved

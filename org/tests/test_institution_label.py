@@ -36,3 +36,16 @@ def test_a_stopped_cache_degrades_to_a_query(monkeypatch):
     monkeypatch.setattr(cache, "delete", down)
     institution("D8", InstitutionKind.DEPARTMENT, t["SB2"], "个人金融部")  # saving still works
     assert institution_label(t["OUT1"]) == "人民广场网点"
+
+
+def test_many_labels_read_the_shared_cache_once_and_a_save_forgets_this_processs_copy(monkeypatch):
+    from django.core.cache import cache
+
+    t = tree()
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a) or real_get(*a, **k))
+    labels = [institution_label(t[code]) for code in ("OUT1", "OUT2", "OUT3", "SB1", "SB2", "BR1") * 10]
+    assert len(labels) == 60 and len(reads) == 1
+    institution("OUT9", InstitutionKind.OUTLET, t["SB3"], "人民广场网点")  # a twin: this process's copy is forgotten too
+    assert institution_label(t["OUT1"]) == "南关支行·人民广场网点" and len(reads) == 2
