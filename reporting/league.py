@@ -164,19 +164,20 @@ def _person_rows_sql(metric, period: Period, people_sql: str, people_params: lis
     below, a team, a group), only their facts are read (by the person's index) rather than every
     person's facts of the periods. Returns (rows, count of every row, me's row or None)."""
     previous = period.previous()
+
     def theirs(query):
         return query.filter(staff_id__in=RawSQL("SELECT id FROM s", [])) if part else query
 
     if metric.staff_values is not None:  # both periods in one scan of the facts
         both_sql, facts_params = theirs(metric.staff_values([period, previous])).query.sql_with_params()
         facts = f"ab(staff_id, v, pv) AS ({both_sql})"
-        joined = "LEFT JOIN ab ON ab.staff_id = st.id"
+        join_facts = "LEFT JOIN ab ON ab.staff_id = st.id"
         values = "COALESCE(ab.v, 0) AS v, COALESCE(ab.pv, 0) AS pv"
     else:
         cur_sql, cur_params = theirs(metric.staff_query(period)).query.sql_with_params()
         prev_sql, prev_params = theirs(metric.staff_query(previous)).query.sql_with_params()
         facts, facts_params = f"a(staff_id, value) AS ({cur_sql}), b(staff_id, value) AS ({prev_sql})", [*cur_params, *prev_params]
-        joined = "LEFT JOIN a ON a.staff_id = st.id LEFT JOIN b ON b.staff_id = st.id"
+        join_facts = "LEFT JOIN a ON a.staff_id = st.id LEFT JOIN b ON b.staff_id = st.id"
         values = "COALESCE(a.value, 0) AS v, COALESCE(b.value, 0) AS pv"
     target_sql, target_params = (staff_target_rows(metric=metric.code, period=period).filter(staff_id__in=RawSQL("SELECT id FROM page", []))
                                  .values("staff_id", "value").query.sql_with_params())
@@ -191,7 +192,7 @@ x AS (
   SELECT st.id, st.employee_no, {values},
          CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 0 ELSE 1 END AS out,
          CASE WHEN st.active_from <= %s AND (st.active_to IS NULL OR st.active_to >= %s) THEN 0 ELSE 1 END AS pout
-  FROM s st {joined}),
+  FROM s st {join_facts}),
 h AS (SELECT out, v, {rank.format(p="out", v="v")} AS r FROM x WHERE out = 0 GROUP BY out, v),
 hp AS (SELECT pout, pv, {rank.format(p="pout", v="pv")} AS pr FROM x WHERE pout = 0 GROUP BY pout, pv),
 page AS (
@@ -209,10 +210,10 @@ ORDER BY page.mine, page.out, page.v {order}, st.employee_no{binary}"""
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
     rows, mine, count = [], None, fetched[0][-1] if fetched else 0
-    for pk, no, name, place, v, tv, out, joined, was, pv, rank_now, rank_before, is_me, _count in fetched:
+    for pk, no, name, place, v, tv, out, joined_during, was, pv, rank_now, rank_before, is_me, _count in fetched:
         row = LeagueRow(
             no, name, place, db_decimal(v), None if tv is None else db_decimal(tv), rank=None if out else rank_now, ranked=not out,
-            note="期中入职" if out and joined else "期中离职" if out else "", previous_value=db_decimal(pv) if was else None,
+            note="期中入职" if out and joined_during else "期中离职" if out else "", previous_value=db_decimal(pv) if was else None,
             previous_rank=rank_before, pk=pk,
         )
         if not is_me:
