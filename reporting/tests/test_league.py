@@ -214,3 +214,19 @@ def test_every_metrics_person_league_reads_the_same_under_a_branch_and_windowed(
         assert [(r.key, r.value, r.previous_value) for r in whole.rows if r.key in in_branch] == [(r.key, r.value, r.previous_value) for r in branch.rows], metric.code
         part = league(metric_code=metric.code, level="person", period=MARCH, root=bank["BR1"], at=AT, window=(1, 2))
         assert [rows_of_one(r) for r in part.rows] == [rows_of_one(r) for r in branch.rows[1:3]], metric.code
+
+
+def test_a_lower_is_better_metric_ranks_the_smallest_first_with_ties_and_its_order(bank, monkeypatch):
+    from dataclasses import replace
+
+    from targets import registry
+
+    fewer = replace(registry.get(AMOUNT), code="test.fewer", name="越少越好", higher_is_better=False, person_groups=())
+    monkeypatch.setitem(registry._metrics, fewer.code, fewer)
+    table = league(metric_code=fewer.code, level="person", period=MARCH, root=bank["BR1"], at=AT)
+    # March: D 100, B 500, C 500, A 900 (N joined mid-month: listed last, not ranked); February: A 100, D 200, C 300, B 800
+    assert [(r.key, r.value / 1000, r.rank, r.previous_rank, r.arrow) for r in table.rows] == [
+        ("D", 100, 1, 2, "↑1"), ("B", 500, 2, 4, "↑2"), ("C", 500, 2, 3, "↑1"), ("A", 900, 4, 1, "↓3"), ("N", 2000, None, None, "")]
+    page = league(metric_code=fewer.code, level="person", period=MARCH, root=bank["BR1"], at=AT, window=(2, 2), me="D")
+    assert ([r.key for r in page.rows], page.me.key, page.me.rank, page.count) == (["C", "A"], "D", 1, 5)
+    assert "从低到高" in table.ranks_by
