@@ -40,8 +40,9 @@ class LoginThrottle:
 login_throttle = LoginThrottle()
 
 # What every request's scope reads off its user (org.scoping): the institution a manager is scoped
-# to, the staff record and its institution. Loaded with the user: one query instead of three.
-USER_WITH_SCOPE = ("scope_institution", "staff__institution")
+# to, the staff record and its institution, and those institutions' parents (a label names the parent
+# where a name is ambiguous: org.selectors.institution_label). Loaded with the user: one query.
+USER_WITH_SCOPE = ("scope_institution__parent", "staff__institution__parent")
 
 
 class ScopedModelBackend(ModelBackend):

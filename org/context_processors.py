@@ -1,5 +1,3 @@
-from django.urls import NoReverseMatch, reverse
-
 from . import navigation as nav_registry
 from .scoping import user_scope_path, user_staff
 from .selectors import institution_label
@@ -12,18 +10,7 @@ def navigation_context(user) -> dict:
     is_head_office = path == ""
     is_mgr = path is not None
     staff = user_staff(user)
-    menu = []
-    for item in nav_registry.items():
-        if item.audience == "staff" and staff is None:
-            continue
-        if item.audience == "manager" and not is_mgr:
-            continue
-        if item.audience == "head_office" and not is_head_office:
-            continue
-        try:
-            menu.append({"label": item.label, "url": reverse(item.url_name)})
-        except NoReverseMatch:
-            continue
+    menu = nav_registry.menu(staff=staff is not None, manager=is_mgr, head_office=is_head_office)
     anchor = getattr(user, "scope_institution", None) or (staff.institution if staff else None)
     # Where the viewer stands: their own node only, never the levels above their scope.
     crumbs = [institution_label(anchor)] if anchor else []

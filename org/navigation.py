@@ -18,11 +18,39 @@ class NavItem:
 
 
 _items: dict[str, NavItem] = {}
+# The reversed menus (org.context_processors.navigation_context), forgotten when an entry is added.
+_menus: dict[tuple, list[dict]] = {}
 
 
 def register(*, label: str, url_name: str, audience: str = "all", order: int = 50) -> None:
     _items[url_name] = NavItem(label, url_name, audience, order)
+    _menus.clear()
 
 
 def items() -> list[NavItem]:
     return sorted(_items.values(), key=lambda i: (i.order, i.label))
+
+
+def menu(*, staff: bool, manager: bool, head_office: bool) -> list[dict]:
+    """The entries this audience sees, each {"label", "url"}; an entry whose URL does not resolve in
+    the current URLconf is left out. Every request of every page draws the menu, so the reversed
+    list is kept per audience, URLconf, script prefix and language (the inputs of `reverse`)."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+    from django.utils.translation import get_language
+
+    key = (staff, manager, head_office, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), get_language())
+    found = _menus.get(key)
+    if found is None:
+        found = []
+        for item in items():
+            if (item.audience == "staff" and not staff) or (item.audience == "manager" and not manager):
+                continue
+            if item.audience == "head_office" and not head_office:
+                continue
+            try:
+                found.append({"label": item.label, "url": reverse(item.url_name)})
+            except NoReverseMatch:
+                continue
+        _menus[key] = found
+    return [dict(entry) for entry in found]

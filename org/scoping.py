@@ -99,7 +99,8 @@ def is_head_office(user) -> bool:
 def institution_for(user, code: str | None) -> Institution:
     """The institution `code` if the user may see it; NotInScope otherwise (unknown alike)."""
     code = (code or "").strip()
-    inst = scope_filter(Institution.objects.all(), user=user).filter(code=code).first() if code else None
+    # With its parent: a page's heading names it by `institution_label`, which may name the parent.
+    inst = scope_filter(Institution.objects.select_related("parent"), user=user).filter(code=code).first() if code else None
     if inst is None:
         raise NotInScope(message=_("机构“%(code)s”未找到，或不在您的管理范围内") % {"code": code} if code else None)
     return inst
@@ -149,4 +150,9 @@ def scope_trail(user, node: Institution) -> list[Institution]:
     from .selectors import institution_path_names
 
     top = scope_root(user)
+    if node.path == top.path:  # a manager on their own node (most pages): nothing to look up
+        return [node]
+    parent = node.parent if node.parent_id and Institution.parent.is_cached(node) else None
+    if parent is not None and parent.path == top.path:
+        return [parent, node]
     return [i for i in institution_path_names(institution=node) if i.path.startswith(top.path)]

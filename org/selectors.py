@@ -11,6 +11,7 @@ from django.db.models import CharField, F, Func, IntegerField, Q, QuerySet, Valu
 from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import StrIndex, Substr
 
+from .memo import memoised
 from .models import CalendarDay, Institution, InstitutionKind, Staff, StaffAssignment
 from .scoping import scope_filter, user_staff
 
@@ -168,6 +169,7 @@ def is_working_day(day: dt.date, overrides: dict[dt.date, bool] | None = None) -
     return day.weekday() < 5
 
 
+@memoised  # a page reads time progress for its tiles and again for its tables: one query (org.memo)
 def working_days(*, start: dt.date, end: dt.date) -> list[dt.date]:
     overrides = dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_working"))
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]

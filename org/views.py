@@ -15,6 +15,7 @@ from django.views.generic import DetailView, TemplateView
 from . import clock
 from .errors import ApplicationError
 from .forms import LoginForm
+from .memo import build_memo
 from .models import Institution, Position, Staff, StaffAssignment, WeChatBinding
 from .scoping import scope_filter, user_scope_path
 from .selectors import institutions_in_scope, institutions_with_staff_counts, staff_in_scope
@@ -35,7 +36,10 @@ class ManagerPageMixin(ScopedPageMixin):
 
         if request.user.is_authenticated and user_scope_path(request.user) is None:
             raise Http404
-        return super().dispatch(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        with build_memo():  # a page's reads: a selector asked twice by its widgets answers once
+            return super().dispatch(request, *args, **kwargs)
 
 
 class InstitutionChoiceMixin:

@@ -154,13 +154,19 @@ class ScanEvent(models.Model):
 
     code = models.ForeignKey(ReferralCode, on_delete=models.CASCADE, related_name="scans")
     # Where the code's holder worked on the day of the scan: a later transfer never moves past scans.
-    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Indexed with the time below, not alone: an institution's week (a sub-branch's page) read through
+    # the time index once per outlet took 17 ms on the regional bank, through this one 0.5 ms.
+    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     at = models.DateTimeField()
     client_type = models.CharField(max_length=16)
     client_hash = models.CharField(max_length=32)
 
     class Meta:
-        indexes = [models.Index(fields=["code", "at"], name="ref_scan_code_at_idx"), models.Index(fields=["at"], name="ref_scan_at_idx")]
+        indexes = [
+            models.Index(fields=["code", "at"], name="ref_scan_code_at_idx"),
+            models.Index(fields=["at"], name="ref_scan_at_idx"),
+            models.Index(fields=["institution", "at"], name="ref_scan_inst_at_idx"),
+        ]
 
     scope_path_field = "institution__path"
     scope_staff_field = "code__staff"
@@ -171,7 +177,7 @@ class Lead(models.Model):
 
     code = models.ForeignKey(ReferralCode, on_delete=models.PROTECT, related_name="leads")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="referral_leads")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+", db_index=False)  # with the time: Meta
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
     product = models.ForeignKey(ReferralProduct, on_delete=models.PROTECT, related_name="+")
     name = models.CharField("姓名", max_length=50)
@@ -187,7 +193,10 @@ class Lead(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "线索"
-        indexes = [models.Index(fields=["staff", "created_at"], name="ref_lead_staff_at_idx")]
+        indexes = [
+            models.Index(fields=["staff", "created_at"], name="ref_lead_staff_at_idx"),
+            models.Index(fields=["institution", "created_at"], name="ref_lead_inst_at_idx"),  # as ScanEvent's
+        ]
 
 
 class ApplicationStatus(models.TextChoices):

@@ -98,6 +98,7 @@ class League:
     group: str = ""
     count: int = 0  # every row of the table; `rows` holds the asked window of them
     me: LeagueRow | None = None  # the asked person's row when it falls outside the window
+    groups: list[str] = field(default_factory=list)  # the metric's person groups present (a tier …), for a filter
 
     @property
     def ranks_by(self) -> str:
@@ -264,6 +265,7 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
         if metric.person_groups:  # a few thousand people at most (loan officers): their groups in Python
             people = list(query)
             groups = metric.person_groups[0][1](people, period)
+            out.groups = sorted({g for g in groups.values() if g})
             if group:
                 people = [s for s in people if groups.get(s.pk) == group]
             query = Staff.objects.filter(pk__in=in_ids([s.id for s in people]))
@@ -276,9 +278,9 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
         out.rule_version = metric.actuals(period=period).rule_version
     elif level == "person":
         people = list(_people(metric, period, root, team))
+        groups = metric.person_groups[0][1](people, period) if metric.person_groups else {}
+        out.groups = sorted({g for g in groups.values() if g})
         if group and metric.person_groups:
-            label, fn = metric.person_groups[0]
-            groups = fn(people, period)
             people = [s for s in people if groups.get(s.pk) == group]
         rows, out.rule_version = _person_rows(metric, period, people, with_targets=True)
         before_people = [s for s in people if s.active_from <= previous.end]
@@ -288,10 +290,7 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
             b = before.get(r.pk)
             if b is not None:
                 r.previous_value, r.previous_rank = b.value, b.rank
-        if metric.person_groups:
-            groups = metric.person_groups[0][1](people, period)
-            for r in rows:
-                r.group = groups.get(r.pk, "")
+            r.group = groups.get(r.pk, "")
     else:
         nodes = _institutions(level, root)
         if metric.institution_values is not None:  # both periods in one scan of the facts

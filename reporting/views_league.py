@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 
 from org import clock
 from org.errors import ApplicationError
-from org.kit.tables import Column, Table, export_first
+from org.kit.tables import Column, Table, Windowed, export_first
 from org.periods import Period
 from org.scoping import scope_node, scope_trail
 from org.views import ManagerPageMixin
@@ -62,8 +62,18 @@ class LeagueView(ManagerPageMixin, TemplateView):
                    trail=scope_trail(self.request.user, node))
         if not p["metric"]:
             return ctx
-        table = league(metric_code=p["metric"], level=p["level"], period=p["period"], root=node, team=p["team"], group=p["group"])
-        kind = KIND_OF_UNIT.get(table.metric.unit, "int")
+        metric = registry.get(p["metric"])
+        found = {}
+
+        def read(offset: int, limit: int):
+            """The page the table shows, ranked among everyone by one statement (a head office's
+            person league is 300,000 people: only the shown page becomes rows)."""
+            found["league"] = league(metric_code=p["metric"], level=p["level"], period=p["period"], root=node, team=p["team"],
+                                     group=p["group"], window=(offset, limit))
+            return found["league"].rows, found["league"].count
+
+        kind = KIND_OF_UNIT.get(metric.unit, "int")
+        unit = "" if kind == "wan" else metric.unit
         person = p["level"] == "person"
         if person:
             link = lambda r: reverse("org_staff_detail", args=[r.key])  # noqa: E731
@@ -75,17 +85,19 @@ class LeagueView(ManagerPageMixin, TemplateView):
             Column("key", _("员工号") if person else _("机构号"), link=link), Column("name", _("姓名") if person else _("机构")),
             Column("institution_name", _("所在机构") if person else _("上级机构")),
         ]
-        if person and table.metric.person_groups:
-            columns.append(Column("group", table.metric.person_groups[0][0]))
+        if person and metric.person_groups:
+            columns.append(Column("group", metric.person_groups[0][0]))
         columns += [
-            Column("value", table.metric.name, kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
-            Column("target", _("目标"), kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
+            Column("value", metric.name, kind=kind, unit=unit),
+            Column("target", _("目标"), kind=kind, unit=unit),
             Column("attainment", _("达成率"), kind="ratio"), Column("time_progress", _("序时进度"), kind="ratio"),
-            Column("previous_value", _("上期"), kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
-            Column("change", _("较上期"), kind=kind, unit="" if kind in ("wan",) else table.metric.unit),
+            Column("previous_value", _("上期"), kind=kind, unit=unit),
+            Column("change", _("较上期"), kind=kind, unit=unit),
             Column("note", _("说明"), sort=None),
         ]
-        title = f"{table.metric.name} · {LEVELS[p['level']]} · {p['period'].code}"
-        ctx.update(league=table, table=Table(self.request, "league", title=title, rows=table.rows, columns=columns, empty=_("没有数据")),
-                   groups=sorted({r.group for r in table.rows if r.group}))
+        title = f"{metric.name} · {LEVELS[p['level']]} · {p['period'].code}"
+        table = Table(self.request, "league", title=title, rows=Windowed(read), columns=columns, empty=_("没有数据"))
+        if self.request.GET.get("export") != table.key:
+            table.page  # noqa: B018 — the shown page's read, which also answers the heading's figures below
+        ctx.update(league=found.get("league"), table=table, groups=found["league"].groups if found else [])
         return ctx

@@ -11,7 +11,8 @@ and the unit in the header, codes shown by their Chinese names.
             Column("submitted", "进件数", kind="int", unit="件"),
             Column("disbursed_amount", "放款金额", kind="wan"),        # 元 in, 万元 shown
         ],
-        rows=queryset,                  # a QuerySet (sorted, searched, paged by the database) or a list
+        rows=queryset,                  # a QuerySet (sorted, searched, paged by the database), a list
+                                        # or a Windowed source (paged by its own reader)
         default_sort="rank",
         title="人员进件排名",
     )
@@ -21,12 +22,15 @@ and the unit in the header, codes shown by their Chinese names.
 
 Query parameters are prefixed with the table's key (`people_sort=-submitted`, `people_q=张`,
 `people_page=2`), so a page can hold several tables. Sorting and search of a QuerySet run in the
-database; a list (figures already aggregated by a selector) is sorted and filtered in memory.
+database; a list (figures already aggregated by a selector) is sorted and filtered in memory. A
+`Windowed` source (a league of 300,000 people ranked by one statement) is read a page at a time in
+its own order; a search or a sort on another column reads it whole once and goes on as a list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,11 +38,10 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 from ..text import ascii_digits, has_nul
@@ -145,6 +148,28 @@ class Column:
         return None
 
 
+class Windowed:
+    """Rows a reader returns a window at a time, in the reader's own order, with how many there are:
+    `read(offset, limit) -> (rows, count)`. The table asks for the page it shows (one read), its
+    export for the first MAX_EXPORT_ROWS; iterating (a search, another sort) reads every row once."""
+
+    def __init__(self, read: Callable[[int, int], tuple[list, int]]):
+        self.read = read
+        self._all: list | None = None
+
+    def __getitem__(self, window: slice) -> list:
+        start, stop = window.start or 0, window.stop
+        if stop is None:
+            return list(self)[start:]
+        return self.read(start, max(stop - start, 0))[0]
+
+    def __iter__(self):
+        if self._all is None:
+            first, count = self.read(0, MAX_PER_PAGE)
+            self._all = first if count <= len(first) else self.read(0, count)[0]
+        return iter(self._all)
+
+
 @dataclass
 class Cell:
     text: str
@@ -178,6 +203,8 @@ class Table:
         if has_nul(self.q):
             self.q = ""
         self.sort = self._parse_sort(params.get(self.param("sort"), "") or default_sort)
+        if isinstance(rows, Windowed) and (self.q or self.sort):
+            rows = list(rows)
         self._rows = self._sorted(self._searched(rows))
         self.error = ""
 
@@ -241,10 +268,25 @@ class Table:
     @property
     def page(self):
         if not hasattr(self, "_page"):
-            paginator = Paginator(self._rows, min(self.per_page, MAX_PER_PAGE))
             raw = ascii_digits(self.request.GET.get(self.param("page"), "1"))
-            self._page = paginator.get_page(raw if raw.isdigit() else 1)
+            if isinstance(self._rows, Windowed):
+                self._page = self._windowed_page(raw)
+            else:
+                paginator = Paginator(self._rows, min(self.per_page, MAX_PER_PAGE))
+                self._page = paginator.get_page(raw if raw.isdigit() else 1)
         return self._page
+
+    def _windowed_page(self, raw: str):
+        """The asked page read alone (Paginator.get_page's rules: not a number → the first page,
+        past the end → the last, which then takes a second read)."""
+        size = min(self.per_page, MAX_PER_PAGE)
+        number = int(raw[:9]) if raw.isdigit() and int(raw[:9]) > 0 else 1
+        rows, count = self._rows.read((number - 1) * size, size)
+        paginator = Paginator(range(count), size)
+        if number > paginator.num_pages:
+            number = paginator.num_pages
+            rows = self._rows.read((number - 1) * size, size)[0]
+        return Page(rows, number, paginator)
 
     def body(self) -> list[dict]:
         rows = []
@@ -262,14 +304,20 @@ class Table:
 
     def body_html(self) -> str:
         """The table's rows as HTML, escaped here rather than cell by cell in the template (a page
-        of 100 rows × 20 columns is 2,000 template lookups): the same markup `body()` describes."""
+        of 100 rows × 20 columns is 2,000 template lookups): the same markup `body()` describes.
+        Escaped with the standard library's `html.escape`, as Django's `escape` does, without its
+        lazy-text wrapper on every cell; a cell of controls (SafeString) goes in as it is."""
+        css = [" ".join(filter(None, ["num" if c.numeric else "", c.css])) for c in self.columns]
+        opens = [f'<td class="{_esc(k)}">' if k else "<td>" for k in css]
         out = []
-        for row in self.body():
-            out.append(f'<tr class="{escape(row["css"])}">' if row["css"] else "<tr>")
-            for c in row["cells"]:
-                text = conditional_escape(c.text)
-                out.append(f'<td class="{escape(c.css)}">' if c.css else "<td>")
-                out.append(f'<a href="{escape(c.url)}">{text}</a></td>' if c.url else f"{text}</td>")
+        for r in self.page.object_list:
+            row_css = self.row_class(r) if self.row_class else ""
+            out.append(f'<tr class="{_esc(row_css)}">' if row_css else "<tr>")
+            for c, opened in zip(self.columns, opens, strict=True):
+                text = c.html(r) if c.html else c.text(r)
+                text = text.__html__() if hasattr(text, "__html__") else _esc(text)
+                url = c.link(r) if c.link else None
+                out.append(f'{opened}<a href="{_esc(url)}">{text}</a></td>' if url else f"{opened}{text}</td>")
             out.append("</tr>\n    ")
         return mark_safe("".join(out))  # noqa: S308 — every piece above is escaped
 
@@ -347,6 +395,10 @@ def tables_workbook(key: str, title: str, tables: list[Table]) -> HttpResponse:
     for t in tables:
         t.write_sheet(wb)
     return _xlsx_response(wb, key, title)
+
+
+def _esc(text) -> str:
+    return html.escape(str(text))
 
 
 def _sortable(value):

@@ -32,3 +32,60 @@ def test_cells_are_escaped_and_links_classes_and_controls_kept():
 def test_an_empty_table_says_so():
     html = render([], empty="本周暂无数据")
     assert '<td colspan="3">本周暂无数据</td>' in html
+
+
+def windowed_table(query: str, rows: list[dict], reads: list, **kwargs) -> Table:
+    from org.kit.tables import Windowed
+
+    def read(offset, limit):
+        reads.append((offset, limit))
+        return rows[offset:offset + limit], len(rows)
+
+    columns = [Column("name", "姓名", search="name"), Column("n", "进件数", kind="int")]
+    return Table(RequestFactory().get("/x/" + query), "people", columns=columns, rows=Windowed(read), per_page=2, **kwargs)
+
+
+PEOPLE = [{"name": f"员工{i}", "n": 10 - i} for i in range(5)]  # in the source's own order (a rank)
+
+
+def test_a_windowed_source_is_read_one_page_at_a_time_in_its_own_order():
+    reads = []
+    table = windowed_table("?people_page=2", PEOPLE, reads)
+    assert [r["name"] for r in table.page.object_list] == ["员工2", "员工3"]
+    assert reads == [(2, 2)]  # the shown page alone, its count with it
+    html = Template("{% load kit %}{% table t %}").render(Context({"t": table}))
+    assert "共 5 条" in html and "第 2 / 3 页" in html and "员工1" not in html
+    # Past the end: the last page (Paginator.get_page's rule), a second read; not a number: the first.
+    reads.clear()
+    assert [r["name"] for r in windowed_table("?people_page=９９", PEOPLE, reads).page.object_list] == ["员工4"]
+    assert reads == [(196, 2), (4, 2)]
+    assert [r["name"] for r in windowed_table("?people_page=x", PEOPLE, []).page.object_list] == ["员工0", "员工1"]
+    assert windowed_table("", [], []).page.paginator.count == 0
+
+
+def test_a_windowed_source_searched_or_sorted_otherwise_is_read_whole_once():
+    reads = []
+    table = windowed_table("?people_q=员工3", PEOPLE, reads)
+    assert [r["name"] for r in table.page.object_list] == ["员工3"]
+    assert reads == [(0, 200)]  # five rows: the first read held them all
+    reads.clear()
+    table = windowed_table("?people_sort=n", PEOPLE, reads)
+    assert [r["n"] for r in table.page.object_list] == [6, 7]
+    assert reads == [(0, 200)]
+    reads.clear()
+    many = [{"name": f"员工{i}", "n": i} for i in range(450)]
+    assert windowed_table("?people_sort=-n", many, reads).page.object_list[0]["n"] == 449
+    assert reads == [(0, 200), (0, 450)]  # more than one read's worth: then every row, once
+
+
+def test_a_windowed_sources_export_holds_every_row():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    reads = []
+    table = windowed_table("?export=people", PEOPLE, reads)
+    response = table.export_response()
+    ws = load_workbook(BytesIO(response.content)).active
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [["姓名", "进件数"], *[[p["name"], p["n"]] for p in PEOPLE]]
+    assert reads == [(0, 100_000)]

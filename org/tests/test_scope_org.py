@@ -91,3 +91,20 @@ def test_signed_out_visitors_are_sent_to_sign_in_or_get_401(client, bank):
         resp = client.get(url)
         assert resp.status_code == 302 and resp["Location"].startswith("/login/")
     assert APIClient().get("/api/v1/institutions/").status_code == 401
+
+
+@pytest.mark.parametrize(("scope", "node", "trail"), [
+    ("BR1", "BR1", ["BR1"]),
+    ("BR1", "SB1", ["BR1", "SB1"]),
+    ("BR1", "OUT1", ["BR1", "SB1", "OUT1"]),
+    ("SB1", "OUT2", ["SB1", "OUT2"]),
+    ("HO", "OUT4", ["HO", "BR2", "SB3", "OUT4"]),
+])
+def test_breadcrumbs_run_from_the_top_of_the_scope_down_to_the_page_and_never_above(scope, node, trail, django_assert_max_num_queries):
+    from org.scoping import institution_for, scope_trail
+
+    t = tree()
+    manager = user_for(StaffFactory(institution=t[scope], employee_no="TRAIL1"), scope=t[scope])
+    page = institution_for(manager, node)  # as a page resolves ?inst= (with its parent)
+    with django_assert_max_num_queries(0 if len(trail) <= 2 else 1):  # the scope's own node and its children need no lookup
+        assert [i.code for i in scope_trail(manager, page)] == trail

@@ -159,6 +159,48 @@ def test_the_league_api_answers_a_page_at_a_time_with_my_own_row(bank):
         assert (outlet["rows"][0]["key"], outlet["me"]["key"], outlet["me"]["value"]) == ("OUT3", "OUT3", "2100000.00")
 
 
+def test_the_league_page_reads_only_the_page_it_shows_and_searches_sorts_and_exports_every_row(bank, monkeypatch):
+    import io
+    import re
+
+    import openpyxl
+    from django.test import Client
+
+    from org.tests.factories import StaffFactory, user_for
+    from reporting import views_league
+
+    windows = []
+
+    def recording(**kwargs):
+        windows.append(kwargs.get("window"))
+        return league(**kwargs)
+
+    monkeypatch.setattr(views_league, "league", recording)
+    c = Client()
+    c.force_login(user_for(StaffFactory(institution=bank["BR1"], employee_no="BM1"), scope=bank["BR1"]))
+    url = f"/reporting/league/?metric={AMOUNT}&period=2024-03&level=person"
+
+    def keys(query: str) -> list[str]:
+        windows.clear()
+        html = c.get(url + query).content.decode()
+        return re.findall(r'<a href="/org/staff/([A-Z]+)/">', html)
+
+    with clock.frozen(AT):
+        assert keys("") == ["A", "B", "C", "D", "N"] and windows == [(0, 50)]  # one read: the first page of 50
+        assert keys("&league_page=９") == ["A", "B", "C", "D", "N"] and windows == [(400, 50), (0, 50)]  # past the end: the last page
+        page = c.get(url).content.decode()
+        assert "共 5 条" in page and "按放款金额（万元）从高到低排名" in page
+        assert '<option value="2 梯队">' in page  # the tier filter offers the tiers present
+        filtered = c.get(url + "&group=2 梯队").content.decode()
+        assert '<option value="1 梯队">' in filtered and '<option value="2 梯队" selected>' in filtered  # every tier stays offered
+        assert keys("&league_q=C") == ["C"]  # a search reads the table whole
+        assert keys("&league_sort=value") == ["D", "B", "C", "A", "N"]  # and so does another order
+        windows.clear()
+        book = openpyxl.load_workbook(io.BytesIO(c.get(url + "&export=league").content))
+        assert [r[2] for r in book.active.iter_rows(min_row=2, values_only=True)] == ["A", "B", "C", "D", "N"]
+        assert windows == [(0, 100_000)]  # the export alone, no page read before it
+
+
 def test_the_circulars_institution_league_sheet_ranks_the_level_below_with_the_change(bank):
     import io
 
