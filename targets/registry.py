@@ -66,6 +66,16 @@ class Metric:
     person_groups: tuple[tuple[str, Callable[..., dict]], ...] = ()
 
     @property
+    def program_label(self) -> str:
+        """The programme's name for people (its app's `verbose_name`: 全员转介, 财富2053 …)."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_app_config(self.program).verbose_name) if self.program else ""
+        except LookupError:
+            return self.program
+
+    @property
     def is_money(self) -> bool:
         return self.unit == "万元"
 

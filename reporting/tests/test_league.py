@@ -84,6 +84,7 @@ def test_league_page_and_api_in_scope(bank):
     with clock.frozen(AT):
         page = c.get(f"/reporting/league/?metric={AMOUNT}&period=2024-03&level=outlet").content.decode()
         assert "按放款金额（万元）从高到低排名" in page and "OUT3" in page and "↑2" in page
+        assert ">放款金额（零售信贷产能）</option>" in page and "retail_credit）" not in page  # the programme by its name
         assert c.get("/reporting/league/?inst=OUT4").status_code == 404
         assert "指标不存在" in c.get("/reporting/league/?metric=nope", follow=True).content.decode()
         api = APIClient()
