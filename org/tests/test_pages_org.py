@@ -148,6 +148,27 @@ def test_pages_appear_in_the_managers_menu_only(client, manager_client, bank):
     assert 'href="/org/institutions/"' not in html
 
 
+def test_the_menu_is_reversed_once_per_audience_and_anew_after_a_new_entry(monkeypatch):
+    import django.urls
+
+    from org import navigation
+
+    monkeypatch.setattr(navigation, "_items", dict(navigation._items))  # the registry as it was, after the test
+    monkeypatch.setattr(navigation, "_menus", {})
+    calls = []
+    original = django.urls.reverse
+    monkeypatch.setattr(django.urls, "reverse", lambda name, *a, **k: calls.append(name) or original(name, *a, **k))
+    manager = navigation.menu(staff=False, manager=True, head_office=False)
+    assert {"label": "员工", "url": "/org/staff/"} in manager and "org_staff" in calls
+    calls.clear()
+    assert navigation.menu(staff=False, manager=True, head_office=False) == manager and calls == []  # kept
+    head_office = navigation.menu(staff=False, manager=True, head_office=True)
+    assert len(head_office) > len(manager) and calls  # another audience: its own menu
+    navigation.register(label="新页面", url_name="no_such_page", audience="manager", order=99)
+    calls.clear()
+    assert navigation.menu(staff=False, manager=True, head_office=False) == manager and "no_such_page" in calls  # anew; unknown left out
+
+
 def test_head_office_sees_the_whole_bank(client, bank):
     ho = user_for(StaffFactory(employee_no="HQ001", institution=bank["tree"]["HO"]), scope=bank["tree"]["HO"])
     client.force_login(ho)

@@ -37,6 +37,24 @@ def test_progress_rolls_up_children_against_targets_and_drills_down_to_people(cl
     assert out["OUT1"].attainment_pct == pytest.approx(125.0)
 
 
+def test_a_page_reads_the_periods_working_days_once_and_its_own_node_without_lookups(client):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from org import clock
+
+    data = known_week()
+    manager(client, data["tree"]["SB1"], "SM801")
+    with clock.frozen(dt.datetime(2024, 11, 6, 10, tzinfo=clock.SHANGHAI)), CaptureQueriesContext(connection) as q:  # mid-week
+        resp = get(client, "dashboard", period="2024-W45")
+    assert resp.status_code == 200 and [i.code for i in resp.context["trail"]] == ["SB1"]
+    sql = [x["sql"] for x in q.captured_queries]
+    assert sum("org_calendarday" in s for s in sql) == 1  # tiles and tables share one read (org.memo)
+    assert len(sql) <= 17, "\n".join(sql)
+
+
 def test_pages_outside_scope_answer_404(client):
     data = known_week()
     manager(client, data["tree"]["BR1"], "BM802")
