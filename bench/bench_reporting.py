@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import resource
 import time
 from dataclasses import dataclass, field
@@ -280,6 +281,51 @@ def league_people(bench: common.Bench, s: Setting, *, page: int = 1, size: int =
     return League(f"{month.code}, page {page} of {size}", ours_s, bare_s, n, count)
 
 
+BARE_TABLE = "<table>{% for r in rows %}<tr>{% for c in r %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</table>"
+
+
+def league_page(bench: common.Bench, s: Setting) -> League:
+    """The 排行榜 page (HTML) of the person league on 进件数 for the last complete month, as the head
+    office opens it: its first page of 50 among every person ranked, best of 3, beside the same
+    floor statement as the endpoint's page (`BARE_PEOPLE`) and a bare template of its rows."""
+    from django.template import Context, Engine
+
+    from org import clock
+    from org.periods import Period
+    from org.progress import time_progress
+    from targets.selectors import monthly_percentages, period_share
+
+    month = league_month(s.week)
+    year, quarter = Period.year(month.start.year), Period.containing(month.start, "quarter")
+    pct = {month.start.year: monthly_percentages(metric=APPS, year=month.start.year)}
+    mlo, mhi = month.bounds()
+    params = {"lo": mlo, "hi": mhi, "plo": month.previous().bounds()[0], "start": month.start, "end": month.end,
+              "pstart": month.previous().start, "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end,
+              "quarter": quarter.code, "year": year.code, "share": period_share(month, within=year, percentages_by_year=pct),
+              "qshare": period_share(month, within=quarter, percentages_by_year=pct),
+              "progress": round(100 * float(time_progress(month, at=clock.now())), 1), "offset": 0, "limit": 50, "me": ""}
+    bare = Engine().from_string(BARE_TABLE)
+    url = f"/reporting/league/?metric={APPS}&level=person&period={month.code}"
+
+    def ours():
+        response = s.client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+        return len(re.findall(r'<a href="/org/staff/[^"/]+/">', response.content.decode()))  # the people's rows
+
+    def floor():
+        with s.conn.cursor() as cur:
+            cur.execute(BARE_PEOPLE, params)
+            rows = [r[:-2] for r in cur.fetchall()]
+        bare.render(Context({"rows": rows}))
+        return len(rows)
+
+    ours_s, bare_s, shown, n = bench.best_of(ours, floor)
+    if shown != n:
+        raise RuntimeError(f"the league page shows {shown} people, its floor {n}")
+    return League(f"{month.code}, page 1 of 50", ours_s, bare_s, shown, n)
+
+
 def league_branches(bench: common.Bench, s: Setting) -> League:
     """The branch league on 放款金额 (retail credit) for the last complete week, best of 9 beside its
     floor (a 20-row answer of a few milliseconds: more samples than the person league)."""
@@ -438,6 +484,10 @@ def run(bench: common.Bench) -> list[common.Row]:
             rows.append(common.row(f"league endpoint, every person of the bank on 进件数 ranked ({people.floor_rows:,}), {people.label}, best of 3",
                                    people.ours_s, "s", "bare SQL of every field (both months in one scan, ranks off a histogram, the page, the count, the page's targets) + json.dumps of the same rows",
                                    people.bare_s, note=f"{people.rows} rows and the caller's own answered; goal ≤ 2×"))
+        page = league_page(bench, s)
+        rows.append(common.row(f"league page (HTML, 排行榜) of the head office, every person on 进件数 ranked, {page.label}, best of 3", page.ours_s, "s",
+                               "the endpoint's floor statement for the same page + a bare template of its rows", page.bare_s,
+                               note=f"{page.rows} rows shown; the page reads only them (kit Windowed); goal ≤ 2×"))
         branches = league_branches(bench, s)
         rows.append(common.row(f"league endpoint, branches on 放款金额 (retail credit), {branches.label} ({branches.rows} rows), best of 9", branches.ours_s * 1000, "ms",
                                "bare SQL of every field (both weeks, target rule, RANK()) + json.dumps of the same rows", branches.bare_s * 1000, note="goal ≤ 2×"))
