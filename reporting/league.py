@@ -149,7 +149,7 @@ def _person_rows(metric, period: Period, people: list[Staff], *, with_targets: b
 
 
 def _person_rows_sql(metric, period: Period, people_sql: str, people_params: list, *, window: tuple[int, int] | None = None,
-                     me: str = "", part: bool = True) -> tuple[list[LeagueRow], int, LeagueRow | None]:
+                     me: str = "", part: bool = True, search: str = "") -> tuple[list[LeagueRow], int, LeagueRow | None]:
     """Every person's value, target, rank, previous value and previous rank in one statement: the
     metric's grouped `staff_query` of both periods joined to the people, ranked among those in post
     the whole period (the previous rank among those in post the whole previous period), in the
@@ -163,7 +163,9 @@ def _person_rows_sql(metric, period: Period, people_sql: str, people_params: lis
     people costs one pass over them. With `me` (an employee number), that person's row comes back
     too when it lies outside the window. With `part` (the people are some of the bank's: a branch or
     below, a team, a group), only their facts are read (by the person's index) rather than every
-    person's facts of the periods. Returns (rows, count of every row, me's row or None)."""
+    person's facts of the periods. With `search`, the rows (and the count) are those whose employee
+    number or name contains it, each with its rank among everyone. Returns (rows, count of every
+    row, me's row or None)."""
     previous = period.previous()
 
     def theirs(query):
@@ -187,6 +189,10 @@ def _person_rows_sql(metric, period: Period, people_sql: str, people_params: lis
     binary = ' COLLATE "C"' if connection.vendor == "postgresql" else ""  # Python's order of strings
     rank = "CAST(1 + COALESCE(SUM(COUNT(*)) OVER (PARTITION BY {p} ORDER BY {v} " + order + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS INTEGER)"
     limit = "LIMIT %s OFFSET %s" if window is not None else ""
+    match, match_params = "", []
+    if search:  # the ORM's icontains: its LIKE escaping and case rules on every database
+        found_sql, match_params = Staff.objects.filter(Q(employee_no__icontains=search) | Q(name__icontains=search)).values("id").query.sql_with_params()
+        match, match_params = f"WHERE x.id IN ({found_sql})", list(match_params)
     sql = f"""
 WITH s(id, employee_no, active_from, active_to) AS ({people_sql}), {facts},
 x AS (
@@ -197,16 +203,16 @@ x AS (
 h AS (SELECT out, v, {rank.format(p="out", v="v")} AS r FROM x WHERE out = 0 GROUP BY out, v),
 hp AS (SELECT pout, pv, {rank.format(p="pout", v="pv")} AS pr FROM x WHERE pout = 0 GROUP BY pout, pv),
 page AS (
-  SELECT * FROM (SELECT x.*, 0 AS mine FROM x ORDER BY out, v {order}, employee_no{binary} {limit}) p
+  SELECT * FROM (SELECT x.*, 0 AS mine FROM x {match} ORDER BY out, v {order}, employee_no{binary} {limit}) p
   UNION ALL SELECT x.*, 1 FROM x WHERE x.employee_no = %s),
 t(staff_id, value) AS ({target_sql})
 SELECT page.id, st.employee_no, st.name, i.name, page.v, t.value, page.out, st.active_from > %s, st.active_from <= %s, page.pv, h.r, hp.pr,
-       page.mine, (SELECT COUNT(*) FROM x)
+       page.mine, (SELECT COUNT(*) FROM x {match})
 FROM page JOIN org_staff st ON st.id = page.id JOIN org_institution i ON i.id = st.institution_id
 LEFT JOIN h ON h.out = page.out AND h.v = page.v LEFT JOIN hp ON hp.pout = page.pout AND hp.pv = page.pv LEFT JOIN t ON t.staff_id = page.id
 ORDER BY page.mine, page.out, page.v {order}, st.employee_no{binary}"""
-    params = [*people_params, *facts_params, period.start, period.end, previous.start, previous.end,
-              *([window[1], window[0]] if window is not None else []), me, *target_params, period.start, previous.end]
+    params = [*people_params, *facts_params, period.start, period.end, previous.start, previous.end, *match_params,
+              *([window[1], window[0]] if window is not None else []), me, *target_params, period.start, previous.end, *match_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
@@ -223,7 +229,7 @@ ORDER BY page.mine, page.out, page.v {order}, st.employee_no{binary}"""
             mine = row
     if not fetched and window is not None and window[0] > 0:  # past the end: how many there are, for the message
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({people_sql}) s", list(people_params))
+            cursor.execute(f"SELECT COUNT(*) FROM ({people_sql}) x {match}", [*people_params, *match_params])
             count = cursor.fetchone()[0]
     return rows, count, mine
 
@@ -236,7 +242,7 @@ def _institutions(level: str, root: Institution) -> list[Institution]:
 
 
 def league(*, metric_code: str, level: str, period: Period, root: Institution, team: str = "", group: str = "", at: dt.datetime | None = None,
-           window: tuple[int, int] | None = None, me: str = "") -> League:
+           window: tuple[int, int] | None = None, me: str = "", search: str = "") -> League:
     """The league table of `metric_code` at `level` under `root` for `period`, with the previous
     period's value and rank of each row (read from the replica when one is configured: org.db;
     figures both periods share, such as a scheme, read once: org.memo).
@@ -244,13 +250,16 @@ def league(*, metric_code: str, level: str, period: Period, root: Institution, t
     `window` (offset, limit) keeps those rows of the table's order in `rows` (`count` holds how many
     there are in all; a person league ranks every person in the database and returns only these),
     and `me` (an employee number or institution code) puts that row in `League.me` when it lies
-    outside the window. Raises ApplicationError for an unknown metric."""
+    outside the window. `search` keeps the rows whose key (employee number, institution code) or
+    name contains it (case aside), ranked among everyone as in the whole table; `count` is then how
+    many match. Raises ApplicationError for an unknown metric."""
     # Institutions' tables sort a few thousand rows at most: the server's own work_mem serves them.
     with reporting_reads(large=level not in ("outlet", "sub_branch", "branch", "head_office")), build_memo():
-        return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at, window=window, me=me)
+        return _league(metric_code=metric_code, level=level, period=period, root=root, team=team, group=group, at=at, window=window, me=me,
+                       search=search.strip())
 
 
-def _league(*, metric_code, level, period, root, team, group, at, window, me) -> League:
+def _league(*, metric_code, level, period, root, team, group, at, window, me, search="") -> League:
     metric = registry.get(metric_code)
     if level not in LEVELS:
         level = "person"
@@ -271,7 +280,7 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
             query = Staff.objects.filter(pk__in=in_ids([s.id for s in people]))
         people_sql, people_params = query.values(*PERSON_FIELDS).order_by().query.sql_with_params()
         rows, out.count, out.me = _person_rows_sql(metric, period, people_sql, list(people_params), window=window, me=me,
-                                                   part=bool(root.parent_id or team or group or metric.positions))
+                                                   part=bool(root.parent_id or team or group or metric.positions), search=search)
         for r in [*rows, *([out.me] if out.me else [])]:
             r.group = groups.get(r.pk, "")
             r.time_progress = progress
@@ -317,6 +326,9 @@ def _league(*, metric_code, level, period, root, team, group, at, window, me) ->
         r.time_progress = progress
     _rank(rows, metric.higher_is_better)
     rows = _ordered(rows, metric.higher_is_better)
+    if search:  # as the statement above: the key or the name contains it, case aside
+        needle = search.casefold()
+        rows = [r for r in rows if needle in r.key.casefold() or needle in r.name.casefold()]
     out.count = len(rows)
     if window is not None:
         offset, limit = window

@@ -65,11 +65,12 @@ class LeagueView(ManagerPageMixin, TemplateView):
         metric = registry.get(p["metric"])
         found = {}
 
-        def read(offset: int, limit: int):
+        def search(q: str, offset: int, limit: int):
             """The page the table shows, ranked among everyone by one statement (a head office's
-            person league is 300,000 people: only the shown page becomes rows)."""
+            person league is 300,000 people: only the shown page becomes rows); with `q`, the rows
+            whose number or name contains it, each keeping its rank among everyone."""
             found["league"] = league(metric_code=p["metric"], level=p["level"], period=p["period"], root=node, team=p["team"],
-                                     group=p["group"], window=(offset, limit))
+                                     group=p["group"], window=(offset, limit), search=q)
             return found["league"].rows, found["league"].count
 
         kind = KIND_OF_UNIT.get(metric.unit, "int")
@@ -82,7 +83,8 @@ class LeagueView(ManagerPageMixin, TemplateView):
             link = lambda r: "?" + urlencode({"metric": p["metric"], "period": p["period"].code, "level": below, "inst": r.key})  # noqa: E731
         columns = [
             Column("rank", _("排名"), kind="int"), Column("arrow", _("名次变化"), sort=None),
-            Column("key", _("员工号") if person else _("机构号"), link=link), Column("name", _("姓名") if person else _("机构")),
+            Column("key", _("员工号") if person else _("机构号"), link=link, search="key"),
+            Column("name", _("姓名") if person else _("机构"), search="name"),
             Column("institution_name", _("所在机构") if person else _("上级机构")),
         ]
         if person and metric.person_groups:
@@ -96,7 +98,8 @@ class LeagueView(ManagerPageMixin, TemplateView):
             Column("note", _("说明"), sort=None),
         ]
         title = f"{metric.name} · {LEVELS[p['level']]} · {p['period'].code}"
-        table = Table(self.request, "league", title=title, rows=Windowed(read), columns=columns, empty=_("没有数据"))
+        table = Table(self.request, "league", title=title, rows=Windowed(lambda offset, limit: search("", offset, limit), search=search),
+                      columns=columns, empty=_("没有数据"), search_placeholder=_("员工号或姓名") if person else _("机构号或名称"))
         if self.request.GET.get("export") != table.key:
             table.page  # noqa: B018 — the shown page's read, which also answers the heading's figures below
         ctx.update(league=found.get("league"), table=table, groups=found["league"].groups if found else [])

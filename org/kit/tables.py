@@ -24,7 +24,8 @@ Query parameters are prefixed with the table's key (`people_sort=-submitted`, `p
 `people_page=2`), so a page can hold several tables. Sorting and search of a QuerySet run in the
 database; a list (figures already aggregated by a selector) is sorted and filtered in memory. A
 `Windowed` source (a league of 300,000 people ranked by one statement) is read a page at a time in
-its own order; a search or a sort on another column reads it whole once and goes on as a list.
+its own order, and searched by its own reader when it has one; a sort on another column (or a search
+it cannot do) reads it whole once and goes on as a list.
 """
 
 from __future__ import annotations
@@ -151,11 +152,16 @@ class Column:
 class Windowed:
     """Rows a reader returns a window at a time, in the reader's own order, with how many there are:
     `read(offset, limit) -> (rows, count)`. The table asks for the page it shows (one read), its
-    export for the first MAX_EXPORT_ROWS; iterating (a search, another sort) reads every row once."""
+    export for the first MAX_EXPORT_ROWS; iterating (another sort) reads every row once. With
+    `search(q, offset, limit) -> (rows, count)` the source searches itself (the rows matching `q`,
+    in the same order); without it a search reads every row and filters them as a list."""
 
-    def __init__(self, read: Callable[[int, int], tuple[list, int]]):
-        self.read = read
+    def __init__(self, read: Callable[[int, int], tuple[list, int]], *, search: Callable[[str, int, int], tuple[list, int]] | None = None):
+        self.read, self.search = read, search
         self._all: list | None = None
+
+    def searched(self, q: str) -> Windowed:
+        return Windowed(lambda offset, limit: self.search(q, offset, limit))
 
     def __getitem__(self, window: slice) -> list:
         start, stop = window.start or 0, window.stop
@@ -203,9 +209,13 @@ class Table:
         if has_nul(self.q):
             self.q = ""
         self.sort = self._parse_sort(params.get(self.param("sort"), "") or default_sort)
-        if isinstance(rows, Windowed) and (self.q or self.sort):
-            rows = list(rows)
-        self._rows = self._sorted(self._searched(rows))
+        searched = False
+        if isinstance(rows, Windowed):
+            if self.q and rows.search is not None:
+                rows, searched = rows.searched(self.q), True
+            if self.sort or (self.q and not searched):
+                rows = list(rows)
+        self._rows = self._sorted(rows if searched else self._searched(rows))
         self.error = ""
 
     # --- query parameters ---------------------------------------------------------------------

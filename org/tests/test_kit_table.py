@@ -89,3 +89,19 @@ def test_a_windowed_sources_export_holds_every_row():
     ws = load_workbook(BytesIO(response.content)).active
     assert [[c.value for c in row] for row in ws.iter_rows()] == [["姓名", "进件数"], *[[p["name"], p["n"]] for p in PEOPLE]]
     assert reads == [(0, 100_000)]
+
+
+def test_a_windowed_source_that_searches_itself_is_asked_for_the_matches_page_alone():
+    from org.kit.tables import Windowed
+
+    reads = []
+
+    def search(q, offset, limit):
+        reads.append((q, offset, limit))
+        matches = [p for p in PEOPLE if q in p["name"]]
+        return matches[offset:offset + limit], len(matches)
+
+    columns = [Column("name", "姓名", search="name"), Column("n", "进件数", kind="int")]
+    table = Table(RequestFactory().get("/x/?people_q=员工3"), "people", columns=columns, per_page=2,
+                  rows=Windowed(lambda o, limit: search("", o, limit), search=search))
+    assert [r["name"] for r in table.page.object_list] == ["员工3"] and reads == [("员工3", 0, 2)]

@@ -194,12 +194,28 @@ def test_the_league_page_reads_only_the_page_it_shows_and_searches_sorts_and_exp
         assert '<option value="2 梯队">' in page  # the tier filter offers the tiers present
         filtered = c.get(url + "&group=2 梯队").content.decode()
         assert '<option value="1 梯队">' in filtered and '<option value="2 梯队" selected>' in filtered  # every tier stays offered
-        assert keys("&league_q=C") == ["C"]  # a search reads the table whole
+        assert keys("&league_q=c") == ["C"] and windows == [(0, 50)]  # searched by the statement itself, case aside: one read
+        found = c.get(url + "&league_q=c").content.decode()
+        assert "共 1 条" in found and '<td class="num">2</td><td>—</td><td><a href="/org/staff/C/">C</a>' in found  # its rank among everyone
+        assert 'placeholder="员工号或姓名"' in found
+        assert keys("&league_q=%") == [] and "没有与“%”匹配的记录" in c.get(url + "&league_q=%").content.decode()  # a LIKE wildcard is a character
         assert keys("&league_sort=value") == ["D", "B", "C", "A", "N"]  # and so does another order
         windows.clear()
         book = openpyxl.load_workbook(io.BytesIO(c.get(url + "&export=league").content))
         assert [r[2] for r in book.active.iter_rows(min_row=2, values_only=True)] == ["A", "B", "C", "D", "N"]
         assert windows == [(0, 100_000)]  # the export alone, no page read before it
+
+
+@pytest.mark.parametrize("level", ["person", "outlet"])
+def test_a_search_keeps_the_matching_rows_with_their_ranks_among_everyone(bank, level):
+    whole = league(metric_code=AMOUNT, level=level, period=MARCH, root=bank["BR1"], at=AT)
+    for needle in ("b", "OUT", "out1", "N", "nobody", "_", "%"):
+        found = league(metric_code=AMOUNT, level=level, period=MARCH, root=bank["BR1"], at=AT, search=needle, window=(0, 50))
+        expected = [r for r in whole.rows if needle.casefold() in r.key.casefold() or needle.casefold() in r.name.casefold()]
+        assert [rows_of_one(r) for r in found.rows] == [rows_of_one(r) for r in expected] and found.count == len(expected), needle
+    assert [r.key for r in league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["BR1"], at=AT, search="b", window=(1, 50)).rows] == []
+    past = league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["BR1"], at=AT, search="b", window=(5, 50))
+    assert (past.rows, past.count) == ([], 1)  # past the end of the matches: how many there are
 
 
 def test_the_circulars_institution_league_sheet_ranks_the_level_below_with_the_change(bank):
