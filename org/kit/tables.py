@@ -286,6 +286,11 @@ class Table:
                 self._page = paginator.get_page(raw if raw.isdigit() else 1)
         return self._page
 
+    @property
+    def count_text(self) -> str:
+        """How many rows, with the thousands separators of every figure ("298,148")."""
+        return fmt_int(self.page.paginator.count)
+
     def _windowed_page(self, raw: str):
         """The asked page read alone (Paginator.get_page's rules: not a number → the first page,
         past the end → the last, which then takes a second read)."""

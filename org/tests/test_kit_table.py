@@ -105,3 +105,8 @@ def test_a_windowed_source_that_searches_itself_is_asked_for_the_matches_page_al
     table = Table(RequestFactory().get("/x/?people_q=员工3"), "people", columns=columns, per_page=2,
                   rows=Windowed(lambda o, limit: search("", o, limit), search=search))
     assert [r["name"] for r in table.page.object_list] == ["员工3"] and reads == [("员工3", 0, 2)]
+
+
+def test_the_count_reads_with_thousands_separators():
+    html = render([{"name": f"员工{i}", "url": None, "n": i} for i in range(1234)])
+    assert "共 1,234 条" in html
