@@ -253,23 +253,29 @@ def league_month(week):
     return month if month.end < clock.today() else month.previous()
 
 
-def league_people(bench: common.Bench, s: Setting, *, page: int = 1, size: int = 50) -> League:
-    """A page of the person league on 进件数 for the last complete month (every person ranked), best
-    of 3 beside its floor; `page=0`: the middle page of `size` rows."""
+def _people_params(month) -> dict:
+    """`BARE_PEOPLE`'s parameters for the person league on 进件数 of `month` (the page's window and
+    the caller's number are added by each measurement)."""
     from org import clock
     from org.periods import Period
     from org.progress import time_progress
     from targets.selectors import monthly_percentages, period_share
 
-    month = league_month(s.week)
     year, quarter = Period.year(month.start.year), Period.containing(month.start, "quarter")
     pct = {month.start.year: monthly_percentages(metric=APPS, year=month.start.year)}
     mlo, mhi = month.bounds()
     mplo, _ = month.previous().bounds()
-    params = {"lo": mlo, "hi": mhi, "plo": mplo, "start": month.start, "end": month.end, "pstart": month.previous().start,
-              "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end, "quarter": quarter.code, "year": year.code,
-              "share": period_share(month, within=year, percentages_by_year=pct), "qshare": period_share(month, within=quarter, percentages_by_year=pct),
-              "progress": round(100 * float(time_progress(month, at=clock.now())), 1)}
+    return {"lo": mlo, "hi": mhi, "plo": mplo, "start": month.start, "end": month.end, "pstart": month.previous().start,
+            "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end, "quarter": quarter.code, "year": year.code,
+            "share": period_share(month, within=year, percentages_by_year=pct), "qshare": period_share(month, within=quarter, percentages_by_year=pct),
+            "progress": round(100 * float(time_progress(month, at=clock.now())), 1)}
+
+
+def league_people(bench: common.Bench, s: Setting, *, page: int = 1, size: int = 50) -> League:
+    """A page of the person league on 进件数 for the last complete month (every person ranked), best
+    of 3 beside its floor; `page=0`: the middle page of `size` rows."""
+    month = league_month(s.week)
+    params = _people_params(month)
     url = f"/api/v1/league?metric={APPS}&level=person&period={month.code}&page_size={size}"
     if not page:  # the middle page: the count from the first
         page = max(1, _api(s.client, url)()[1] // size // 2)
@@ -290,20 +296,8 @@ def league_page(bench: common.Bench, s: Setting) -> League:
     floor statement as the endpoint's page (`BARE_PEOPLE`) and a bare template of its rows."""
     from django.template import Context, Engine
 
-    from org import clock
-    from org.periods import Period
-    from org.progress import time_progress
-    from targets.selectors import monthly_percentages, period_share
-
     month = league_month(s.week)
-    year, quarter = Period.year(month.start.year), Period.containing(month.start, "quarter")
-    pct = {month.start.year: monthly_percentages(metric=APPS, year=month.start.year)}
-    mlo, mhi = month.bounds()
-    params = {"lo": mlo, "hi": mhi, "plo": month.previous().bounds()[0], "start": month.start, "end": month.end,
-              "pstart": month.previous().start, "pend": month.previous().end, "metric": APPS, "m_lo": month.start, "m_hi": month.end,
-              "quarter": quarter.code, "year": year.code, "share": period_share(month, within=year, percentages_by_year=pct),
-              "qshare": period_share(month, within=quarter, percentages_by_year=pct),
-              "progress": round(100 * float(time_progress(month, at=clock.now())), 1), "offset": 0, "limit": 50, "me": ""}
+    params = {**_people_params(month), "offset": 0, "limit": 50, "me": ""}
     bare = Engine().from_string(BARE_TABLE)
     url = f"/reporting/league/?metric={APPS}&level=person&period={month.code}"
 
