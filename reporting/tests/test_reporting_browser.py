@@ -85,6 +85,8 @@ def test_league_drill_down_circular_download_daily_report_and_an_explanation(bro
     expect(page.get_by_test_id("daily-昨日数据")).to_contain_text("放款金额")
     expect(page.get_by_test_id("daily-今日目标")).to_contain_text("WM73")
     page.screenshot(path=str(SHOTS / "daily-report-tablet.png"), full_page=True)
+    menu = page.locator("#main-menu").bounding_box()  # on a tablet the menu runs across the width, not down a column
+    assert menu["width"] > 900 and menu["height"] < 200 and page.locator("h1").bounding_box()["y"] < 400, menu
     ctx.close()
 
     phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
