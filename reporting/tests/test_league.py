@@ -199,6 +199,14 @@ def test_the_league_page_reads_only_the_page_it_shows_and_searches_sorts_and_exp
         assert "共 1 条" in found and '<td class="num">2</td><td>—</td><td><a href="/org/staff/C/">C</a>' in found  # its rank among everyone
         assert 'placeholder="员工号或姓名"' in found
         assert keys("&league_q=%") == [] and "没有与“%”匹配的记录" in c.get(url + "&league_q=%").content.decode()  # a LIKE wildcard is a character
+        assert keys("&league_q=F") == [] and "F" in [r.key for r in league(metric_code=AMOUNT, level="person", period=MARCH, root=bank["HO"], at=AT).rows]  # outside the scope: not found
+        outlets = c.get(f"/reporting/league/?metric={AMOUNT}&period=2024-03&level=outlet&league_q=out3").content.decode()
+        assert "共 1 条" in outlets and 'placeholder="机构号或名称"' in outlets and "OUT4" not in outlets
+        assert "共 1 条" in c.get(f"/reporting/league/?metric={AMOUNT}&period=2024-03&level=outlet&league_q=out３").content.decode()  # full-width digit
+        refused = c.get(url + "&league_q=C%00")  # a NUL byte: refused at the edge in Chinese, never sent to the database
+        from org.text import NUL_MESSAGE
+
+        assert refused.status_code == 400 and str(NUL_MESSAGE) in refused.content.decode()
         assert keys("&league_sort=value") == ["D", "B", "C", "A", "N"]  # and so does another order
         windows.clear()
         book = openpyxl.load_workbook(io.BytesIO(c.get(url + "&export=league").content))
