@@ -21,6 +21,14 @@ def institution_subtree(*, institution: Institution) -> QuerySet[Institution]:
     return Institution.objects.filter(path__startswith=institution.path)
 
 
+def subtree_sql(column: str, institution: Institution, connection) -> tuple[str, list]:
+    """SQL for "`column` (an institution path) lies in `institution`'s subtree", for raw statements:
+    Django's own `startswith` on this database, so a `_` or `%` in a code is a character (a bare
+    `LIKE '/HO/A_1/%'` would also match `/HO/AB1/`). An index on the path serves it as it serves
+    `path__startswith`."""
+    return f"{column} {connection.operators['startswith']}", [connection.ops.prep_for_like_query(institution.path) + "%"]
+
+
 def institutions_in_scope(*, user) -> QuerySet[Institution]:
     qs = scope_filter(Institution.objects.all(), user=user)
     if user_staff(user) is not None and getattr(user, "scope_institution", None) is None and not user.is_superuser:

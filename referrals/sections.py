@@ -156,9 +156,7 @@ def person(request, staff) -> dict | None:
 
     code = personal_code_of(staff=staff)
     month = Period.containing(clock.today(), "month")
-    figures = (
-        referral_person_figures(scope=scope_root(request.user), period=month, with_funnel=True).filter(pk=staff.pk).first()
-    )
+    figures = next(iter(referral_person_figures(scope=scope_root(request.user), period=month, with_funnel=True, staff=staff)), None)
     funnel = funnel_chart(
         title=f"本月转化漏斗（{month.code}）",
         stages=[

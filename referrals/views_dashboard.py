@@ -45,8 +45,6 @@ from .selectors.reporting import (
 # Below these levels a node's people are listed (a branch's 2,000 people would not help anyone).
 PEOPLE_KINDS = {InstitutionKind.SUB_BRANCH, InstitutionKind.OUTLET, InstitutionKind.DEPARTMENT}
 TREND_WEEKS = 8
-# What a person's row shows: number, name and the institution's label (which may name its parent).
-PERSON_ROW = ("employee_no", "name", "institution__code", "institution__name", "institution__kind", "institution__parent__name")
 
 
 class ReferralDashboardMixin(InstitutionChoiceMixin, ManagerPageMixin):
@@ -197,7 +195,7 @@ class DashboardView(ReferralDashboardMixin, TemplateView):
         ]
         if ctx["show_people"]:
             # A list: searching must not change the RANK() computed over everyone.
-            ctx["people"] = list(referral_person_figures(scope=node, period=period, campaign=campaign).select_related("institution__parent").only(*PERSON_ROW))
+            ctx["people"] = referral_person_figures(scope=node, period=period, campaign=campaign)
             tables.append(
                 Table(
                     self.request, "people", title="人员进件排名（并列同名次）",
@@ -260,7 +258,7 @@ class FunnelView(ReferralDashboardMixin, TemplateView):
         ]
         tables = [Table(self.request, "funnel", title="机构漏斗", rows=rows, columns=[*institution_columns(), *funnel_columns], empty="没有下级机构")]
         if ctx["show_people"]:
-            people = list(referral_person_figures(scope=node, period=period, with_funnel=True).select_related("institution__parent").only(*PERSON_ROW))
+            people = referral_person_figures(scope=node, period=period, with_funnel=True)
             for p in people:  # a ratio of two figures already counted by the database
                 decided = p.approved + p.rejected
                 p.approval_pct = 100 * p.approved / decided if decided else None

@@ -93,3 +93,28 @@ def test_subtree_totals_each_reads_several_filtered_figures_in_one_statement():
     mixed = subtree_totals_each(Staff.objects.all(), path_field="institution__path", values=values, institutions=[t["HO"], t["OUT4"]], zero=0)
     assert mixed == [{t["HO"].pk: 8, t["OUT4"].pk: 0}, {t["HO"].pk: 3, t["OUT4"].pk: 2}]
     assert subtree_totals_each(Staff.objects.all(), path_field="institution__path", values=values, institutions=[]) == [{}, {}]
+
+
+@pytest.mark.django_db
+def test_subtree_sql_takes_a_code_s_underscore_and_percent_as_characters():
+    from django.db import connection
+
+    from org.models import InstitutionKind
+    from org.selectors import subtree_sql
+    from org.tests.factories import institution, tree
+
+    t = tree()
+    odd = institution("B_1", InstitutionKind.BRANCH, t["HO"], "下划线分行")
+    institution("BX1", InstitutionKind.BRANCH, t["HO"], "相似分行")  # a bare LIKE '/HO/B_1/%' would match it
+    pct = institution("B%", InstitutionKind.BRANCH, t["HO"], "百分号分行")
+    institution("B%X", InstitutionKind.BRANCH, t["HO"], "另一分行")
+
+    def codes(node):
+        condition, params = subtree_sql("path", node, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT code FROM org_institution WHERE {condition} ORDER BY code", params)
+            return [c for (c,) in cursor.fetchall()]
+
+    assert codes(odd) == ["B_1"]
+    assert codes(pct) == ["B%"]
+    assert codes(t["BR1"]) == ["BR1", "OUT1", "OUT2", "OUT3", "SB1", "SB2"]

@@ -1,7 +1,7 @@
 """An employee's rank by applications among their branch and bank-wide (mini-program `/me/rank`).
 
 One population and one ranking for every place that shows a referral rank: the rows of
-`referral_person_figures` (everyone credited with a counted application in the scope and period,
+`referral_person_figures_sql` (everyone credited with a counted application in the scope and period,
 plus the scope's active employees holding a personal code, zeros included) ranked with RANK() by
 进件数 — exactly the 转介 sheet of the circular and the dashboard's league table, so the rank the
 mini-program shows is the rank the circular prints. Someone in neither group is not ranked (null),
@@ -17,7 +17,7 @@ from org.models import Institution
 from org.periods import Period
 
 from ..models import Application, counted_q
-from .reporting import referral_person_figures
+from .reporting import referral_person_figures_sql
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ def applications_count(*, staff, period: Period) -> int:
 
 def staff_rank(*, staff, period: Period, scope: Institution) -> RankResult:
     """`staff`'s rank in `scope` for `period`, from the same ranked rows as the circular."""
-    inner, params = referral_person_figures(scope=scope, period=period).values("pk", "rank").query.sql_with_params()
-    sql = f"SELECT MAX(CASE WHEN r.pk = %s THEN r.rank END), COUNT(*) FROM ({inner}) r"
-    with read_connection().cursor() as cursor:
+    connection = read_connection()
+    inner, params = referral_person_figures_sql(scope=scope, period=period, connection=connection)
+    sql = f"SELECT MAX(CASE WHEN r.id = %s THEN r.rank END), COUNT(*) FROM ({inner}) r"
+    with connection.cursor() as cursor:
         cursor.execute(sql, [staff.pk, *params])
         mine, participants = cursor.fetchone()
     return RankResult(rank=int(mine) if mine is not None else None, participants=participants)
