@@ -118,3 +118,21 @@ def test_subtree_sql_takes_a_code_s_underscore_and_percent_as_characters():
     assert codes(odd) == ["B_1"]
     assert codes(pct) == ["B%"]
     assert codes(t["BR1"]) == ["BR1", "OUT1", "OUT2", "OUT3", "SB1", "SB2"]
+
+
+@pytest.mark.django_db
+def test_child_path_sql_agrees_with_child_path_on_every_institution():
+    from django.db import connection
+
+    from org.models import Institution, InstitutionKind
+    from org.selectors import child_path, child_path_sql
+    from org.tests.factories import institution, tree
+
+    t = tree()
+    institution("BR10", InstitutionKind.BRANCH, t["HO"], "第十分行")
+    for scope in ("/HO/", t["BR1"].path, t["SB1"].path):
+        expected = dict(Institution.objects.filter(path__startswith=scope).annotate(c=child_path("path", scope)).values_list("code", "c"))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT code, {child_path_sql('path', scope, connection)} FROM org_institution WHERE path LIKE %s", [scope + "%"])
+            assert dict(cursor.fetchall()) == expected
+    assert expected == {"SB1": "/HO/BR1/SB1/", "OUT1": "/HO/BR1/SB1/OUT1/", "OUT2": "/HO/BR1/SB1/OUT2/"}
