@@ -23,7 +23,7 @@ from .selectors.applications import applications_in_scope, disputes_in_scope, my
 from .selectors.codes import personal_code_of, product_names
 from .selectors.earnings import my_earnings_by_month, payout_sheets_in_scope
 from .selectors.ranking import my_rank_summary
-from .selectors.reporting import referral_institution_figures, referral_person_figures, referral_targets, referral_weekly_trend
+from .selectors.reporting import referral_institution_figures, referral_person_figures, referral_weekly_trend
 
 ZERO = Decimal("0")
 
@@ -37,7 +37,7 @@ def _current_campaign(period: Period):
 def node_totals(*, node, period: Period, campaign, now) -> dict:
     """The node's own figures for a period (its children's rows summed) and its target by the one rule."""
     rows = referral_institution_figures(scope=node, period=period, campaign=campaign, at=now)
-    target = referral_targets(nodes=[node], period=period, campaign=campaign).get(node.pk)
+    target = rows.target
     return {
         "rows": rows,
         "submitted": sum(r.submitted for r in rows),

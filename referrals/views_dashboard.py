@@ -37,7 +37,6 @@ from .selectors.reporting import (
     referral_person_figures,
     referral_rejection_reasons,
     referral_rule_label,
-    referral_targets,
     referral_targets_behind,
     referral_weekly_trend,
 )
@@ -131,7 +130,7 @@ class DashboardView(ReferralDashboardMixin, TemplateView):
         campaign = self.campaign(period)
         now = clock.now()
         rows = referral_institution_figures(scope=node, period=period, campaign=campaign, at=now)
-        target = referral_targets(nodes=[node], period=period, campaign=campaign).get(node.pk)
+        target = rows.target
         progress = time_progress(period, at=now)
         submitted = sum(r.submitted for r in rows)
         amount = sum((r.disbursed_amount for r in rows), Decimal("0"))

@@ -121,12 +121,12 @@ class _Statement:
          SUM(CASE WHEN {w('a.disbursed_at')} THEN 1 ELSE 0 END) AS disbursed_count,
          SUM(CASE WHEN {w('a.disbursed_at')} THEN a.disbursed_amount ELSE 0 END) AS disbursed_amount"""
 
-    def counted_in_scope(self, scope: Institution, campaign: Campaign | None) -> str:
+    def counted_in_scope(self, scope: Institution, campaign: Campaign | None, touched=("submitted_at", "approved_at", "rejected_at", "disbursed_at")) -> str:
         """Counted applications (alias `a`, institution `ai`) credited inside the scope and touched
-        in the period (submitted, approved, rejected or disbursed in it), of the campaign if one."""
-        w = self.within
+        in the period (by default submitted, approved, rejected or disbursed in it), of the campaign
+        if one."""
         sql = (f"a.flag_status IN ({self.values(*COUNTED_FLAG_STATUSES)}) AND {self.in_subtree('ai.path', scope)}"
-               f" AND ({w('a.submitted_at')} OR {w('a.approved_at')} OR {w('a.rejected_at')} OR {w('a.disbursed_at')})")
+               f" AND ({' OR '.join(self.within(f'a.{column}') for column in touched)})")
         if campaign is not None:
             sql += f" AND a.campaign_id = {self.values(campaign.pk)}"
         return sql
@@ -393,12 +393,21 @@ def campaign_week_targets(*, campaign: Campaign, under: Institution, period: Per
     return sorted(rows.values(), key=lambda r: (r.institution.path, r.week_start))
 
 
+class ChildFigures(list):
+    """The rows of `referral_institution_figures`, with the scope node's own target (`referral_targets`,
+    None when it has none), read in the same query as its children's."""
+
+    def __init__(self, rows, *, target: Target | None):
+        super().__init__(rows)
+        self.target = target
+
+
 def referral_institution_figures(
     *, scope: Institution, period: Period, campaign: Campaign | None = None, at: dt.datetime | None = None
-) -> list[InstitutionFigures]:
+) -> ChildFigures:
     """The funnel and campaign progress of each child of `scope` (and of the scope node itself when
     something is booked there), in three queries: children, the applications', scans' and leads'
-    rollup, targets.
+    rollup, and the targets of the children and of the scope node itself (`.target` of the rows).
     Targets are `referral_targets` (the one rule); `behind` compares with time progress at `at`."""
     sp = scope.path
     children = {i.path: i for i in Institution.objects.filter(parent=scope).annotate(n_children=Count("children")).order_by("path")}
@@ -440,14 +449,14 @@ GROUP BY {child}"""
         else:
             f.leads = n
 
-    targets = referral_targets(nodes=[f.institution for f in rows.values() if not f.is_self], period=period, campaign=campaign)
+    targets = referral_targets(nodes=[scope, *children.values()], period=period, campaign=campaign)
     progress = time_progress(period, at=at or clock.now())
     for f in rows.values():
-        target = targets.get(f.institution.pk)
+        target = None if f.is_self else targets.get(f.institution.pk)
         if target is not None:
             f.target_applications, f.target_amount = target.applications, target.amount
         f.time_progress = progress
-    return sorted(rows.values(), key=lambda f: (f.is_self, f.institution.path))
+    return ChildFigures(sorted(rows.values(), key=lambda f: (f.is_self, f.institution.path)), target=targets.get(scope.pk))
 
 
 def referral_rejection_reasons(*, scope: Institution, period: Period, limit: int = 5) -> list[dict]:
@@ -727,36 +736,39 @@ def referral_honours_sheet(*, period: Period, scope: Institution):
 def referral_weekly_trend(*, scope: Institution, last: Period, weeks: int = 8, campaign: Campaign | None = None) -> list[dict]:
     """The scope's applications and disbursed amount per ISO week for the `weeks` weeks ending with
     `last`, beside the week's target (`referral_targets`, the one rule).
-    Three queries: applications by submission day, by disbursement day, and the weeks' targets."""
-    from django.db.models.functions import TruncDate
-
+    Two queries: applications by submission day and by disbursement day (one statement), and the
+    weeks' targets."""
     from org.clock import SHANGHAI
 
     periods = [last]
     while len(periods) < weeks:
         periods.insert(0, periods[0].previous())
     span = Period(periods[0].start, last.end, "week", f"{periods[0].code}..{last.code}")
-    base = Application.objects.filter(counted(), institution__path__startswith=scope.path)
-    if campaign is not None:
-        base = base.filter(campaign=campaign)
     week_of = {d: p.code for p in periods for d in p.days()}
     rows = {p.code: {"period": p, "submitted": 0, "disbursed_amount": ZERO, "target": None} for p in periods}
-    for r in (
-        base.filter(within("submitted_at", span))
-        .annotate(day=TruncDate("submitted_at", tzinfo=SHANGHAI))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        rows[week_of[r["day"]]]["submitted"] += r["n"]
-    for r in (
-        base.filter(within("disbursed_at", span))
-        .annotate(day=TruncDate("disbursed_at", tzinfo=SHANGHAI))
-        .values("day")
-        .annotate(s=Sum("disbursed_amount"))
-        .order_by()
-    ):
-        rows[week_of[r["day"]]]["disbursed_amount"] += r["s"] or ZERO
+    connection = connections[read_alias()]
+    q = _Statement(connection, span)
+
+    def day(column: str) -> str:  # the day in Asia/Shanghai, as TruncDate says it on this database
+        sql, params = connection.ops.datetime_cast_date_sql(column, [], str(SHANGHAI))
+        q.params.extend(params)
+        return sql
+
+    sql = f"""
+SELECT 's', {day('a.submitted_at')}, COUNT(*), 0 FROM referrals_application a JOIN org_institution ai ON ai.id = a.institution_id
+WHERE {q.counted_in_scope(scope, campaign, touched=("submitted_at",))} GROUP BY 2
+UNION ALL
+SELECT 'd', {day('a.disbursed_at')}, 0, SUM(a.disbursed_amount) FROM referrals_application a JOIN org_institution ai ON ai.id = a.institution_id
+WHERE {q.counted_in_scope(scope, campaign, touched=("disbursed_at",))} GROUP BY 2"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, q.params)
+        fetched = cursor.fetchall()
+    for source, on, n, amount in fetched:
+        week = rows[week_of[on if isinstance(on, dt.date) else dt.date.fromisoformat(on)]]
+        if source == "s":
+            week["submitted"] += n
+        else:
+            week["disbursed_amount"] += db_decimal(amount)
     for code, target in referral_weekly_targets(node=scope, weeks=periods, campaign=campaign).items():
         rows[code]["target"] = target.applications
     out = list(rows.values())
