@@ -117,10 +117,13 @@ class Bench:
         return proc
 
     def raw(self):
-        """A plain psycopg2 connection to the bench database, for floors and table counts."""
+        """A plain psycopg2 connection to the bench database, for floors and table counts, with the
+        server settings the product's own connections get (config.settings: JIT off unless DB_JIT):
+        a floor statement costed above 100,000 would otherwise spend most of its time compiling."""
         import psycopg2
 
-        return psycopg2.connect(self.database_url)
+        jit = "" if os.environ.get("DB_JIT", "").lower() in ("1", "true", "yes", "on") else "-c jit=off"
+        return psycopg2.connect(self.database_url, options=jit)
 
     def _maintenance(self):
         import psycopg2

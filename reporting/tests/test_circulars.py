@@ -53,6 +53,23 @@ def test_referral_sheet_reads_back_with_exact_headers_figures_and_ranks():
     assert b_row[1].value == '=HYPERLINK("http://x")' and b_row[1].data_type == "s" and b_row[1].quotePrefix
 
 
+def test_referral_sheet_reads_each_person_s_own_target_and_marks_who_is_behind():
+    from org.models import Staff
+    from org.tests.factories import user_for
+    from targets.services import target_set
+
+    data = known_week()
+    t = data["tree"]
+    ho = user_for(StaffFactory(employee_no="HQT1", institution=t["HO"]), scope=t["HO"])
+    a, b = Staff.objects.get(employee_no="A001"), Staff.objects.get(employee_no="B001")
+    target_set(metric="referral.applications", period=W45, value=Decimal("2"), by=ho, staff=a)  # 3 of 2: ahead
+    target_set(metric="referral.applications", period=W45, value=Decimal("8"), by=ho, staff=b)  # 2 of 8: behind
+    rows = {r[0]: r for r in values(read(services.circular_build(period=W45, scope=t["BR1"]))["转介"])[2:]}
+    assert rows["A001"][8:] == [2, pytest.approx(1.5), 1, None]  # an empty cell
+    assert rows["B001"][8:] == [8, pytest.approx(0.25), 1, "落后"]
+    assert rows["C001"][8:] == [None, None, 1, None]  # no target of their own
+
+
 def test_notes_sheet_defines_every_column_with_rule_version():
     data = known_week()
     wb = read(services.circular_build(period=W45, scope=data["tree"]["HO"]))
