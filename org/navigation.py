@@ -32,12 +32,12 @@ def items() -> list[NavItem]:
 
 
 def menu(*, staff: bool, manager: bool, head_office: bool) -> list[dict]:
-    """The entries this audience sees, each {"label", "url"}; an entry whose URL does not resolve in
+    """The entries this audience sees, each {"label" (in the active language), "url"}; an entry whose URL does not resolve in
     the current URLconf is left out. Every request of every page draws the menu, so the reversed
     list is kept per audience, URLconf, script prefix and language (the inputs of `reverse`)."""
     from django.conf import settings
     from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-    from django.utils.translation import get_language
+    from django.utils.translation import get_language, gettext
 
     key = (staff, manager, head_office, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), get_language())
     found = _menus.get(key)
@@ -49,7 +49,7 @@ def menu(*, staff: bool, manager: bool, head_office: bool) -> list[dict]:
             if item.audience == "head_office" and not head_office:
                 continue
             try:
-                found.append({"label": item.label, "url": reverse(item.url_name)})
+                found.append({"label": gettext(item.label), "url": reverse(item.url_name)})
             except NoReverseMatch:
                 continue
         _menus[key] = found

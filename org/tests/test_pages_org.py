@@ -175,3 +175,17 @@ def test_head_office_sees_the_whole_bank(client, bank):
     resp = client.get("/org/institutions/")
     assert {c.code: c.staff_count for c in resp.context["children"]} == {"BR1": 5, "BR2": 1}
     assert client.get("/org/staff/B001/").status_code == 200
+
+
+def test_the_menu_speaks_the_active_language(monkeypatch):
+    from django.utils import translation
+
+    from org import navigation
+
+    monkeypatch.setattr(navigation, "_menus", {})
+    with translation.override("zh-hans"):
+        chinese = {e["url"]: e["label"] for e in navigation.menu(staff=False, manager=True, head_office=True)}
+    with translation.override("en"):
+        english = {e["url"]: e["label"] for e in navigation.menu(staff=False, manager=True, head_office=True)}
+    assert chinese["/org/staff/"] == "员工" and english["/org/staff/"] == "Staff"
+    assert chinese["/reporting/league/"] == "排行榜" and english["/reporting/league/"] == "League tables"
