@@ -54,3 +54,29 @@ def menu(*, staff: bool, manager: bool, head_office: bool) -> list[dict]:
                 continue
         _menus[key] = found
     return [dict(entry) for entry in found]
+
+
+_staff_url: dict[tuple, tuple[str, str]] = {}
+_NUMBER = "EMPLOYEE-NUMBER"
+
+
+def staff_url(employee_no: str) -> str:
+    """The person page of an employee (`org_staff_detail`), which every table of people links each
+    row to: reversed once per URLconf and script prefix, then the number quoted as `reverse()`
+    quotes it (a table of 50 people reversed 50 times). A number `reverse()` would refuse (empty,
+    or with a "/") still goes through it, and raises as it does."""
+    from urllib.parse import quote
+
+    from django.conf import settings
+    from django.urls import get_script_prefix, get_urlconf, reverse
+    from django.utils.http import RFC3986_SUBDELIMS
+
+    number = str(employee_no)
+    if not number or "/" in number:
+        return reverse("org_staff_detail", args=[number])
+    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    parts = _staff_url.get(key)
+    if parts is None:
+        before, after = reverse("org_staff_detail", args=[_NUMBER]).split(_NUMBER)
+        parts = _staff_url[key] = (before, after)
+    return f"{parts[0]}{quote(number, safe=RFC3986_SUBDELIMS + '/~:@')}{parts[1]}"

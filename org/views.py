@@ -17,6 +17,7 @@ from .errors import ApplicationError
 from .forms import LoginForm
 from .memo import build_memo
 from .models import Institution, Position, Staff, StaffAssignment, WeChatBinding
+from .navigation import staff_url
 from .scoping import scope_filter, user_scope_path
 from .selectors import institutions_in_scope, institutions_with_staff_counts, staff_in_scope
 
@@ -220,8 +221,8 @@ class StaffListView(ManagerPageMixin, TemplateView):
         table = Table(
             self.request, "staff", title="员工", rows=self.filterset.qs, per_page=self.paginate_by, default_sort="employee_no", searchable=False,
             columns=[
-                Column("employee_no", "员工号", link=lambda s: reverse("org_staff_detail", args=[s.employee_no])),
-                Column("name", "姓名", link=lambda s: reverse("org_staff_detail", args=[s.employee_no])),
+                Column("employee_no", "员工号", link=lambda s: staff_url(s.employee_no)),
+                Column("name", "姓名", link=lambda s: staff_url(s.employee_no)),
                 Column("institution_label", "机构", sort="institution__path", link=lambda s: reverse("org_institution_detail", args=[s.institution.code])),
                 Column("position_labels_text", "岗位", sort=None),
                 Column("employment_type", "用工类型", choices=dict(EmploymentType.choices)),

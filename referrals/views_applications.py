@@ -21,6 +21,7 @@ from org import clock, pii
 from org.errors import ApplicationError
 from org.kit.tables import Column, Table
 from org.models import InstitutionKind
+from org.navigation import staff_url
 from org.periods import Period
 from org.selectors import institutions_in_scope
 from org.services import audit
@@ -102,7 +103,7 @@ def application_columns(request, *, back: str) -> list[Column]:
         )
 
     def staff_link(a):
-        return reverse("org_staff_detail", args=[a.staff.employee_no]) if a.staff_id else None
+        return staff_url(a.staff.employee_no) if a.staff_id else None
 
     return [
         Column("application_id", "进件编号", search="application_id"),

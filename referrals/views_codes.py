@@ -23,6 +23,7 @@ from django.views.generic import TemplateView
 from org import clock
 from org.errors import ApplicationError
 from org.kit.tables import Column, Table
+from org.navigation import staff_url
 from org.scoping import scope_trail
 from org.selectors import staff_in_scope
 from org.services import audit
@@ -119,7 +120,7 @@ def code_columns(request, node) -> list[Column]:
 
     return [
         Column("employee_no", "员工号", search="employee_no"),
-        Column("name", "姓名", search="name", link=lambda s: reverse("org_staff_detail", args=[s.employee_no])),
+        Column("name", "姓名", search="name", link=lambda s: staff_url(s.employee_no)),
         Column("institution_label", "机构", sort="institution__path", link=lambda s: f"?inst={s.institution.code}"),
         Column("employment_type", "用工类型", choices=dict(EmploymentType.choices)),
         Column("code_token", "推荐码", html=status),

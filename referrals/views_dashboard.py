@@ -22,6 +22,7 @@ from org.kit.formats import to_wan
 from org.kit.tables import Column, Table, export_first
 from org.kit.tiles import Kpi
 from org.models import InstitutionKind
+from org.navigation import staff_url
 from org.periods import Period
 from org.progress import Attainment, time_progress
 from org.scoping import scope_root, scope_trail
@@ -108,7 +109,7 @@ def action_link(*, staff: str = "", inst: str = "", reason: str = "") -> str:
 
 
 def person_url(staff) -> str:
-    return reverse("org_staff_detail", args=[staff.employee_no])
+    return staff_url(staff.employee_no)
 
 
 def institution_columns(label_node: bool = True) -> list[Column]:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from org import clock
 from org.errors import ApplicationError
 from org.kit.tables import Column, Table, Windowed, export_first
+from org.navigation import staff_url
 from org.periods import Period
 from org.scoping import scope_node, scope_trail
 from org.views import ManagerPageMixin
@@ -77,7 +77,7 @@ class LeagueView(ManagerPageMixin, TemplateView):
         unit = "" if kind == "wan" else metric.unit
         person = p["level"] == "person"
         if person:
-            link = lambda r: reverse("org_staff_detail", args=[r.key])  # noqa: E731
+            link = lambda r: staff_url(r.key)  # noqa: E731
         else:  # drill down: branch → its sub-branches → their outlets → the people
             below = DRILL[p["level"]]
             link = lambda r: "?" + urlencode({"metric": p["metric"], "period": p["period"].code, "level": below, "inst": r.key})  # noqa: E731

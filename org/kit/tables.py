@@ -6,7 +6,7 @@ and the unit in the header, codes shown by their Chinese names.
         request, "people",
         columns=[
             Column("rank", "排名", kind="int", sort="rank"),
-            Column("name", "姓名", link=lambda p: reverse("org_staff_detail", args=[p.employee_no]), search="name"),
+            Column("name", "姓名", link=lambda p: staff_url(p.employee_no), search="name"),
             Column("institution_label", "机构", sort="institution__path"),
             Column("submitted", "进件数", kind="int", unit="件"),
             Column("disbursed_amount", "放款金额", kind="wan"),        # 元 in, 万元 shown

@@ -189,3 +189,27 @@ def test_the_menu_speaks_the_active_language(monkeypatch):
         english = {e["url"]: e["label"] for e in navigation.menu(staff=False, manager=True, head_office=True)}
     assert chinese["/org/staff/"] == "员工" and english["/org/staff/"] == "Staff"
     assert chinese["/reporting/league/"] == "排行榜" and english["/reporting/league/"] == "League tables"
+
+
+@pytest.mark.parametrize("number", ["E001", "a b", "王01", "x?y#z", "100%", "~:@!$&'()*+,;="])
+def test_staff_url_is_what_reverse_answers(number):
+    from django.urls import reverse, set_script_prefix
+
+    from org.navigation import staff_url
+
+    assert staff_url(number) == reverse("org_staff_detail", args=[number])
+    set_script_prefix("/bank/")
+    try:
+        assert staff_url(number) == reverse("org_staff_detail", args=[number]) and staff_url(number).startswith("/bank/")
+    finally:
+        set_script_prefix("/")
+
+
+def test_staff_url_refuses_what_reverse_refuses():
+    from django.urls import NoReverseMatch
+
+    from org.navigation import staff_url
+
+    for number in ("", "a/b"):
+        with pytest.raises(NoReverseMatch):
+            staff_url(number)
