@@ -280,7 +280,6 @@ class InstitutionFigures:
     disbursed_amount: Decimal = ZERO
     target_applications: int | None = None
     target_amount: Decimal | None = None
-    children: int = 0
     time_progress: float = 1.0  # share of the period elapsed when the figures were read (org.progress)
     extra: dict = field(default_factory=dict)
 
@@ -412,10 +411,10 @@ def referral_institution_figures(
     rollup, and the targets of the children and of the scope node itself (`.target` of the rows).
     Targets are `referral_targets` (the one rule); `behind` compares with time progress at `at`."""
     sp = scope.path
-    children = {i.path: i for i in Institution.objects.filter(parent=scope).annotate(n_children=Count("children")).order_by("path")}
+    children = {i.path: i for i in Institution.objects.filter(parent=scope).order_by("path")}
     for child in children.values():
         child.parent = scope  # labels name the parent without asking the database again
-    rows: dict[str, InstitutionFigures] = {p: InstitutionFigures(institution=i, children=i.n_children) for p, i in children.items()}
+    rows: dict[str, InstitutionFigures] = {p: InstitutionFigures(institution=i) for p, i in children.items()}
 
     def row(path: str) -> InstitutionFigures:
         if path not in rows:
