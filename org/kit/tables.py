@@ -229,13 +229,15 @@ class Table:
         return ""
 
     def url_with(self, **changes) -> str:
-        params = self.request.GET.copy()
-        for name, value in changes.items():
-            params.pop(self.param(name), None)
-            if value not in (None, ""):
-                params[self.param(name)] = value
-        params.pop("export", None)
-        return "?" + params.urlencode() if params else "?"
+        """This page's query with this table's `changes` (None or "" drops one) and without
+        `export`; a changed parameter goes last. Built from the query's pairs, not a copy of the
+        QueryDict per link (a table's headers and pager ask for twenty)."""
+        from urllib.parse import urlencode
+
+        keys = {self.param(name): value for name, value in changes.items()}
+        pairs = [(k, v) for k, values in self.request.GET.lists() if k not in keys and k != "export" for v in values]
+        pairs += [(k, v) for k, v in keys.items() if v not in (None, "")]
+        return "?" + urlencode(pairs) if pairs else "?"
 
     # --- search and sort ----------------------------------------------------------------------
     def _searched(self, rows):

@@ -110,3 +110,11 @@ def test_a_windowed_source_that_searches_itself_is_asked_for_the_matches_page_al
 def test_the_count_reads_with_thousands_separators():
     html = render([{"name": f"员工{i}", "url": None, "n": i} for i in range(1234)])
     assert "共 1,234 条" in html
+
+
+def test_links_keep_the_page_s_query_change_their_own_parameter_last_and_drop_export():
+    request = RequestFactory().get("/x/?period=2024-W45&team=a&team=b&people_page=3&q=王 五&export=people&other_sort=n")
+    table = Table(request, "people", columns=[Column("name", "姓名"), Column("n", "进件数", kind="int")], rows=[])
+    assert table.url_with(sort="-n", page=None) == "?period=2024-W45&team=a&team=b&q=%E7%8E%8B+%E4%BA%94&other_sort=n&people_sort=-n"
+    assert table.url_with(page=2) == "?period=2024-W45&team=a&team=b&q=%E7%8E%8B+%E4%BA%94&other_sort=n&people_page=2"
+    assert Table(RequestFactory().get("/x/?export=people"), "people", columns=[Column("n", "n")], rows=[]).url_with(page=None) == "?"
