@@ -6,6 +6,10 @@ taken in turn with one of its floor's (load moves under both alike). Its floor i
 no ORM) plus the same rows rendered by a bare Django template (one <table>, no base layout).
 Goal of the page-kit issue: each page within 2× of its floor.
 
+The referral dashboards' floors also read what the page shows besides its figures (PAGE_INPUTS: the
+institution asked for, the rule version, the campaign, the working days); none reads the session
+or the signed-in user, which every page of the product loads first.
+
 Pages: the head office's home and referral dashboard (branches against target, 8-week trend), a
 sub-branch's dashboard (its outlets and people ranked), the paginated 约谈名单 of the head office
 (page 1 of everyone with no application, 50 a page) and the person page of a busy employee.
@@ -64,6 +68,17 @@ WHERE i.path LIKE %(sp)s || '%%' AND (f.staff_id IS NOT NULL OR EXISTS
       (SELECT 1 FROM referrals_referralcode c WHERE c.staff_id = s.id AND c.kind = 'personal' AND c.revoked_at IS NULL))
 ORDER BY rnk, s.employee_no
 """
+# What every referral dashboard shows besides its figures, read by the floor too: the institution
+# asked for (?inst=), the attribution rule in force (its version is printed), the running campaign
+# (its name and dates) and the period's working days (序时进度 on every tile).
+PAGE_INPUTS = [
+    "SELECT id, code, name, kind, path, parent_id FROM org_institution WHERE code = %(code)s",
+    """SELECT version, effective_from, attribution_window_days FROM referrals_referralrule WHERE effective_from <= %(end)s
+       ORDER BY effective_from DESC, version DESC LIMIT 1""",
+    """SELECT id, code, name, start_date, end_date FROM referrals_campaign WHERE start_date <= %(end)s AND end_date >= %(start)s
+       ORDER BY start_date DESC, id DESC LIMIT 1""",
+    "SELECT date, is_working FROM org_calendarday WHERE date BETWEEN %(start)s AND %(end)s",
+]
 HOME_ACTIONS = [
     "SELECT count(*) FROM referrals_application a JOIN org_institution i ON i.id = a.institution_id WHERE a.flag_status = 'pending' AND i.path LIKE %(sp)s || '%%'",
     "SELECT count(*) FROM referrals_dispute d WHERE d.status = 'open'",
@@ -185,7 +200,7 @@ def run(bench: common.Bench) -> list[common.Row]:
 
     def params(scope, period=week):
         lo, hi = period.bounds()
-        return {"sp": scope.path, "node": scope.pk, "lo": lo, "hi": hi, "lo8": eight.bounds()[0], "end": period.end}
+        return {"sp": scope.path, "node": scope.pk, "code": scope.code, "lo": lo, "hi": hi, "lo8": eight.bounds()[0], "start": period.start, "end": period.end}
 
     rows = []
 
@@ -203,9 +218,10 @@ def run(bench: common.Bench) -> list[common.Row]:
         each(ROLLUP, params(ho)) + each(ROLLUP[:4], params(ho, month)) + each(HOME_ACTIONS, params(ho)),
         "week and month against target, 8-week trend, action counts",
     )
-    add(f"referral dashboard, head office, {week.code}", "/referrals/dashboard/", hq, each(ROLLUP, params(ho)), "branches vs target, 8-week trend")
+    add(f"referral dashboard, head office, {week.code}", "/referrals/dashboard/", hq, each([*PAGE_INPUTS, *ROLLUP], params(ho)),
+        "branches vs target, 8-week trend")
     add(f"referral dashboard, {sub.name}, {week.code}", f"/referrals/dashboard/?inst={sub.code}", sub_user,
-        each([*ROLLUP, PEOPLE], params(sub)), "outlets and people ranked")
+        each([*PAGE_INPUTS, *ROLLUP, PEOPLE], params(sub)), "outlets and people ranked")
     add(f"约谈名单, head office, page 1 of 50, {week.code}", "/referrals/dashboard/behind/", hq, each(BEHIND, params(ho)), "paginated by the database")
     busy = Application.objects.filter(staff__isnull=False).values("staff").annotate(n=Count("pk")).order_by("-n").first()
     person = Staff.objects.select_related("institution").get(pk=busy["staff"])
