@@ -1,7 +1,8 @@
 """Manager and staff pages on the regional bank, each beside its floor measured in the same run.
 
 Each page is fetched through Django's test client as its user signed in (the whole stack:
-middleware, scope, selectors, charts, tables, template), median of 7 after a warm-up, each run
+middleware, scope, selectors, charts, tables, template), median of 7 (35 for a page of a few
+milliseconds) after a warm-up, each run
 taken in turn with one of its floor's (load moves under both alike). Its floor is the bare SQL of the same figures (plain psycopg2, hand-written GROUP BYs and window functions,
 no ORM) plus the same rows rendered by a bare Django template (one <table>, no base layout).
 Goal of the page-kit issue: each page within 2× of its floor.
@@ -131,10 +132,14 @@ BARE_TEMPLATE = "<table>{% for r in rows %}<tr>{% for c in r %}<td>{{ c }}</td>{
 
 def _paired_medians(ours, floor) -> tuple[float, float]:
     """Each after a warm-up (caches, prepared plans, template loading), then the two alternately
-    RUNS times (the machine's load moves under both alike): the median seconds of each."""
+    RUNS times (the machine's load moves under both alike): the median seconds of each. A page of
+    a few milliseconds is taken 5 × RUNS times: at that size a moment's load elsewhere on the
+    machine moves one run by a tenth."""
+    started = time.perf_counter()
     ours(), floor()
+    runs = RUNS * 5 if time.perf_counter() - started < 0.1 else RUNS
     mine, bare = [], []
-    for _ in range(RUNS):
+    for _ in range(runs):
         for fn, into in ((ours, mine), (floor, bare)):
             started = time.perf_counter()
             fn()
