@@ -5,10 +5,13 @@ rule: `Application.staff` / `Application.institution` are the credited employee 
 they belonged to at submission, so a later transfer never moves history. Applications flagged for
 abuse count only once a manager clears them (`flag_status in ("", "cleared")`).
 
-The database does the counting: conditional aggregation (`Count`/`Sum` with `filter=Q(...)`),
-`RANK()` window functions (ties share a rank, the next one skips: 1, 2, 2, 4), and roll-ups of a
-subtree by grouping on the path prefix of the scope node's child (`child_path()`), so a table of
-the children of any node is one query per source table whatever the tree's size.
+The database does the counting: conditional aggregation, `RANK()` window functions (ties share a
+rank, the next one skips: 1, 2, 2, 4), and roll-ups of a subtree by grouping on the path prefix of
+the scope node's child (`child_path()`), so a table of the children of any node is one query
+whatever the tree's size. The figures every dashboard view reads — the people's ranking, the
+children's rollup of applications, scans and leads, the weekly trend — are SQL statements written
+here (`_Statement` holds what counts, once) rather than composed with the ORM: on a sub-branch's page
+composing and compiling them cost more than the database spent answering them.
 """
 
 from __future__ import annotations
@@ -194,8 +197,8 @@ def referral_person_figures(
     parent loaded (for labels) and the figures submitted, approved, rejected, disbursed_count,
     disbursed_amount, credited_institution_id and rank — with `with_funnel`, also the scans of their
     codes and their leads booked in the scope during the period. With `staff`, only that person's
-    row (ranked among everyone; an empty list when they are not listed). Two statements at most
-    (the statement and, for a sub-tree, nothing else), whatever the scope's size."""
+    row (ranked among everyone; an empty list when they are not listed). One statement, whatever
+    the scope's size."""
     connection = connections[read_alias()]
     ranked, params = referral_person_figures_sql(scope=scope, period=period, campaign=campaign, connection=connection)
     funnel = ""
