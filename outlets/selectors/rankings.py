@@ -23,6 +23,7 @@ from org.db import read_connection
 from org.models import Institution, InstitutionKind
 from org.periods import Period
 from org.ranking import competition_ranks
+from org.selectors import subtree_sql
 
 from ..models import MarketingRule, PointsTable
 from .points import CENT, ZERO, parsed_bands, rule_in_force, staff_points_query
@@ -127,8 +128,14 @@ def _ranking_sql(quarter: Period, rule: MarketingRule, *, field_root, root, has_
     bands = parsed_bands(rule)
     band_sql = "CASE " + " ".join("WHEN points >= %s THEN %s" for _ in bands[1:][::-1]) + " ELSE %s END" if len(bands) > 1 else "%s"
     band_params = [p for lower, label, _ratio in bands[1:][::-1] for p in (lower, label)] + [bands[0][1]]
-    where_field, field_params = ("AND e.path LIKE %s", [f"{field_root.path}%"]) if field_root is not None else ("", [])
-    where_root, root_params = ("WHERE path LIKE %s", [f"{root.path}%"]) if root is not None else ("", [])
+    where_field, field_params = ("", [])
+    if field_root is not None:
+        where_field, field_params = subtree_sql("e.path", field_root, connection)
+        where_field = f"AND {where_field}"
+    where_root, root_params = ("", [])
+    if root is not None:
+        where_root, root_params = subtree_sql("r.path", root, connection)
+        where_root = f"WHERE {where_root}"
     m = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     c = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     sql = f"""
@@ -160,7 +167,7 @@ ranked AS (
   FROM judged j
 )
 SELECT r.id, r.employee_no, r.name, r.inst_id, r.inst_name, r.sub_id, sb.name, r.points, r.why, r.active_from, r.active_to, r.rnk, r.n, r.band
-FROM ranked r LEFT JOIN org_institution sb ON sb.id = r.sub_id {where_root.replace("path", "r.path")}
+FROM ranked r LEFT JOIN org_institution sb ON sb.id = r.sub_id {where_root}
 ORDER BY sb.path{c}, r.why <> 0, r.rnk, r.employee_no{c}"""
     params = [*points_params, hi, hi, lo, lo, *role_params, hi, lo, has_table is False, lo, hi, *field_params, *band_params, *root_params]
     return sql, params

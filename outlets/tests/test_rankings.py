@@ -148,3 +148,20 @@ def test_who_is_not_ranked_and_why_and_the_bottom_with_ties(tmp_path):
     assert rows["I"].institution_name == "南湖网点" and rows["A"].band == rows["M"].band
     # Before the first points table (in force from 2025-01-01) nobody is ranked, and each row says why.
     assert {r.note for r in quarter_ranking(quarter=Q1.previous()).rows} == {"本季度无生效的产品计分表，不排名"}
+
+
+def test_a_ranking_of_one_branch_leaves_out_a_branch_whose_code_its_own_matches_as_a_pattern(tmp_path):
+    from org.models import InstitutionKind
+    from org.tests.factories import institution
+
+    t = tree()
+    table_v1()
+    odd = institution("B_1", InstitutionKind.BRANCH, t["HO"], "下划线分行")
+    odd_out = institution("B_1O", InstitutionKind.OUTLET, institution("B_1S", InstitutionKind.SUB_BRANCH, odd, "甲支行"), "甲网点")
+    look = institution("BX1", InstitutionKind.BRANCH, t["HO"], "相似分行")  # '/HO/B_1/%' as a LIKE pattern matches it
+    look_out = institution("BX1O", InstitutionKind.OUTLET, institution("BX1S", InstitutionKind.SUB_BRANCH, look, "乙支行"), "乙网点")
+    manager("M1", odd_out)
+    manager("M2", look_out)
+    sell(tmp_path, {"M1": 2, "M2": 3}, Q1, "q1")
+    assert [r.employee_no for r in quarter_ranking(quarter=Q1, root=odd).rows] == ["M1"]
+    assert [r.employee_no for r in quarter_ranking(quarter=Q1, root=look).rows] == ["M2"]
