@@ -69,11 +69,6 @@ def within(field_name: str, period: Period, prefix: str = "") -> Q:
     return Q(**{f"{prefix}{field_name}__gte": lo, f"{prefix}{field_name}__lt": hi})
 
 
-def approved_within(period: Period, prefix: str = "") -> Q:
-    """Approved in the period; a loan disbursed with no approval event was approved when disbursed."""
-    return within("approved_at", period, prefix) | (Q(**{f"{prefix}approved_at__isnull": True}) & within("disbursed_at", period, prefix))
-
-
 def referral_rule_for(*, period: Period) -> ReferralRule | None:
     """The attribution rule version in force at the period's end (what a figure names)."""
     return ReferralRule.objects.filter(effective_from__lte=period.end).order_by("-effective_from", "-version").first()
